@@ -1,0 +1,101 @@
+"""The one place where exceptions become the public JSON error shape.
+
+Shape: `{"code": str, "message": str, "fields"?: {name: [str]}, "retry_after"?: int}`.
+"""
+
+import logging
+import math
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+from integrations.errors import IntegrationError, PermissionMissing, ProviderRateLimited
+
+logger = logging.getLogger(__name__)
+
+# DRF's codes, renamed where ours are clearer for clients.
+_DRF_CODES = {
+    exceptions.ValidationError: "validation_error",
+    exceptions.ParseError: "malformed_request",
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.AuthenticationFailed: "authentication_failed",
+    exceptions.PermissionDenied: "permission_denied",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.Throttled: "throttled",
+}
+
+
+def error_body(code: str, message: str, **extra) -> dict:
+    return {"code": code, "message": message, **{k: v for k, v in extra.items() if v is not None}}
+
+
+def _flatten(detail) -> list[str]:
+    if isinstance(detail, dict):
+        return [m for value in detail.values() for m in _flatten(value)]
+    if isinstance(detail, list):
+        return [m for value in detail for m in _flatten(value)]
+    return [str(detail)]
+
+
+def _fields(detail) -> dict[str, list[str]]:
+    if isinstance(detail, dict):
+        return {str(name): _flatten(value) for name, value in detail.items()}
+    return {"non_field_errors": _flatten(detail)}
+
+
+def _drf_response(exc: exceptions.APIException) -> Response:
+    code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), None)
+    code = code or (exc.get_codes() if isinstance(exc.get_codes(), str) else "error")
+    headers = {}
+    if isinstance(exc, exceptions.ValidationError):
+        body = error_body(code, "The request is not valid.", fields=_fields(exc.detail))
+    else:
+        message = str(exc.detail)
+        if isinstance(exc, exceptions.PermissionDenied) and message.startswith("CSRF Failed"):
+            code, message = "csrf_failed", "CSRF check failed: send the X-CSRFToken header."
+        body = error_body(code, message)
+    if getattr(exc, "wait", None) is not None:
+        retry_after = max(1, math.ceil(exc.wait))
+        headers["Retry-After"] = str(retry_after)
+        body["retry_after"] = retry_after
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    return Response(body, status=exc.status_code, headers=headers)
+
+
+def _integration_response(exc: IntegrationError) -> Response:
+    headers, extra = {}, {}
+    if isinstance(exc, ProviderRateLimited):
+        headers["Retry-After"] = str(exc.retry_after_s)
+        extra["retry_after"] = exc.retry_after_s
+    if isinstance(exc, PermissionMissing) and exc.missing:
+        extra["missing"] = list(exc.missing)
+    return Response(error_body(exc.code, exc.message, **extra), status=exc.status, headers=headers)
+
+
+def exception_handler(exc, context):
+    """DRF's EXCEPTION_HANDLER: every error of every API view leaves through here."""
+    if isinstance(exc, IntegrationError):
+        if exc.status >= 500:
+            logger.warning("provider failure: %r", exc)
+        return _integration_response(exc)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if isinstance(exc, exceptions.APIException):
+        return _drf_response(exc)
+    logger.exception("unhandled error in %s", type(context.get("view")).__name__)
+    return Response(
+        error_body("server_error", "Something went wrong on our side."),
+        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )
+
+
+def json_error(request, code: str, message: str, status_code: int) -> JsonResponse:
+    return JsonResponse(error_body(code, message), status=status_code)

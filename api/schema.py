@@ -1,0 +1,117 @@
+"""OpenAPI pieces: security schemes, the error component, and reusable error responses."""
+
+from django.conf import settings
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+from rest_framework import serializers
+
+ERROR_MESSAGES = {
+    400: ("validation_error", "The request is not valid."),
+    401: ("not_authenticated", "Authentication credentials were not provided."),
+    403: ("permission_denied", "You do not have permission to perform this action."),
+    404: ("not_found", "Not found."),
+    405: ("method_not_allowed", 'Method "GET" not allowed.'),
+    409: ("not_linked", "No account is linked."),
+    415: ("unsupported_media_type", 'Unsupported media type "text/plain" in request.'),
+    429: ("throttled", "Request was throttled. Expected available in 30 seconds."),
+    500: ("server_error", "Something went wrong on our side."),
+    502: ("provider_unavailable", "The provider is unavailable right now; try again in a moment."),
+    503: ("service_unavailable", "The database is unavailable."),
+    504: ("provider_unavailable", "The provider did not answer in time; try again in a moment."),
+}
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error shape every endpoint answers with."""
+
+    code = serializers.CharField(help_text="Stable machine-readable code, e.g. `state_invalid`.")
+    message = serializers.CharField(help_text="Human-readable explanation (plain text).")
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Validation errors by field name (400 `validation_error` only).",
+    )
+    retry_after = serializers.IntegerField(
+        required=False, help_text="Seconds to wait before retrying (429 only)."
+    )
+    missing = serializers.ListField(
+        child=serializers.CharField(), required=False,
+        help_text="Permissions that were not granted (`permission_missing` only).",
+    )
+
+
+def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
+    """Reusable documented error responses, each with an example of the shape."""
+    responses = {}
+    for code in statuses:
+        error_code, message = ERROR_MESSAGES[code]
+        example = {"code": error_code, "message": message}
+        if code == 400:
+            example["fields"] = {"code": ["This field is required."]}
+        if code == 429:
+            example["retry_after"] = 30
+        responses[code] = OpenApiResponse(
+            response=ErrorSerializer,
+            description=f"Error ({error_code})"
+            + (", with a Retry-After header" if code == 429 else ""),
+            examples=[OpenApiExample(f"{code} {error_code}", value=example, response_only=True)],
+        )
+    return responses
+
+
+COMMON_ERRORS = (401, 403, 405, 415, 429, 500)
+
+
+class CsrfSessionScheme(OpenApiAuthenticationExtension):
+    """The session cookie, which needs the CSRF header on unsafe methods: both are declared."""
+
+    target_class = "api.authentication.CsrfSessionAuthentication"
+    name = ["cookieAuth", "csrfHeader"]
+
+    def get_security_definition(self, auto_schema):
+        return [
+            {"type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME,
+             "description": "Session cookie set by the GitHub sign-in callback (browsers)."},
+            {"type": "apiKey", "in": "header", "name": "X-CSRFToken",
+             "description": f"Value of the `{settings.CSRF_COOKIE_NAME}` cookie; required on "
+                            "POST, PUT, PATCH and DELETE with the session cookie."},
+        ]
+
+    def get_security_requirement(self, auto_schema):
+        return {"cookieAuth": [], "csrfHeader": []}
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "api.authentication.ApiTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "Authorization",
+                "description": "`Token <token>` from the app sign-in callback (mobile apps)."}
+
+
+def add_error_components(result, generator, request, public):
+    """Postprocessing hook: publish the error shape as reusable `components.responses`."""
+    components = result.setdefault("components", {})
+    components.setdefault("schemas", {}).setdefault("Error", {
+        "type": "object",
+        "properties": {
+            "code": {"type": "string"}, "message": {"type": "string"},
+            "fields": {"type": "object",
+                       "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+            "retry_after": {"type": "integer"},
+            "missing": {"type": "array", "items": {"type": "string"}},
+        },
+        "required": ["code", "message"],
+    })
+    responses = components.setdefault("responses", {})
+    for status_code, (error_code, message) in ERROR_MESSAGES.items():
+        responses[f"Error{status_code}"] = {
+            "description": f"Error ({error_code})",
+            "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/Error"},
+                "example": {"code": error_code, "message": message},
+            }},
+        }
+    return result
+

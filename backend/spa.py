@@ -1,0 +1,21 @@
+"""Serves the single-page app's index.html for the SPA routes."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.http import FileResponse, HttpResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+CALLBACK_PATHS = ("/auth/github/callback", "/facebook/callback")
+
+
+@require_safe
+@never_cache
+def spa_index(request) -> HttpResponse:
+    index = Path(settings.BASE_DIR) / "frontend" / "index.html"
+    response = FileResponse(index.open("rb"), content_type="text/html; charset=utf-8")
+    if request.path.rstrip("/") in CALLBACK_PATHS:
+        # The URL carries the code and state: never leak it through Referer (RFC 9700 §4.2.4).
+        response.headers["Referrer-Policy"] = "no-referrer"
+    return response

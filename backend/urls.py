@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.http import JsonResponse
+from django.urls import include, path, re_path
+
+from api.errors import error_body
+from api.urls import fallback_patterns
+from backend.spa import spa_index
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("api.urls")),
+    path("api/", include(fallback_patterns)),
+    # SPA routes: the client-side router renders them from index.html.
+    re_path(r"^(?:|profile|auth/github/callback|facebook|facebook/callback)/?$", spa_index,
+            name="spa"),
+]
+
+
+def handler500(request, *args, **kwargs):
+    """Last resort outside DRF: JSON in the error shape, never a debug page or a traceback."""
+    return JsonResponse(error_body("server_error", "Something went wrong on our side."), status=500)
+
+
+def handler404(request, exception=None):
+    return JsonResponse(error_body("not_found", "Not found."), status=404)

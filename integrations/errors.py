@@ -1,0 +1,163 @@
+"""Typed errors for everything that can go wrong with a provider or an OAuth flow.
+
+Clients and services raise these; `api.errors` maps them to HTTP once. Messages are written
+for people and never contain tokens, codes or secrets.
+"""
+
+
+class IntegrationError(Exception):
+    """Base class: `code` is the stable machine code, `status` the HTTP status it maps to."""
+
+    status = 400
+    code = "integration_error"
+    default_message = "The request could not be completed."
+
+    def __init__(self, message: str | None = None, *, provider: str | None = None) -> None:
+        self.message = message or self.default_message
+        self.provider = provider
+        super().__init__(self.message)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!r}, provider={self.provider!r})"
+
+
+# --- Provider faults ------------------------------------------------------------------------
+
+
+class ProviderError(IntegrationError):
+    """Something went wrong talking to GitHub or Facebook."""
+
+    status = 502
+    code = "provider_error"
+    default_message = "The provider answered with an error."
+
+
+class ProviderUnavailable(ProviderError):
+    """Connection error, 5xx, or an HTML/non-JSON body where JSON was expected."""
+
+    code = "provider_unavailable"
+    default_message = "The provider is unavailable right now; try again in a moment."
+
+
+class ProviderTimeout(ProviderUnavailable):
+    """The provider did not answer within the client timeout."""
+
+    status = 504
+    default_message = "The provider did not answer in time; try again in a moment."
+
+
+class ProviderRateLimited(ProviderError):
+    """The provider throttled us; `retry_after_s` says when to try again."""
+
+    status = 429
+    code = "provider_rate_limited"
+    default_message = "The provider is rate limiting requests; try again later."
+
+    def __init__(self, message: str | None = None, *, provider: str | None = None,
+                 retry_after_s: int = 60) -> None:
+        super().__init__(message, provider=provider)
+        self.retry_after_s = max(1, int(retry_after_s))
+
+
+class BadProviderResponse(ProviderError):
+    """The provider answered 2xx, but not in the shape we rely on."""
+
+    code = "bad_provider_response"
+    default_message = "The provider sent an unexpected response."
+
+
+class TokenInvalid(ProviderError):
+    """The stored token was rejected (revoked, expired, password changed): relink needed."""
+
+    status = 401
+    code = "token_invalid"
+    default_message = "Access to the provider is no longer valid; sign in or link again."
+
+    def __init__(self, message: str | None = None, *, provider: str | None = None,
+                 subcode: int | None = None) -> None:
+        super().__init__(message, provider=provider)
+        self.subcode = subcode
+
+
+class PermissionMissing(ProviderError):
+    """The token lacks a scope or permission the call needs."""
+
+    status = 403
+    code = "permission_missing"
+    default_message = "A required permission was not granted."
+
+    def __init__(self, message: str | None = None, *, provider: str | None = None,
+                 missing: tuple[str, ...] = ()) -> None:
+        super().__init__(message, provider=provider)
+        self.missing = tuple(missing)
+
+
+class AuthorizationFailed(ProviderError):
+    """A code exchange or refresh was refused; `provider_code` keeps the provider's error code."""
+
+    status = 400
+    code = "authorization_failed"
+    default_message = "The provider refused the authorization code."
+
+    def __init__(self, message: str | None = None, *, provider: str | None = None,
+                 provider_code: str = "") -> None:
+        super().__init__(message, provider=provider)
+        self.provider_code = provider_code
+
+
+class InvalidSignedRequest(IntegrationError):
+    """A Facebook signed_request that is malformed, forged, or uses another algorithm."""
+
+    status = 400
+    code = "signed_request_invalid"
+    default_message = "The signed request is malformed or its signature does not match."
+
+
+# --- Flow errors (raised by services, never by clients) -------------------------------------
+
+
+class StateInvalid(IntegrationError):
+    code = "state_invalid"
+    default_message = "This sign-in link is not valid. Start again."
+
+
+class StateExpired(IntegrationError):
+    code = "state_expired"
+    default_message = "This sign-in link has expired. Start again."
+
+
+class StateUsed(IntegrationError):
+    code = "state_used"
+    default_message = "This sign-in link has already been used. Start again."
+
+
+class StateMismatch(IntegrationError):
+    """The state exists but belongs to another browser session, user or app instance."""
+
+    code = "state_mismatch"
+    default_message = "This sign-in link was started elsewhere. Start again."
+
+
+class AccessDenied(IntegrationError):
+    """The person cancelled at the provider (or the provider sent back another error)."""
+
+    status = 400
+    code = "access_denied"
+    default_message = "Access was denied at the provider."
+
+    def __init__(self, message: str | None = None, *, provider: str | None = None,
+                 code: str = "access_denied") -> None:
+        super().__init__(message, provider=provider)
+        self.code = code
+
+
+class NotLinked(IntegrationError):
+    status = 409
+    code = "not_linked"
+    default_message = "No account is linked."
+
+
+class ProviderNotConfigured(IntegrationError):
+    status = 503
+    code = "provider_not_configured"
+    default_message = "This provider is not configured on the server."

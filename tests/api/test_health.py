@@ -1,0 +1,22 @@
+from unittest import mock
+
+import pytest
+from django.db import OperationalError
+
+
+@pytest.mark.django_db
+def test_health_answers_ok_after_a_database_query(api_client, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        response = api_client.get("/api/v1/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_health_answers_503_in_the_error_shape_when_the_database_is_down(api_client):
+    with mock.patch("django.db.backends.utils.CursorWrapper.execute",
+                    side_effect=OperationalError("connection refused")):
+        response = api_client.get("/api/v1/health")
+    assert response.status_code == 503
+    assert response.json() == {"code": "database_unavailable",
+                               "message": "The database is unavailable."}

@@ -1,0 +1,27 @@
+"""Test settings: the production settings, with test values for the required secrets.
+
+Environment variables win (CI sets DATABASE_URL for PostgreSQL).
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-" + "k" * 50)
+os.environ.setdefault("TOKEN_ENCRYPTION_KEYS", "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktdGVzdDA=")
+os.environ.setdefault("DJANGO_DEBUG", "0")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
+os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
+os.environ.setdefault("GITHUB_CLIENT_ID", "test-github-client-id")
+os.environ.setdefault("GITHUB_CLIENT_SECRET", "SENTINELCS-github-client-secret")
+os.environ.setdefault("FACEBOOK_APP_ID", "100000000000001")
+os.environ.setdefault("FACEBOOK_APP_SECRET", "SENTINELAPPSECRET-facebook")
+
+from backend.settings import *  # noqa: F403
+
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not shared-cache memory: live-server threads and racing requests need real
+    # SQLite locking (WAL + busy timeout), which shared-cache memory databases do not honour.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}  # noqa: F405
