@@ -1,0 +1,117 @@
+"""OAuth `state` + PKCE: issue a flow at authorize, consume it exactly once at callback.
+
+Every check here runs before any call to a provider (S35): unknown, expired, used and
+foreign states are refused with distinct codes.
+"""
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.errors import StateExpired, StateInvalid, StateMismatch, StateUsed
+from integrations.models import FlowClient, FlowPurpose, OAuthFlow
+
+SESSION_BINDING_KEY = "oauth_binding"
+STATE_LENGTH = 43  # secrets.token_urlsafe(32): 256 bits
+
+
+@dataclass(frozen=True)
+class StartedFlow:
+    state: str
+    expires_at: datetime
+    code_challenge: str
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def s256_challenge(code_verifier: str) -> str:
+    """RFC 7636 S256: base64url(sha256(verifier)) without padding."""
+    digest = hashlib.sha256(code_verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def new_code_verifier() -> str:
+    return secrets.token_urlsafe(48)  # 64 characters of the unreserved set
+
+
+def session_binding(session) -> str:
+    """A random value tied to this browser's session; states are bound to its hash (S2)."""
+    binding = session.get(SESSION_BINDING_KEY)
+    if not binding:
+        binding = secrets.token_urlsafe(32)
+        session[SESSION_BINDING_KEY] = binding
+    if session.session_key is None:
+        session.save()
+    return binding
+
+
+def start_flow(*, purpose: FlowPurpose, redirect_uri: str, binding: str, user=None,
+               client: FlowClient = FlowClient.BROWSER, code_challenge: str | None = None,
+               ) -> StartedFlow:
+    """Record a pending flow. Browser flows get a server-side PKCE verifier; apps bring theirs."""
+    state = secrets.token_urlsafe(32)
+    verifier = None
+    if code_challenge is None:
+        verifier = new_code_verifier()
+        code_challenge = s256_challenge(verifier)
+    expires_at = timezone.now() + timedelta(seconds=settings.OAUTH_STATE_TTL_S)
+    OAuthFlow.objects.create(
+        state_hash=_sha256(state), purpose=purpose, client=client, binding_hash=_sha256(binding),
+        user=user, redirect_uri=redirect_uri, code_challenge=code_challenge,
+        code_verifier=verifier, expires_at=expires_at,
+    )
+    return StartedFlow(state=state, expires_at=expires_at, code_challenge=code_challenge)
+
+
+def consume_flow(*, purpose: FlowPurpose, state: str, binding: str | None, user=None,
+                 code_verifier: str | None = None) -> OAuthFlow:
+    """Check and consume a flow atomically: of N racing callbacks exactly one gets it.
+
+    Browser flows need `binding` (the session's); app flows need `code_verifier`, whose S256
+    must equal the challenge the app sent at authorize.
+    """
+    flow = OAuthFlow.objects.filter(state_hash=_sha256(state), purpose=purpose).first()
+    if flow is None:
+        raise StateInvalid()
+    if flow.consumed_at is not None:
+        raise StateUsed()
+    if flow.expires_at <= timezone.now():
+        raise StateExpired()
+    _check_binding(flow, binding=binding, user=user, code_verifier=code_verifier)
+    with transaction.atomic():
+        won = OAuthFlow.objects.filter(pk=flow.pk, consumed_at__isnull=True).update(
+            consumed_at=timezone.now()
+        )
+    if not won:
+        raise StateUsed()
+    if flow.client == FlowClient.APP:
+        flow.code_verifier = code_verifier
+    return flow
+
+
+def _check_binding(flow: OAuthFlow, *, binding, user, code_verifier) -> None:
+    if flow.client == FlowClient.APP:
+        if not code_verifier or not hmac.compare_digest(
+            s256_challenge(code_verifier), flow.code_challenge
+        ):
+            raise StateMismatch("The code_verifier does not match this sign-in's code_challenge.")
+        return
+    if not binding or not hmac.compare_digest(_sha256(binding), flow.binding_hash):
+        raise StateMismatch()
+    if flow.user_id is not None and (user is None or user.pk != flow.user_id):
+        raise StateMismatch()
+
+
+def purge_expired_flows() -> int:
+    """Delete flows past their expiry (run from a periodic job or on each authorize)."""
+    deleted, _ = OAuthFlow.objects.filter(expires_at__lt=timezone.now() - timedelta(hours=1)).delete()
+    return deleted

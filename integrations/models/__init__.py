@@ -1,0 +1,6 @@
+"""Models of the provider side: OAuth flows, linked GitHub accounts, the Facebook Page link."""
+
+from integrations.models.flow import FlowClient, FlowPurpose, OAuthFlow
+from integrations.models.github import GitHubAccount
+
+__all__ = ["FlowClient", "FlowPurpose", "GitHubAccount", "OAuthFlow"]
