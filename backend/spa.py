@@ -5,6 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.http import FileResponse, HttpResponse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe
 
 CALLBACK_PATHS = ("/auth/github/callback", "/facebook/callback")
@@ -12,6 +13,7 @@ CALLBACK_PATHS = ("/auth/github/callback", "/facebook/callback")
 
 @require_safe
 @never_cache
+@ensure_csrf_cookie  # the SPA reads the cookie and sends it back as X-CSRFToken on unsafe calls
 def spa_index(request) -> HttpResponse:
     index = Path(settings.BASE_DIR) / "frontend" / "index.html"
     response = FileResponse(index.open("rb"), content_type="text/html; charset=utf-8")

@@ -1,0 +1,115 @@
+// fetch wrapper for /api/v1/: JSON in and out, the session cookie, the CSRF header on unsafe
+// methods, and the error shape {code, message} turned into an ApiError with a human message.
+
+const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+export class ApiError extends Error {
+  constructor(status, code, message, body = null) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+    this.body = body;
+  }
+
+  /** A network failure, timeout or server fault: the same request may be retried. */
+  get retryable() {
+    return this.status === 0 || this.status >= 500 || this.status === 429;
+  }
+}
+
+function readCookie(name) {
+  for (const part of document.cookie.split(";")) {
+    const [key, ...rest] = part.trim().split("=");
+    if (key === name) return decodeURIComponent(rest.join("="));
+  }
+  return null;
+}
+
+/** Django names the cookie `__Host-csrftoken` when it is Secure, `csrftoken` otherwise. */
+export function csrfToken() {
+  return readCookie("__Host-csrftoken") ?? readCookie("csrftoken");
+}
+
+const MESSAGES = {
+  network_error: "Could not reach the server. Check your connection and try again.",
+  not_authenticated: "You are not signed in.",
+  authentication_failed: "You are not signed in.",
+  permission_denied: "You do not have access to this.",
+  csrf_failed: "Your session could not be verified. Reload the page and try again.",
+  state_invalid: "This sign-in link is not valid. Please start again.",
+  state_expired: "This sign-in took too long and has expired. Please start again.",
+  state_used: "This sign-in link has already been used. Please start again.",
+  state_mismatch: "This sign-in was started in another browser or tab. Please start again here.",
+  provider_unavailable: "The provider is not answering right now. Please try again in a moment.",
+  provider_not_configured: "This provider is not set up on the server yet.",
+  bad_provider_response: "The provider sent an unexpected answer. Please try again.",
+  token_invalid: "Access to the provider is no longer valid. Connect again.",
+  not_linked: "Nothing is linked yet.",
+  server_error: "Something went wrong on our side. Please try again.",
+};
+
+function humanMessage(status, body) {
+  const code = body?.code;
+  if (code === "throttled" || code === "provider_rate_limited") {
+    const wait = Number(body?.retry_after);
+    return wait > 0
+      ? `Too many requests. Please wait ${wait} second${wait === 1 ? "" : "s"} and try again.`
+      : "Too many requests. Please wait a moment and try again.";
+  }
+  if (code === "validation_error" && body?.fields) {
+    const parts = Object.entries(body.fields).map(([field, errors]) =>
+      `${field === "non_field_errors" ? "" : `${field}: `}${[].concat(errors).join(" ")}`);
+    if (parts.length) return parts.join(" ");
+  }
+  if (code === "permission_missing" && Array.isArray(body?.missing) && body.missing.length) {
+    return `A required permission was not granted: ${body.missing.join(", ")}.`;
+  }
+  if (code && MESSAGES[code]) return MESSAGES[code];
+  if (typeof body?.message === "string" && body.message) return body.message;
+  if (status >= 500) return MESSAGES.server_error;
+  return "The request could not be completed.";
+}
+
+/** Call the API. Resolves to the parsed JSON (null for 204); rejects with ApiError. */
+export async function api(method, path, { body, headers = {}, signal } = {}) {
+  const init = {
+    method,
+    credentials: "same-origin",
+    cache: "no-store",
+    headers: { Accept: "application/json", ...headers },
+    signal,
+  };
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  if (UNSAFE.has(method)) {
+    const token = csrfToken();
+    if (token) init.headers["X-CSRFToken"] = token;
+  }
+  let response;
+  try {
+    response = await fetch(`/api/v1/${path}`, init);
+  } catch (error) {
+    if (error?.name === "AbortError") throw error;
+    throw new ApiError(0, "network_error", MESSAGES.network_error);
+  }
+  if (response.status === 204) return null;
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    data = null;
+  }
+  if (!response.ok) {
+    const code = typeof data?.code === "string" ? data.code : `http_${response.status}`;
+    throw new ApiError(response.status, code, humanMessage(response.status, data), data);
+  }
+  return data;
+}
+
+export const get = (path, options) => api("GET", path, options);
+export const post = (path, body = {}, options = {}) => api("POST", path, { ...options, body });
+export const put = (path, body = {}, options = {}) => api("PUT", path, { ...options, body });
+export const del = (path, options) => api("DELETE", path, options);

@@ -1,0 +1,136 @@
+// Entry point: captures OAuth callback parameters and drops them from the address bar before
+// anything else happens (RFC 6749 §3.1.2.5), then runs a small history.pushState router.
+import { append, clear, h } from "./dom.js";
+import { forgetMe, loadMe, setCallbackParams, takeFlash } from "./session.js";
+import { renderHome } from "./views/home.js";
+import { renderProfile } from "./views/profile.js";
+import { renderGitHubCallback } from "./views/github-callback.js";
+import { renderFacebook } from "./views/facebook.js";
+import { renderFacebookCallback } from "./views/facebook-callback.js";
+
+const CALLBACK_KEYS = ["code", "state", "error", "error_reason", "error_description"];
+
+function normalise(pathname) {
+  return pathname.length > 1 ? pathname.replace(/\/+$/, "") : pathname;
+}
+
+(function captureCallback() {
+  const path = normalise(window.location.pathname);
+  if (path !== "/auth/github/callback" && path !== "/facebook/callback") return;
+  const search = new URLSearchParams(window.location.search);
+  const params = {};
+  for (const key of CALLBACK_KEYS) {
+    if (search.has(key)) params[key] = search.get(key);
+  }
+  window.history.replaceState(null, "", path);
+  if (Object.keys(params).length) setCallbackParams(path, params);
+})();
+
+const ROUTES = {
+  "/": renderHome,
+  "/profile": renderProfile,
+  "/auth/github/callback": renderGitHubCallback,
+  "/facebook": renderFacebook,
+  "/facebook/callback": renderFacebookCallback,
+};
+
+const main = document.getElementById("main");
+const statusRegion = document.getElementById("status");
+const nav = document.getElementById("nav");
+let renderCount = 0;
+let firstRender = true;
+
+/** Announce a status message (aria-live) and show it in the banner. */
+export function announce(message, kind = "info") {
+  statusRegion.className = `status ${kind}`;
+  statusRegion.textContent = message ?? "";
+}
+
+export function navigate(path, { replace = false } = {}) {
+  window.history[replace ? "replaceState" : "pushState"](null, "", path);
+  render();
+}
+
+function focusHeading() {
+  const heading = main.querySelector("h1");
+  if (!heading) return;
+  heading.setAttribute("tabindex", "-1");
+  heading.focus();
+  document.title = `${heading.textContent} — OAuth Bridge`;
+}
+
+async function renderNav() {
+  let me = null;
+  try {
+    me = await loadMe();
+  } catch {
+    me = null;
+  }
+  const here = normalise(window.location.pathname);
+  const item = (path, label) => h("li", {}, h("a", {
+    href: path, "data-link": true, "aria-current": here === path ? "page" : null,
+  }, label));
+  clear(nav);
+  append(nav, item("/", "Home"));
+  if (me) append(nav, item("/profile", "Profile"));
+  if (me?.is_staff) append(nav, item("/facebook", "Facebook Page"));
+}
+
+function renderNotFound(ctx) {
+  ctx.main.append(h("h1", {}, "Page not found"),
+    h("p", {}, "There is nothing at this address. ", h("a", { href: "/", "data-link": true },
+      "Go to the home page"), "."));
+}
+
+async function render() {
+  const token = ++renderCount;
+  const path = normalise(window.location.pathname);
+  const view = ROUTES[path] ?? renderNotFound;
+  clear(main);
+  main.setAttribute("aria-busy", "true");
+  const flash = takeFlash();
+  if (flash) announce(flash.message, flash.kind);
+  else announce("");
+  const ctx = {
+    main,
+    path,
+    navigate,
+    announce,
+    flash,
+    /** False once the user has moved on: late answers must not touch the new page. */
+    alive: () => token === renderCount,
+    focusHeading,
+    refreshNav: () => { forgetMe(); renderNav(); },
+  };
+  const pending = view(ctx);
+  if (!firstRender) focusHeading();
+  else document.title = `${main.querySelector("h1")?.textContent ?? "Home"} — OAuth Bridge`;
+  firstRender = false;
+  renderNav();
+  try {
+    await pending;
+  } catch (error) {
+    if (!ctx.alive()) return;
+    console.warn("view failed", error); // eslint-disable-line no-console
+    append(main, h("p", { class: "alert error", role: "alert" },
+      error?.message || "Something went wrong. Reload the page and try again."));
+  } finally {
+    if (ctx.alive()) main.removeAttribute("aria-busy");
+  }
+}
+
+document.addEventListener("click", (event) => {
+  const link = event.target.closest?.("a[data-link]");
+  if (!link || event.defaultPrevented || event.button !== 0) return;
+  if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  const url = new URL(link.href);
+  if (url.origin !== window.location.origin) return;
+  event.preventDefault();
+  if (url.pathname + url.search !== window.location.pathname + window.location.search) {
+    navigate(url.pathname + url.search);
+  }
+});
+
+window.addEventListener("popstate", () => render());
+
+render();

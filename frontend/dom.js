@@ -1,0 +1,117 @@
+// Tiny DOM helpers. Text always goes in through textContent / text nodes, never innerHTML:
+// server and provider text is untrusted.
+
+/** Create an element: h("p", {class: "x", onClick: fn}, "text", child, [more]). */
+export function h(tag, props = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(props ?? {})) {
+    if (value == null || value === false) continue;
+    if (key === "class") el.className = value;
+    else if (key === "text") el.textContent = String(value);
+    else if (key.startsWith("on") && typeof value === "function") {
+      el.addEventListener(key.slice(2).toLowerCase(), value);
+    } else if (value === true) el.setAttribute(key, "");
+    else el.setAttribute(key, String(value));
+  }
+  append(el, ...children);
+  return el;
+}
+
+export function append(el, ...children) {
+  for (const child of children.flat(Infinity)) {
+    if (child == null || child === false) continue;
+    el.append(child instanceof Node ? child : String(child));
+  }
+  return el;
+}
+
+export function clear(el) {
+  el.replaceChildren();
+  return el;
+}
+
+/** Only http(s) URLs become links: never javascript:, data: or relative tricks from a provider. */
+export function safeUrl(value) {
+  if (typeof value !== "string" || !value) return null;
+  try {
+    const url = new URL(value, window.location.origin);
+    return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/** An outside link (provider pages): new tab, no opener, no referrer. */
+export function externalLink(url, ...children) {
+  const href = safeUrl(url);
+  if (!href) return h("span", {}, ...children);
+  return h("a", { href, target: "_blank", rel: "noopener noreferrer" }, ...children);
+}
+
+/** A same-app link handled by the router. */
+export function appLink(path, text, props = {}) {
+  return h("a", { href: path, "data-link": true, ...props }, text);
+}
+
+export function loading(text = "Loading…") {
+  return h("p", { class: "loading", role: "status" }, h("span", { class: "spinner", "aria-hidden": "true" }), text);
+}
+
+/** Disable a button while `work` runs; restores it afterwards (unless the page has moved on). */
+export async function busy(button, label, work) {
+  const original = button.textContent;
+  button.disabled = true;
+  button.setAttribute("aria-busy", "true");
+  if (label) button.textContent = label;
+  try {
+    return await work();
+  } finally {
+    button.disabled = false;
+    button.removeAttribute("aria-busy");
+    button.textContent = original;
+  }
+}
+
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
+
+/** "12 Mar 2026, 14:05" in the reader's locale, or null when there is no (valid) date. */
+export function formatDateTime(value) {
+  if (!value) return null;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? null : dateTime.format(date);
+}
+
+export function formatDate(value) {
+  if (!value) return null;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? null : dateOnly.format(date);
+}
+
+/** A <time> element with a machine-readable datetime and a human label. */
+export function timeEl(value, fallback = "unknown") {
+  const label = formatDateTime(value);
+  if (!label) return h("span", {}, fallback);
+  return h("time", { datetime: new Date(value).toISOString() }, label);
+}
+
+/** A modal confirmation built on <dialog>; resolves true when confirmed. */
+export function confirmDialog({ title, body, confirmLabel, cancelLabel = "Cancel", danger = true }) {
+  return new Promise((resolve) => {
+    const titleId = `dlg-${Math.random().toString(36).slice(2)}`;
+    const confirmBtn = h("button", { type: "button", class: danger ? "btn danger" : "btn primary" },
+      confirmLabel);
+    const cancelBtn = h("button", { type: "button", class: "btn" }, cancelLabel);
+    const dialog = h("dialog", { class: "dialog", "aria-labelledby": titleId },
+      h("h2", { id: titleId }, title),
+      h("p", {}, body),
+      h("div", { class: "actions" }, cancelBtn, confirmBtn));
+    let result = false;
+    confirmBtn.addEventListener("click", () => { result = true; dialog.close(); });
+    cancelBtn.addEventListener("click", () => dialog.close());
+    dialog.addEventListener("close", () => { dialog.remove(); resolve(result); });
+    document.body.append(dialog);
+    dialog.showModal();
+    cancelBtn.focus();
+  });
+}

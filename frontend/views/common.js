@@ -1,0 +1,38 @@
+// Pieces shared by the views: error alerts with a retry, sections, definition rows.
+import { h } from "../dom.js";
+
+/** A role=alert box with the human message and, optionally, a retry button. */
+export function errorAlert(error, { onRetry, retryLabel = "Try again" } = {}) {
+  const message = error?.message || "Something went wrong. Please try again.";
+  const box = h("div", { class: "alert error", role: "alert" }, h("p", {}, message));
+  if (onRetry) {
+    box.append(h("button", { type: "button", class: "btn", onClick: onRetry }, retryLabel));
+  }
+  return box;
+}
+
+export function notice(message, kind = "info") {
+  return h("p", { class: `alert ${kind}` }, message);
+}
+
+/** A titled <section> labelled by its h2. */
+export function section(id, title, ...children) {
+  return h("section", { class: "card", "aria-labelledby": `${id}-title`, id },
+    h("h2", { id: `${id}-title` }, title), ...children);
+}
+
+/** A <dl> from [label, value] pairs; pairs with a null value are skipped. */
+export function facts(pairs) {
+  const list = h("dl", { class: "facts" });
+  for (const [label, value] of pairs) {
+    if (value == null || value === "") continue;
+    list.append(h("div", {}, h("dt", {}, label), h("dd", {}, value)));
+  }
+  return list;
+}
+
+/** Replace the content of a region (keeps the element, so focus and labels stay stable). */
+export function fill(region, ...children) {
+  region.replaceChildren(...children.flat().filter((c) => c != null && c !== false));
+  return region;
+}
