@@ -1,0 +1,80 @@
+"""The one place that builds provider clients from Django settings.
+
+Settings are read on every call (so `override_settings` and pytest-django's `settings` fixture
+work); clients are cached per settings tuple, so their connection pools are reused.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from django.conf import settings
+
+from integrations.errors import ProviderNotConfigured
+from integrations.facebook import FacebookClient
+from integrations.github import GitHubClient
+
+GITHUB_SETTINGS = ("GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET", "GITHUB_URL", "GITHUB_API_URL")
+FACEBOOK_SETTINGS = (
+    "FACEBOOK_APP_ID",
+    "FACEBOOK_APP_SECRET",
+    "FACEBOOK_URL",
+    "FACEBOOK_GRAPH_URL",
+    "FACEBOOK_GRAPH_VERSION",
+)
+
+
+def get_github_client() -> GitHubClient:
+    """The GitHub client for the current settings; ProviderNotConfigured names what is missing."""
+    client_id, secret, web_url, api_url = _read("GitHub", GITHUB_SETTINGS)
+    return _github_client(client_id, secret, web_url, api_url, _timeout_s())
+
+
+def get_facebook_client() -> FacebookClient:
+    """The Facebook client for the current settings; ProviderNotConfigured names what is missing."""
+    app_id, secret, web_url, graph_url, version = _read("Facebook", FACEBOOK_SETTINGS)
+    return _facebook_client(app_id, secret, web_url, graph_url, version, _timeout_s())
+
+
+def clear_client_cache() -> None:
+    """Drop cached clients (tests; settings changes at runtime)."""
+    for cache in (_github_client, _facebook_client):
+        cache.cache_clear()
+
+
+def _read(provider: str, names: tuple[str, ...]) -> list[str]:
+    values = [str(getattr(settings, name, "") or "").strip() for name in names]
+    missing = [name for name, value in zip(names, values, strict=True) if not value]
+    if missing:
+        # Names only: the values of the settings that are present may be secrets.
+        raise ProviderNotConfigured(f"{provider} is not configured: set {', '.join(missing)}.")
+    return values
+
+
+def _timeout_s() -> tuple[float, float]:
+    value = getattr(settings, "PROVIDER_TIMEOUT_S", None) or (3.05, 10.0)
+    try:
+        connect_s, read_s = value
+        return (float(connect_s), float(read_s))
+    except (TypeError, ValueError):
+        raise ProviderNotConfigured(
+            "PROVIDER_TIMEOUT_S must be a (connect_s, read_s) pair."
+        ) from None
+
+
+@lru_cache(maxsize=8)
+def _github_client(
+    client_id: str, secret: str, web_url: str, api_url: str, timeout_s: tuple[float, float]
+) -> GitHubClient:
+    return GitHubClient(client_id, secret, web_url=web_url, api_url=api_url, timeout_s=timeout_s)
+
+
+@lru_cache(maxsize=8)
+def _facebook_client(
+    app_id: str, secret: str, web_url: str, graph_url: str, version: str,
+    timeout_s: tuple[float, float],
+) -> FacebookClient:
+    return FacebookClient(
+        app_id, secret, web_url=web_url, graph_url=graph_url, graph_version=version,
+        timeout_s=timeout_s,
+    )
