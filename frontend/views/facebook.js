@@ -300,12 +300,12 @@ class FacebookPage {
       return;
     }
     this.pending = null;
-    const post = answer?.post ?? answer ?? {};
-    if (post.status === "failed") {
-      fill(result, notice(`Facebook refused the post: ${failureReason(post)}`, "error"));
+    const saved = answer?.post ?? answer ?? {};
+    if (saved.status === "failed") {
+      fill(result, notice(`Facebook refused the post: ${failureReason(saved)}`, "error"));
     } else {
-      const words = post.status === "scheduled"
-        ? `Scheduled for ${formatDateTime(post.scheduled_at) ?? "later"}.` : "Posted to the Page.";
+      const words = saved.status === "scheduled"
+        ? `Scheduled for ${formatDateTime(saved.scheduled_at) ?? "later"}.` : "Posted to the Page.";
       fill(result, notice(words, "success"));
       this.ctx.announce(words, "success");
       form.reset();

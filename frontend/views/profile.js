@@ -83,7 +83,7 @@ function repoItem(repo) {
     meta.length ? h("p", { class: "repo-meta" }, meta.join(" · ")) : null);
 }
 
-async function loadRepos(region, ctx, page, { announce = false } = {}) {
+async function loadRepos(region, ctx, page, { focus = null } = {}) {
   fill(region, loading(`Loading repositories (page ${page})…`));
   let answer;
   try {
@@ -103,14 +103,16 @@ async function loadRepos(region, ctx, page, { announce = false } = {}) {
   const prevBtn = h("button", { type: "button", class: "btn", disabled: current <= 1 },
     "Previous");
   const nextBtn = h("button", { type: "button", class: "btn", disabled: !next }, "Next");
-  prevBtn.addEventListener("click", () => loadRepos(region, ctx, current - 1, { announce: true }));
-  nextBtn.addEventListener("click", () => loadRepos(region, ctx, next, { announce: true }));
+  prevBtn.addEventListener("click", () => loadRepos(region, ctx, current - 1, { focus: "prev" }));
+  nextBtn.addEventListener("click", () => loadRepos(region, ctx, next, { focus: "next" }));
   fill(region, list,
     h("nav", { class: "pager", "aria-label": "Repository pages" },
       prevBtn, h("span", { class: "page-no" }, `Page ${current}`), nextBtn));
-  if (announce) {
+  if (focus) {
+    // The clicked button was re-rendered: keep keyboard focus on the pager.
     ctx.announce(`Showing page ${current} of your repositories.`);
-    region.closest("section")?.querySelector("h2")?.scrollIntoView({ block: "start" });
+    const wanted = focus === "next" ? nextBtn : prevBtn;
+    (wanted.disabled ? (wanted === nextBtn ? prevBtn : nextBtn) : wanted).focus();
   }
 }
 
