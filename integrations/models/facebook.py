@@ -1,0 +1,130 @@
+"""The staff Facebook Page link (a singleton), Page posts, and data-deletion requests."""
+
+from django.conf import settings
+from django.db import models
+from solo.models import SingletonModel
+
+from integrations.crypto import EncryptedTextField
+
+
+class FacebookPageLink(SingletonModel):
+    """The one Facebook Page this site posts to, and the long-lived user token behind it.
+
+    Tokens are encrypted at rest. `candidate_pages` lists the Pages (id, name, category, tasks —
+    never tokens) the linked user may post to, for the staff member to pick from.
+    """
+
+    facebook_user_id = models.CharField(max_length=64, blank=True)
+    user_token = EncryptedTextField(blank=True, null=True)
+    user_token_expires_at = models.DateTimeField(null=True, blank=True)
+    data_access_expires_at = models.DateTimeField(null=True, blank=True)
+    scopes = models.CharField(max_length=1000, blank=True, help_text="Granted, comma-separated.")
+    page_id = models.CharField(max_length=64, blank=True)
+    page_name = models.CharField(max_length=255, blank=True)
+    page_token = EncryptedTextField(blank=True, null=True)
+    candidate_pages = models.JSONField(default=list, blank=True)
+    linked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    linked_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "Facebook Page link"
+
+    def __str__(self) -> str:
+        if self.page_id:
+            return f"Facebook Page {self.page_name or self.page_id}"
+        return "Facebook Page link" + ("" if self.is_linked else " (not linked)")
+
+    @property
+    def is_linked(self) -> bool:
+        """A Facebook user is connected (a Page may still have to be picked)."""
+        return bool(self.user_token)
+
+    @property
+    def has_page(self) -> bool:
+        return bool(self.page_id and self.page_token)
+
+    @property
+    def scope_list(self) -> list[str]:
+        return [s for s in self.scopes.split(",") if s]
+
+    def forget(self) -> None:
+        """Clear every token and identifier (unlink, deauthorize, data deletion)."""
+        self.facebook_user_id = ""
+        self.user_token = None
+        self.user_token_expires_at = None
+        self.data_access_expires_at = None
+        self.scopes = ""
+        self.page_id = ""
+        self.page_name = ""
+        self.page_token = None
+        self.candidate_pages = []
+        self.linked_by = None
+        self.linked_at = None
+
+
+class PagePostStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    PUBLISHED = "published", "Published"
+    SCHEDULED = "scheduled", "Scheduled"
+    FAILED = "failed", "Failed"
+
+
+class PagePostSource(models.TextChoices):
+    API = "api", "API"
+    SERVICE = "service", "Django code"
+    COMMAND = "command", "Management command"
+
+
+class PagePost(models.Model):
+    """One attempt to post to the Page. The unique idempotency key makes retries safe."""
+
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    # SHA-256 of the normalised request (message, link, scheduled_at): a reused key must match.
+    request_fingerprint = models.CharField(max_length=64)
+    page_id = models.CharField(max_length=64, blank=True)
+    message = models.TextField()
+    link = models.URLField(max_length=2000, blank=True)
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=PagePostStatus.choices,
+                              default=PagePostStatus.PENDING)
+    facebook_post_id = models.CharField(max_length=128, blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    error_message = models.TextField(blank=True)
+    source = models.CharField(max_length=16, choices=PagePostSource.choices,
+                              default=PagePostSource.SERVICE)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "Page post"
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"Page post #{self.pk} ({self.status})"
+
+
+class DataDeletionStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    COMPLETED = "completed", "Completed"
+
+
+class DataDeletionRequest(models.Model):
+    """A Facebook data-deletion callback. Only a hash of the Facebook user id is kept."""
+
+    confirmation_code = models.CharField(max_length=32, unique=True)
+    facebook_user_hash = models.CharField(max_length=64)
+    status = models.CharField(max_length=16, choices=DataDeletionStatus.choices,
+                              default=DataDeletionStatus.RECEIVED)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "Facebook data-deletion request"
+        ordering = ("-requested_at",)
+
+    def __str__(self) -> str:
+        return f"Data deletion {self.confirmation_code} ({self.status})"
