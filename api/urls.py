@@ -1,8 +1,10 @@
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from api.views.github import GitHubAuthorizeView, GitHubCallbackView
 from api.views.health import HealthView
+from api.views.me import GitHubReposView, GitHubTokenView, LogoutView, MeView
 from api.views.not_found import api_not_found
 
 # Swagger UI and Redoc (sidecar assets, served locally) need inline bootstrap code and styles.
@@ -20,6 +22,13 @@ DOCS_CSP = {
 
 urlpatterns = [
     path("health", HealthView.as_view(), name="health"),
+    path("auth/github/authorize", GitHubAuthorizeView.as_view(), name="github-authorize"),
+    path("auth/github/callback", GitHubCallbackView.as_view(), name="github-callback"),
+    path("auth/logout", LogoutView.as_view(), name="logout"),
+    path("me", MeView.as_view(), name="me"),
+    path("me/github/token", GitHubTokenView.as_view(), name="me-github-token"),
+    path("me/github/repos", GitHubReposView.as_view(), name="me-github-repos"),
+    path("facebook/", include("api.urls_facebook")),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
     path("docs", csp_override(DOCS_CSP)(SpectacularSwaggerView.as_view(url_name="schema")),
          name="swagger-ui"),

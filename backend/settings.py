@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "api.middleware.NoStoreApiMiddleware",
 ]
 
 ROOT_URLCONF = "backend.urls"
@@ -207,6 +208,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    # Views opt in with `throttle_scope`; rates below (env-configurable), per client IP.
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttles.ScopedThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "oauth_start": env.str("THROTTLE_OAUTH_START", default="30/min"),
         "oauth_callback": env.str("THROTTLE_OAUTH_CALLBACK", default="30/min"),

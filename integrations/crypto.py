@@ -32,7 +32,7 @@ def decrypt_token(ciphertext: str) -> str:
     except InvalidToken as exc:
         raise ImproperlyConfigured(
             "A stored token cannot be decrypted with TOKEN_ENCRYPTION_KEYS: "
-            "keep retired keys in the list until rotate_token_keys has run."
+            "keep retired keys in the list until `manage.py rotate_token_keys` has run."
         ) from exc
 
 

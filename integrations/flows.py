@@ -64,6 +64,7 @@ def start_flow(*, purpose: FlowPurpose, redirect_uri: str, binding: str, user=No
         verifier = new_code_verifier()
         code_challenge = s256_challenge(verifier)
     expires_at = timezone.now() + timedelta(seconds=settings.OAUTH_STATE_TTL_S)
+    purge_expired_flows()  # bounded storage of pending flows (S34)
     OAuthFlow.objects.create(
         state_hash=_sha256(state), purpose=purpose, client=client, binding_hash=_sha256(binding),
         user=user, redirect_uri=redirect_uri, code_challenge=code_challenge,
@@ -73,11 +74,13 @@ def start_flow(*, purpose: FlowPurpose, redirect_uri: str, binding: str, user=No
 
 
 def consume_flow(*, purpose: FlowPurpose, state: str, binding: str | None, user=None,
-                 code_verifier: str | None = None) -> OAuthFlow:
+                 code_verifier: str | None = None,
+                 client: FlowClient = FlowClient.BROWSER) -> OAuthFlow:
     """Check and consume a flow atomically: of N racing callbacks exactly one gets it.
 
     Browser flows need `binding` (the session's); app flows need `code_verifier`, whose S256
-    must equal the challenge the app sent at authorize.
+    must equal the challenge the app sent at authorize. `client` is the kind of caller: a
+    browser cannot finish an app's flow, nor an app a browser's.
     """
     flow = OAuthFlow.objects.filter(state_hash=_sha256(state), purpose=purpose).first()
     if flow is None:
@@ -86,6 +89,8 @@ def consume_flow(*, purpose: FlowPurpose, state: str, binding: str | None, user=
         raise StateUsed()
     if flow.expires_at <= timezone.now():
         raise StateExpired()
+    if flow.client != client:
+        raise StateMismatch()
     _check_binding(flow, binding=binding, user=user, code_verifier=code_verifier)
     with transaction.atomic():
         won = OAuthFlow.objects.filter(pk=flow.pk, consumed_at__isnull=True).update(
@@ -112,6 +117,7 @@ def _check_binding(flow: OAuthFlow, *, binding, user, code_verifier) -> None:
 
 
 def purge_expired_flows() -> int:
-    """Delete flows past their expiry (run from a periodic job or on each authorize)."""
-    deleted, _ = OAuthFlow.objects.filter(expires_at__lt=timezone.now() - timedelta(hours=1)).delete()
+    """Forget flows that expired over an hour ago (kept that long for `state_expired` answers)."""
+    cutoff = timezone.now() - timedelta(hours=1)
+    deleted, _ = OAuthFlow.objects.filter(expires_at__lt=cutoff).delete()
     return deleted

@@ -5,6 +5,16 @@ from rest_framework.test import APIClient
 pytest_plugins: list[str] = []
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters and cached provider answers live in the cache: start each test clean."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()

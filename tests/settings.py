@@ -15,8 +15,11 @@ os.environ.setdefault("GITHUB_CLIENT_ID", "test-github-client-id")
 os.environ.setdefault("GITHUB_CLIENT_SECRET", "SENTINELCS-github-client-secret")
 os.environ.setdefault("FACEBOOK_APP_ID", "100000000000001")
 os.environ.setdefault("FACEBOOK_APP_SECRET", "SENTINELAPPSECRET-facebook")
+# Generous limits so suites that start many flows are not throttled; throttle tests lower them.
+for _scope in ("OAUTH_START", "OAUTH_CALLBACK", "PAGE_POST", "PROVIDER_CALLBACK"):
+    os.environ.setdefault(f"THROTTLE_{_scope}", "10000/min")
 
-from backend.settings import *  # noqa: F403
+from backend.settings import *  # noqa: E402, F403
 
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -5,7 +5,7 @@ from integrations.crypto import EncryptedTextField
 
 
 class GitHubAccount(models.Model):
-    """A local user's GitHub identity, keyed by GitHub's immutable numeric id (never login/email)."""
+    """A user's GitHub identity, keyed by GitHub's immutable numeric id (never login or email)."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                 related_name="github_account")

@@ -1,0 +1,64 @@
+"""Shared serializer building blocks."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses unknown keys: a typo or an injected field (`redirect_uri`, …) is a 400 (S9, S33)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError({"non_field_errors": ["Expected a JSON object."]})
+        unknown = sorted(set(data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class TextRegexField(serializers.RegexField):
+    """A RegexField that accepts only JSON strings (DRF would turn `123` into "123")."""
+
+    default_error_messages = {"not_a_string": "Must be a string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
+
+
+# RFC 6749 Appendix A: `code` and `state` are VSCHAR; we also refuse spaces (S33).
+CODE_REGEX = r"^[\x21-\x7e]{1,512}$"
+STATE_REGEX = r"^[A-Za-z0-9_-]{43}$"
+PKCE_REGEX = r"^[A-Za-z0-9._~-]{43,128}$"
+CHALLENGE_REGEX = r"^[A-Za-z0-9_-]{43}$"
+
+
+class UserSerializer(serializers.Serializer):
+    """The local user as clients see it; never a provider token."""
+
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    email = serializers.EmailField(allow_blank=True)
+    is_staff = serializers.BooleanField()
+    date_joined = serializers.DateTimeField()
+    github = serializers.SerializerMethodField()
+
+    class GitHubProfileSerializer(serializers.Serializer):
+        id = serializers.IntegerField(source="github_id")
+        login = serializers.CharField()
+        name = serializers.CharField(allow_blank=True)
+        avatar_url = serializers.CharField(allow_blank=True)
+        html_url = serializers.CharField(allow_blank=True)
+        email = serializers.CharField(allow_blank=True)
+        company = serializers.CharField(allow_blank=True)
+        location = serializers.CharField(allow_blank=True)
+        bio = serializers.CharField(allow_blank=True)
+        scopes = serializers.ListField(child=serializers.CharField(), source="scope_list")
+        token_expires_at = serializers.DateTimeField(allow_null=True)
+        last_login_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema_field(GitHubProfileSerializer(allow_null=True))
+    def get_github(self, user):
+        account = getattr(user, "github_account", None)
+        return self.GitHubProfileSerializer(account).data if account else None

@@ -1,0 +1,155 @@
+"""GitHub sign-in: authorize (state + PKCE) and callback, for browsers and apps."""
+
+from django.conf import settings
+from django.contrib.auth import login
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from knox.models import AuthToken
+from rest_framework import serializers, status
+from rest_framework.authentication import CSRFCheck
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.schema import error_responses
+from api.serializers import (
+    CHALLENGE_REGEX,
+    CODE_REGEX,
+    PKCE_REGEX,
+    STATE_REGEX,
+    StrictSerializer,
+    TextRegexField,
+    UserSerializer,
+)
+from integrations.flows import SESSION_BINDING_KEY, session_binding
+from integrations.models import FlowClient
+from integrations.services import github as github_service
+
+
+def enforce_csrf(request) -> None:
+    """CSRF for anonymous browser POSTs too (DRF checks it only for signed-in sessions: S16)."""
+    check = CSRFCheck(lambda req: None)
+    check.process_request(request)
+    reason = check.process_view(request, None, (), {})
+    if reason:
+        raise PermissionDenied(f"CSRF Failed: {reason}")
+
+
+class GitHubAuthorizeView(APIView):
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    throttle_scope = "oauth_start"
+
+    class Input(StrictSerializer):
+        client = serializers.ChoiceField(choices=FlowClient.choices, default=FlowClient.BROWSER)
+        redirect_uri = serializers.CharField(required=False, max_length=2000)
+        code_challenge = TextRegexField(CHALLENGE_REGEX, required=False)
+
+        def validate(self, data):
+            if data["client"] == FlowClient.BROWSER:
+                for field in ("redirect_uri", "code_challenge"):
+                    if field in data:
+                        raise ValidationError({field: ["Only app clients send this."]})
+                return data
+            if data.get("redirect_uri") not in settings.APP_REDIRECT_URIS:
+                raise ValidationError({"redirect_uri": ["Not a registered app redirect URI."]})
+            if "code_challenge" not in data:
+                raise ValidationError({"code_challenge": ["Apps must send an S256 challenge."]})
+            return data
+
+    class Output(serializers.Serializer):
+        authorize_url = serializers.URLField()
+        state = serializers.CharField()
+        expires_at = serializers.DateTimeField()
+
+    @extend_schema(
+        operation_id="github_authorize", tags=["auth"], auth=[], request=Input,
+        responses={201: Output, **error_responses(400, 403, 415, 429, 503)},
+        examples=[
+            OpenApiExample("Browser (SPA)", value={}, request_only=True),
+            OpenApiExample("Mobile app", request_only=True, value={
+                "client": "app", "redirect_uri": "com.example.app:/oauth2redirect/github",
+                "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}),
+        ],
+    )
+    def post(self, request):
+        """Start a sign-in: a single-use state (10 minutes) and GitHub's authorize URL."""
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        client = data.validated_data["client"]
+        if client == FlowClient.BROWSER:
+            enforce_csrf(request)
+            binding = session_binding(request.session)
+        else:
+            binding = data.validated_data["code_challenge"]
+        started = github_service.start_github_sign_in(
+            client=client, binding=binding,
+            redirect_uri=data.validated_data.get("redirect_uri"),
+            code_challenge=data.validated_data.get("code_challenge"),
+        )
+        output = {"authorize_url": started.authorize_url, "state": started.flow.state,
+                  "expires_at": started.flow.expires_at}
+        return Response(self.Output(output).data, status=status.HTTP_201_CREATED)
+
+
+class GitHubCallbackView(APIView):
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    throttle_scope = "oauth_callback"
+
+    class Input(StrictSerializer):
+        state = TextRegexField(STATE_REGEX)
+        code = TextRegexField(CODE_REGEX, required=False)
+        code_verifier = TextRegexField(PKCE_REGEX, required=False)
+        error = TextRegexField(r"^[a-z_]{1,64}$", required=False)
+        error_description = serializers.CharField(required=False, max_length=500,
+                                                  allow_blank=True)
+        error_uri = serializers.CharField(required=False, max_length=500, allow_blank=True)
+
+        def validate(self, data):
+            if ("code" in data) == ("error" in data):
+                raise ValidationError({"code": ["Send either `code` or `error`."]})
+            return data
+
+    class Output(serializers.Serializer):
+        user = UserSerializer()
+        token = serializers.CharField(required=False, help_text="App clients only.")
+        token_expires_at = serializers.DateTimeField(required=False, allow_null=True)
+
+    @extend_schema(
+        operation_id="github_callback", tags=["auth"], auth=[], request=Input,
+        responses={200: Output, **error_responses(400, 403, 415, 429, 502, 504)},
+        examples=[
+            OpenApiExample("Success redirect", request_only=True,
+                           value={"code": "a1b2c3d4e5", "state": "x" * 43}),
+            OpenApiExample("App", request_only=True, value={
+                "code": "a1b2c3d4e5", "state": "x" * 43,
+                "code_verifier": "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"}),
+            OpenApiExample("Cancelled at GitHub", request_only=True, value={
+                "error": "access_denied", "state": "x" * 43,
+                "error_description": "The user has denied your application access."}),
+        ],
+    )
+    def post(self, request):
+        """Finish a sign-in: browsers get a session cookie, apps an API token."""
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        client = FlowClient.APP if "code_verifier" in values else FlowClient.BROWSER
+        if client == FlowClient.BROWSER:
+            enforce_csrf(request)
+        flow_args = {"state": values["state"], "client": client,
+                     "binding": request.session.get(SESSION_BINDING_KEY),
+                     "code_verifier": values.get("code_verifier")}
+        if "error" in values:
+            github_service.refuse_github_sign_in(
+                **flow_args, error=values["error"],
+                description=values.get("error_description", ""))
+        user = github_service.sign_in_with_github(**flow_args, code=values["code"])
+        if client == FlowClient.BROWSER:
+            request.session.pop(SESSION_BINDING_KEY, None)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return Response(self.Output({"user": user}).data)
+        instance, token = AuthToken.objects.create(user)
+        return Response(self.Output({"user": user, "token": token,
+                                     "token_expires_at": instance.expiry}).data)

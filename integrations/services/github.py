@@ -1,0 +1,206 @@
+"""GitHub sign-in and the signed-in user's GitHub data, as whole flows.
+
+Views call these; these call the client (HTTP) and the models. Provider tokens are stored
+encrypted and never leave this layer.
+"""
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from integrations.config import get_github_client
+from integrations.errors import (
+    AccessDenied,
+    AuthorizationFailed,
+    NotLinked,
+    ProviderError,
+    TokenInvalid,
+)
+from integrations.flows import StartedFlow, consume_flow, start_flow
+from integrations.github import GitHubProfile, GitHubToken, RepoPage
+from integrations.models import FlowClient, FlowPurpose, GitHubAccount
+
+logger = logging.getLogger(__name__)
+User = get_user_model()
+
+# Two independent reads per sign-in (profile, emails) run side by side.
+_executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="github-read")
+REFRESH_MARGIN = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class StartedSignIn:
+    authorize_url: str
+    flow: StartedFlow
+
+
+@dataclass(frozen=True)
+class TokenStatus:
+    valid: bool
+    scopes: tuple[str, ...]
+    expires_at: datetime | None
+    checked_at: datetime
+
+
+def browser_redirect_uri() -> str:
+    return settings.PUBLIC_URL + "/auth/github/callback"
+
+
+def start_github_sign_in(*, client: FlowClient, binding: str, redirect_uri: str | None = None,
+                         code_challenge: str | None = None) -> StartedSignIn:
+    """Issue a state (and, for browsers, a server-side PKCE verifier) and the authorize URL.
+
+    `redirect_uri` is only for apps and must already be checked against APP_REDIRECT_URIS.
+    """
+    if client == FlowClient.BROWSER:
+        redirect_uri, code_challenge = browser_redirect_uri(), None
+    flow = start_flow(purpose=FlowPurpose.GITHUB_LOGIN, redirect_uri=redirect_uri,
+                      binding=binding, client=client, code_challenge=code_challenge)
+    url = get_github_client().authorize_url(
+        state=flow.state, code_challenge=flow.code_challenge, redirect_uri=redirect_uri,
+        scopes=settings.GITHUB_SCOPES,
+    )
+    return StartedSignIn(authorize_url=url, flow=flow)
+
+
+def refuse_github_sign_in(*, state: str, binding: str | None, client: FlowClient,
+                          code_verifier: str | None, error: str, description: str) -> None:
+    """GitHub sent the person back with an error: consume the state, then say why."""
+    consume_flow(purpose=FlowPurpose.GITHUB_LOGIN, state=state, binding=binding,
+                 code_verifier=code_verifier, client=client)
+    code = error if error in {"access_denied", "application_suspended",
+                              "redirect_uri_mismatch"} else "access_denied"
+    raise AccessDenied(description or "You cancelled the sign-in at GitHub.", provider="github",
+                       code=code)
+
+
+def sign_in_with_github(*, state: str, code: str, binding: str | None, client: FlowClient,
+                        code_verifier: str | None = None):
+    """Consume the state, exchange the code, read who this is, and upsert the local user.
+
+    Costs two provider round trips: the exchange, then /user and /user/emails concurrently.
+    """
+    flow = consume_flow(purpose=FlowPurpose.GITHUB_LOGIN, state=state, binding=binding,
+                        code_verifier=code_verifier, client=client)
+    github = get_github_client()
+    token = github.exchange_code(code=code, redirect_uri=flow.redirect_uri,
+                                 code_verifier=flow.code_verifier)
+    profile_call = _executor.submit(github.get_profile, token.access_token)
+    email_call = _executor.submit(github.get_primary_verified_email, token.access_token)
+    profile, email = profile_call.result(), email_call.result()
+    return _upsert_user(profile=profile, email=email, token=token)
+
+
+def _upsert_user(*, profile: GitHubProfile, email: str | None, token: GitHubToken):
+    """Find the user by GitHub's numeric id (never by email or login) and store the tokens."""
+    try:
+        with transaction.atomic():
+            account = (GitHubAccount.objects.select_for_update().select_related("user")
+                       .filter(github_id=profile.id).first())
+            if account is None:
+                user = User.objects.create_user(username=f"github-{profile.id}",
+                                                email=email or "")
+                account = GitHubAccount(user=user, github_id=profile.id, email=email or "")
+            _apply_profile(account, profile)
+            _apply_token(account, token)
+            account.last_login_at = timezone.now()
+            account.save()
+            user = account.user
+            if profile.login.lower() in settings.STAFF_GITHUB_LOGINS and not user.is_staff:
+                user.is_staff = True
+            user.first_name = (profile.name or "")[:150]
+            user.save(update_fields=["is_staff", "first_name"])
+            return user
+    except IntegrityError:
+        # A concurrent first sign-in of the same person created the account: update it.
+        return _upsert_user(profile=profile, email=email, token=token)
+
+
+def _apply_profile(account: GitHubAccount, profile: GitHubProfile) -> None:
+    account.login = profile.login
+    account.name = profile.name or ""
+    account.avatar_url = profile.avatar_url or ""
+    account.html_url = profile.html_url or ""
+    account.company = profile.company or ""
+    account.location = profile.location or ""
+    account.bio = profile.bio or ""
+
+
+def _apply_token(account: GitHubAccount, token: GitHubToken) -> None:
+    account.access_token = token.access_token
+    account.token_expires_at = token.expires_at
+    account.scopes = ",".join(token.scopes)
+    if token.refresh_token:
+        account.refresh_token = token.refresh_token
+        account.refresh_token_expires_at = token.refresh_token_expires_at
+
+
+def github_account_of(user) -> GitHubAccount:
+    try:
+        return user.github_account
+    except GitHubAccount.DoesNotExist as exc:
+        raise NotLinked("This account has no GitHub sign-in.", provider="github") from exc
+
+
+def fresh_access_token(user) -> str:
+    """The user's GitHub token, refreshed first when it expires (the refresh token rotates)."""
+    account = github_account_of(user)
+    if not _needs_refresh(account):
+        return account.access_token
+    with transaction.atomic():
+        # Lock: a refresh token is single use, so two requests must not both spend it.
+        account = GitHubAccount.objects.select_for_update().get(pk=account.pk)
+        if not _needs_refresh(account):
+            return account.access_token
+        if not account.refresh_token:
+            raise TokenInvalid(provider="github")
+        try:
+            token = get_github_client().refresh(refresh_token=account.refresh_token)
+        except AuthorizationFailed as exc:
+            raise TokenInvalid(provider="github") from exc
+        _apply_token(account, token)
+        account.save()
+        return account.access_token
+
+
+def _needs_refresh(account: GitHubAccount) -> bool:
+    expires_at = account.token_expires_at
+    return expires_at is not None and expires_at <= timezone.now() + REFRESH_MARGIN
+
+
+def check_github_token(user) -> TokenStatus:
+    """Ask GitHub whether the stored token still works (the check-token API; never returned)."""
+    try:
+        token = fresh_access_token(user)
+    except TokenInvalid:
+        return TokenStatus(valid=False, scopes=(), expires_at=None, checked_at=timezone.now())
+    check = get_github_client().check_token(token)
+    account = github_account_of(user)
+    return TokenStatus(valid=check.valid, scopes=check.scopes if check.valid else (),
+                       expires_at=check.expires_at or (account.token_expires_at if check.valid
+                                                       else None),
+                       checked_at=timezone.now())
+
+
+def list_github_repos(user, *, page: int) -> RepoPage:
+    return get_github_client().list_repos(fresh_access_token(user), page=page)
+
+
+def delete_account(user) -> None:
+    """Revoke the GitHub grant (best effort), then delete the user with all their tokens.
+
+    The account is gone even when GitHub is unreachable; the failure is logged without the token.
+    """
+    account = GitHubAccount.objects.filter(user=user).first()
+    if account is not None:
+        try:
+            get_github_client().revoke_grant(account.access_token)
+        except ProviderError as exc:
+            logger.warning("could not revoke the GitHub grant of user %s: %r", user.pk, exc)
+    user.delete()
