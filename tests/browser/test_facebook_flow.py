@@ -1,0 +1,92 @@
+"""The staff Facebook page in a real browser: connect, pick a Page, post, history, refusal."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.helpers import consent_facebook, sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def staff_octocat(settings):
+    settings.STAFF_GITHUB_LOGINS = ["octocat"]
+
+
+def connect_facebook(page, app, user="alex", decision="continue"):
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Facebook Page").click()
+    page.wait_for_url(app + "/facebook")
+    page.get_by_role("button", name="Connect with Facebook").click()
+    consent_facebook(page, user, decision)
+    page.wait_for_url(app + "/facebook*")
+
+
+def test_staff_connects_picks_a_page_posts_and_sees_history(browser_page, app, staff_octocat):
+    page = browser_page
+    sign_in(page, app, "octocat")
+    expect(page.get_by_role("link", name="Manage the Facebook Page")).to_be_visible()
+    connect_facebook(page, app, "alex")
+    page.wait_for_url(app + "/facebook")
+    main = page.get_by_role("main")
+    expect(main.get_by_text("Login to Facebook successful")).to_be_visible()
+    expect(main.locator("#link")).to_contain_text("Access token is valid")
+
+    # alex manages two Pages: the picker asks which one.
+    picker = main.locator("#picker")
+    expect(picker.get_by_role("radio")).to_have_count(2)
+    second = picker.get_by_role("radio").nth(1)
+    page_name = picker.locator("label").nth(1).evaluate("l => l.firstChild.textContent")
+    second.check()
+    picker.get_by_role("button", name="Use this Page").click()
+    expect(main.locator("#link")).to_contain_text(page_name)
+    expect(picker).to_be_hidden()
+
+    form = main.locator("#post")
+    form.get_by_label("Message").fill("Hello from the browser test")
+    form.get_by_label("Link (optional)").fill("https://example.com/news")
+    form.get_by_role("button", name="Post to Page").click()
+    expect(form.get_by_text("Posted to the Page.")).to_be_visible()
+    history = main.locator("#history .post")
+    expect(history.first).to_contain_text("Hello from the browser test")
+    expect(history.first.locator(".badge")).to_have_text("Published")
+
+
+def test_cancel_at_facebook_shows_a_human_message(browser_page, app, staff_octocat):
+    page = browser_page
+    sign_in(page, app, "octocat")
+    connect_facebook(page, app, "sam", decision="cancel")
+    page.wait_for_url(app + "/facebook/callback")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Facebook login cancelled")
+    expect(page.get_by_role("alert")).to_contain_text("You cancelled at Facebook")
+    page.get_by_role("link", name="Back to the Facebook Page").click()
+    expect(page.get_by_role("button", name="Connect with Facebook")).to_be_visible()
+
+
+def test_staff_with_one_page_is_linked_directly_and_can_unlink(browser_page, app, staff_octocat):
+    page = browser_page
+    sign_in(page, app, "octocat")
+    connect_facebook(page, app, "sam")
+    page.wait_for_url(app + "/facebook")
+    main = page.get_by_role("main")
+    expect(main.locator("#link")).to_contain_text("Access token is valid")
+    expect(main.locator("#post").get_by_label("Message")).to_be_visible()
+    main.get_by_role("button", name="Unlink").click()
+    page.get_by_role("dialog").get_by_role("button", name="Unlink").click()
+    expect(main.get_by_role("button", name="Connect with Facebook")).to_be_visible()
+    expect(main.locator("#post")).to_be_hidden()
+
+
+def test_non_staff_cannot_reach_the_staff_page(browser_page, app, settings):
+    settings.STAFF_GITHUB_LOGINS = ["octocat"]
+    page = browser_page
+    sign_in(page, app, "mona")
+    expect(page.get_by_role("link", name="Facebook Page")).to_have_count(0)
+    expect(page.get_by_role("link", name="Manage the Facebook Page")).to_have_count(0)
+    page.goto(app + "/facebook")
+    expect(page.get_by_role("heading", level=1)).to_have_text("This page is for staff only")
+    main = page.get_by_role("main")
+    expect(main.get_by_role("button")).to_have_count(0)
+    expect(main.get_by_text("Connect with Facebook")).to_have_count(0)
+    assert page.request.get(app + "/api/v1/facebook/page").status == 403

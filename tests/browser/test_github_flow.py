@@ -1,0 +1,110 @@
+"""Sign in with GitHub in a real browser: sign in, cancel, profile content, sign out, delete."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
+
+from tests.browser.helpers import consent_github, sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_sign_in_shows_profile_with_token_validity_and_repos(browser_page, app):
+    page = browser_page
+    sign_in(page, app, "octocat")
+
+    main = page.get_by_role("main")
+    expect(page).to_have_url(app + "/profile")
+    expect(main.locator("#account")).to_contain_text("octocat")
+    expect(main.locator(".name")).not_to_be_empty()
+    expect(main.locator("#account dd").nth(2)).to_contain_text("@")  # the verified email
+    expect(main.locator("img.avatar")).to_be_visible()
+    expect(main.get_by_text("Your GitHub access is valid")).to_be_visible()
+    expect(main.locator("#access")).to_contain_text("Scopes")
+    expect(main.locator("#access")).to_contain_text("user:email")
+    repos = main.locator("#repositories .repo")
+    expect(repos.first).to_be_visible()
+    assert repos.count() > 0
+    first_page = repos.first.text_content()
+    next_button = main.get_by_role("button", name="Next")
+    if next_button.is_enabled():
+        next_button.click()
+        expect(main.get_by_text("Page 2", exact=True)).to_be_visible()
+        expect(repos.first).not_to_have_text(first_page)
+        main.get_by_role("button", name="Previous").click()
+        expect(main.get_by_text("Page 1", exact=True)).to_be_visible()
+    # Signed in, not staff: no way to the staff page.
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Profile")) \
+        .to_be_visible()
+    expect(page.get_by_role("link", name="Facebook Page")).to_have_count(0)
+
+
+def test_sign_out_returns_home_and_ends_the_session(browser_page, app):
+    page = browser_page
+    sign_in(page, app, "octocat")
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(app + "/")
+    expect(page.get_by_role("status")).to_contain_text("You are signed out")
+    expect(page.get_by_role("button", name="Sign in with GitHub")).to_be_visible()
+    assert page.request.get(app + "/api/v1/me").status in (401, 403)
+    page.goto(app + "/profile")
+    page.wait_for_url(app + "/")
+    expect(page.get_by_role("button", name="Sign in with GitHub")).to_be_visible()
+
+
+def test_cancel_at_github_shows_a_human_message_and_try_again(browser_page, app,
+                                                              sandbox_settings):
+    page = browser_page
+    page.goto(app + "/")
+    page.get_by_role("button", name="Sign in with GitHub").click()
+    consent_github(page, "octocat", decision="cancel")
+    page.wait_for_url(app + "/auth/github/callback")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign-in cancelled")
+    expect(page.get_by_role("alert")).to_contain_text("You cancelled the sign-in at GitHub")
+    assert page.request.get(app + "/api/v1/me").status in (401, 403)
+    page.get_by_role("button", name="Try again").click()
+    authorize = re.escape(sandbox_settings.github_url) + r"/login/oauth/authorize"
+    page.wait_for_url(re.compile(authorize))
+    consent_github(page, "octocat")
+    page.wait_for_url(app + "/profile")
+
+
+def test_callback_drops_code_and_state_from_the_address_bar(browser_page, app):
+    page = browser_page
+    posted = []
+    page.on("request", lambda r: posted.append(r) if r.url.endswith("/auth/github/callback")
+            and r.method == "POST" else None)
+    page.goto(app + "/auth/github/callback?code=abc123code&state=" + "s" * 43)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign-in did not complete")
+    expect(page.get_by_role("alert")).not_to_be_empty()
+    assert page.url == app + "/auth/github/callback"
+    assert page.evaluate("window.location.search") == ""
+    assert posted, "the SPA posted the code to the API"
+    body = posted[0].post_data_json
+    assert body == {"code": "abc123code", "state": "s" * 43}
+    referer = posted[0].headers.get("referer", "")
+    assert "code=" not in referer and "state=" not in referer
+    # Reloading the bare callback route shows "start again", not an error.
+    page.reload()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign-in did not complete")
+    expect(page.get_by_role("button", name="Try again")).to_be_visible()
+
+
+def test_delete_account_asks_first_then_deletes(browser_page, app):
+    page = browser_page
+    sign_in(page, app, "mona")
+    page.get_by_role("button", name="Delete account").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Delete your account?")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_have_count(0)
+    assert get_user_model().objects.filter(github_account__login="mona").exists()
+    page.get_by_role("button", name="Delete account").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete my account").click()
+    page.wait_for_url(app + "/")
+    expect(page.get_by_role("status")).to_contain_text("Your account has been deleted")
+    assert not get_user_model().objects.filter(github_account__login="mona").exists()

@@ -1,0 +1,58 @@
+"""Every SPA route loads without script errors or CSP violations; headers on the HTML routes."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SPA_ROUTES = ["/", "/profile", "/facebook", "/auth/github/callback", "/facebook/callback"]
+
+
+def test_every_route_renders_for_an_anonymous_visitor(browser_page, app):
+    page = browser_page
+    for route in SPA_ROUTES:
+        page.goto(app + route)
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        expect(page.locator("main .loading")).to_have_count(0)
+    # Signed-out visitors of the signed-in pages are sent home.
+    page.goto(app + "/profile")
+    page.wait_for_url(app + "/")
+    expect(page.get_by_role("button", name="Sign in with GitHub")).to_be_visible()
+
+
+def test_route_change_moves_focus_to_the_main_heading(browser_page, app):
+    page = browser_page
+    page.goto(app + "/facebook/callback")
+    page.get_by_role("link", name="Back to the Facebook Page").click()
+    page.wait_for_url(app + "/")  # anonymous: /facebook sends them home
+    expect(page.get_by_role("heading", level=1)).to_be_focused()
+
+
+def test_html_routes_carry_strict_headers_and_callbacks_no_referrer(browser_page, app):
+    for route in SPA_ROUTES:
+        response = browser_page.request.get(app + route)
+        assert response.status == 200
+        headers = response.headers
+        csp = headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+        assert "unsafe-inline" not in csp
+        assert headers["x-frame-options"] == "DENY"
+        assert headers["x-content-type-options"] == "nosniff"
+        expected = "no-referrer" if "callback" in route else "strict-origin-when-cross-origin"
+        assert headers["referrer-policy"] == expected, route
+        assert "csrftoken" in headers.get("set-cookie", ""), "the SPA index sets the CSRF cookie"
+
+
+def test_the_app_cannot_be_framed(browser_page, app):
+    page = browser_page
+    page.set_content(f"<iframe src='{app}/' title='framed'></iframe>")
+    page.wait_for_timeout(1500)
+    framed = [frame for frame in page.frames if frame is not page.main_frame]
+    assert framed
+    for frame in framed:
+        assert frame.locator("#main, .site-header").count() == 0
+    # Chromium logs the refusal itself; that one is expected.
+    page.problems.console[:] = [c for c in page.problems.console
+                                if "frame-ancestors" not in c and "X-Frame-Options" not in c]
