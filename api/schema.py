@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import serializers
 
@@ -19,6 +20,17 @@ ERROR_MESSAGES = {
     503: ("service_unavailable", "The database is unavailable."),
     504: ("provider_unavailable", "The provider did not answer in time; try again in a moment."),
 }
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """Names a view's nested serializers after the view (`GitHubCallbackView.Input` becomes
+    `GitHubCallbackInput`), so every view can call its own serializers `Input` and `Output`."""
+
+    def get_serializer_name(self, serializer, direction):
+        outer, _, inner = type(serializer).__qualname__.rpartition(".")
+        if not outer:
+            return super().get_serializer_name(serializer, direction)
+        return outer.split(".")[-1].removesuffix("View") + inner
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -32,7 +32,8 @@ urlpatterns = [
     path("schema", SpectacularAPIView.as_view(), name="schema"),
     path("docs", csp_override(DOCS_CSP)(SpectacularSwaggerView.as_view(url_name="schema")),
          name="swagger-ui"),
-    path("redoc", csp_override(DOCS_CSP)(SpectacularRedocView.as_view(url_name="schema")),
+    path("redoc", csp_override(DOCS_CSP)(
+        SpectacularRedocView.as_view(url_name="schema", template_name="api/redoc.html")),
          name="redoc"),
 ]
 
