@@ -305,13 +305,18 @@ class GitHubClient(http.HttpClient):
         raise BadProviderResponse(provider=self.provider)
 
     def _app_call(self, method: str, what: str, token: str) -> tuple[http.HttpResponse, Any]:
-        return self.send_json(
+        response, body = self.send_json(
             method,
             f"{self.api_url}/applications/{quote(self.client_id, safe='')}/{what}",
             json_body={"access_token": token},
             headers={"Accept": REST_ACCEPT, "X-GitHub-Api-Version": API_VERSION},
             auth=(self.client_id, self._client_secret),
         )
+        if response.status == 401:  # our app credentials, not the user's token
+            raise ProviderError(
+                "GitHub rejected the application credentials.", provider=self.provider
+            )
+        return response, body
 
     # --- Error mapping: the one place --------------------------------------------------
 
