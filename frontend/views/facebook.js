@@ -34,9 +34,15 @@ function isLinked(link) {
 }
 
 export function validityWords(token) {
+  if (token && token.valid === null) return "Could not check the access token with Facebook right now";
   if (!token || token.valid === false) return "Access token is invalid";
   if (!token.expires_at) return "Access token is valid. It never expires";
   return `Access token is valid. Expires at ${formatDateTime(token.expires_at)}`;
+}
+
+function validityClass(token) {
+  if (token && token.valid === null) return "unknown";
+  return !token || token.valid === false ? "invalid" : "valid";
 }
 
 function connectButton(label) {
@@ -113,11 +119,13 @@ class FacebookPage {
     const missing = token?.missing_scopes ?? link.missing_scopes ?? [];
     const valid = token?.valid !== false;
     const pageToken = link.page_token;
+    const relink = link.relink_needed === true || !valid;
     fill(this.statusRegion,
-      h("p", { class: `validity ${valid ? "valid" : "invalid"}` },
+      h("p", { class: `validity ${validityClass(token)}` },
         h("span", { class: "dot", "aria-hidden": "true" }), validityWords(token)),
-      valid ? null : notice("Facebook no longer accepts this link: connect again to relink.",
-        "warning"),
+      relink ? notice("Relink needed: connect with Facebook again.", "warning") : null,
+      token?.error_message ? h("p", { class: "muted" }, `Facebook said: ${token.error_message}`)
+        : null,
       missing.length
         ? notice(`Missing permissions: ${missing.join(", ")}. Connect again and grant them.`,
           "warning")
@@ -126,6 +134,8 @@ class FacebookPage {
         ["Linked Page", page ? (page.name || page.id) : "No Page chosen yet"],
         ["Page token", pageToken && typeof pageToken.valid === "boolean"
           ? (pageToken.valid ? "Valid" : "Invalid — connect again") : null],
+        ["Page token expires", pageToken?.valid
+          ? (pageToken.expires_at ? timeEl(pageToken.expires_at) : "Never") : null],
         ["Data access expires", token?.data_access_expires_at
           ? timeEl(token.data_access_expires_at) : null],
         ["Permissions", Array.isArray(token?.scopes) && token.scopes.length
@@ -135,10 +145,10 @@ class FacebookPage {
         ["Linked at", link.linked_at ? timeEl(link.linked_at) : null],
       ]),
       h("div", { class: "actions" },
-        connectButton(valid ? "Reconnect with Facebook" : "Connect with Facebook"),
+        connectButton(relink ? "Connect with Facebook" : "Reconnect with Facebook"),
         page ? this.changePageButton() : null,
         this.unlinkButton()));
-    const needsPage = !page;
+    const needsPage = !page || link.page_selected === false;
     this.pickerSection.hidden = !needsPage;
     if (needsPage) this.loadPages();
     this.postSection.hidden = !page || !valid;
@@ -198,7 +208,7 @@ class FacebookPage {
       fill(region, h("p", {}, "This Facebook account manages no Pages."));
       return;
     }
-    const current = pageOf(this.link)?.id;
+    const current = pages.find((p) => p.selected)?.id ?? pageOf(this.link)?.id;
     const errors = h("div");
     const submit = h("button", { type: "submit", class: "btn primary" }, "Use this Page");
     const form = h("form", { class: "picker", novalidate: true },
@@ -293,10 +303,14 @@ class FacebookPage {
       answer = await busy(submit, body.scheduled_at ? "Scheduling…" : "Posting…",
         () => post("facebook/page/posts", body, { headers: { "Idempotency-Key": this.pending.key } }));
     } catch (error) {
-      if (!(error instanceof ApiError) || !error.retryable) this.pending = null;
-      const retry = error instanceof ApiError && error.retryable
+      // Only when the outcome is unknown (no answer) may the same key be reused: any answer
+      // means the server recorded this attempt, and a replay would return the same result.
+      const unknown = error instanceof ApiError && error.status === 0;
+      if (!unknown) this.pending = null;
+      const retry = unknown
         ? { onRetry: () => form.requestSubmit(), retryLabel: "Retry this post" } : {};
       fill(result, errorAlert(error, retry));
+      if (!unknown) this.loadHistory(1); // a refused post is recorded with its reason
       return;
     }
     this.pending = null;
@@ -355,7 +369,7 @@ const STATUS_WORDS = { published: "Published", scheduled: "Scheduled", failed: "
 function postItem(item) {
   const status = STATUS_WORDS[item.status] ? item.status : "pending";
   const when = item.status === "scheduled" ? item.scheduled_at
-    : (item.published_at ?? item.created_at);
+    : (item.completed_at ?? item.created_at);
   return h("li", { class: "post" },
     h("div", { class: "post-head" },
       h("span", { class: `badge ${status}` }, STATUS_WORDS[status]),
