@@ -98,7 +98,13 @@ def _origin(url: str) -> str:
 
 
 @pytest.fixture
-def app(sandbox_settings, live_server, settings):
+def site(live_server) -> str:
+    """The live server alone (pages that never reach a provider)."""
+    return live_server.url
+
+
+@pytest.fixture
+def app(sandbox_settings, live_server, settings) -> str:
     """The live server wired to the sandbox; avatars come from the sandbox host in these tests."""
     csp = dict(settings.SECURE_CSP)
     csp["img-src"] = [*csp["img-src"], sandbox_settings.url]
@@ -107,10 +113,15 @@ def app(sandbox_settings, live_server, settings):
 
 
 @pytest.fixture
-def browser_page(request, chromium, app, sandbox_settings):
-    """A fresh browser context (no cookies) and page, watched for errors; screenshot at the end."""
-    problems = BrowserProblems(app_origin=_origin(app),
-                               allowed_origins={_origin(sandbox_settings.url)})
+def browser_page(request, chromium, live_server):
+    """A fresh browser context (no cookies) and page, watched for errors; screenshot at the end.
+
+    Requests may go to the live server and, in tests that use the sandbox, to the sandbox.
+    """
+    allowed = set()
+    if "sandbox" in request.fixturenames:
+        allowed.add(_origin(request.getfixturevalue("sandbox").url))
+    problems = BrowserProblems(app_origin=_origin(live_server.url), allowed_origins=allowed)
     context = chromium.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)

@@ -10,29 +10,29 @@ pytestmark = pytest.mark.django_db(transaction=True)
 SPA_ROUTES = ["/", "/profile", "/facebook", "/auth/github/callback", "/facebook/callback"]
 
 
-def test_every_route_renders_for_an_anonymous_visitor(browser_page, app):
+def test_every_route_renders_for_an_anonymous_visitor(browser_page, site):
     page = browser_page
     for route in SPA_ROUTES:
-        page.goto(app + route)
+        page.goto(site + route)
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         expect(page.locator("main .loading")).to_have_count(0)
     # Signed-out visitors of the signed-in pages are sent home.
-    page.goto(app + "/profile")
-    page.wait_for_url(app + "/")
+    page.goto(site + "/profile")
+    page.wait_for_url(site + "/")
     expect(page.get_by_role("button", name="Sign in with GitHub")).to_be_visible()
 
 
-def test_route_change_moves_focus_to_the_main_heading(browser_page, app):
+def test_route_change_moves_focus_to_the_main_heading(browser_page, site):
     page = browser_page
-    page.goto(app + "/facebook/callback")
+    page.goto(site + "/facebook/callback")
     page.get_by_role("link", name="Back to the Facebook Page").click()
-    page.wait_for_url(app + "/")  # anonymous: /facebook sends them home
+    page.wait_for_url(site + "/")  # anonymous: /facebook sends them home
     expect(page.get_by_role("heading", level=1)).to_be_focused()
 
 
-def test_html_routes_carry_strict_headers_and_callbacks_no_referrer(browser_page, app):
+def test_html_routes_carry_strict_headers_and_callbacks_no_referrer(browser_page, site):
     for route in SPA_ROUTES:
-        response = browser_page.request.get(app + route)
+        response = browser_page.request.get(site + route)
         assert response.status == 200
         headers = response.headers
         csp = headers["content-security-policy"]
@@ -45,9 +45,9 @@ def test_html_routes_carry_strict_headers_and_callbacks_no_referrer(browser_page
         assert "csrftoken" in headers.get("set-cookie", ""), "the SPA index sets the CSRF cookie"
 
 
-def test_the_app_cannot_be_framed(browser_page, app):
+def test_the_app_cannot_be_framed(browser_page, site):
     page = browser_page
-    page.set_content(f"<iframe src='{app}/' title='framed'></iframe>")
+    page.set_content(f"<iframe src='{site}/' title='framed'></iframe>")
     page.wait_for_timeout(1500)
     framed = [frame for frame in page.frames if frame is not page.main_frame]
     assert framed
