@@ -1,0 +1,33 @@
+"""Assembles the sandbox: one router with both providers and the control API, and the server."""
+
+from __future__ import annotations
+
+from integrations.sandbox import (
+    control,
+    facebook_faults,
+    facebook_graph,
+    facebook_web,
+    github_api,
+    github_web,
+)
+from integrations.sandbox.config import SandboxConfig
+from integrations.sandbox.http import Router, SandboxHTTPServer
+from integrations.sandbox.state import Store
+
+
+def build_router() -> Router:
+    router = Router()
+    # Order matters where patterns overlap: specific GitHub API paths before the profile page.
+    github_api.register(router)
+    github_web.register(router)
+    facebook_web.register(router)
+    facebook_graph.register(router)
+    facebook_faults.register(router)
+    control.register(router)
+    return router
+
+
+def make_server(config: SandboxConfig, host: str = "127.0.0.1", port: int = 8765,
+                quiet: bool = False) -> SandboxHTTPServer:
+    """A ready-to-serve sandbox (call `serve_forever()`; `server_address` has the real port)."""
+    return SandboxHTTPServer((host, port), Store(config=config), build_router(), quiet=quiet)

@@ -1,0 +1,195 @@
+"""The control API under /_sandbox/ (JSON in, JSON out). See README.md for the reference."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from integrations.sandbox import templates
+from integrations.sandbox.data import FACEBOOK_USERS, GITHUB_USERS, normalize_github_scopes
+from integrations.sandbox.facebook_common import new_user_token
+from integrations.sandbox.github_web import issue_tokens
+from integrations.sandbox.http import Request, Response, Router
+from integrations.sandbox.signed_request import build_signed_request
+from integrations.sandbox.state import FAULT_KINDS
+
+PREFIX = "/_sandbox"
+
+
+def _body(request: Request) -> dict[str, Any]:
+    if isinstance(request.json, dict):
+        return request.json
+    return dict(request.form)
+
+
+def _bad(message: str, status: int = 400) -> Response:
+    return Response.json({"error": message}, status)
+
+
+def provider_endpoints(router: Router) -> list[str]:
+    names = {r.endpoint for r in router.routes
+             if not r.endpoint.startswith(("control.", "static."))}
+    return sorted(names)
+
+
+def make_handlers(router: Router) -> dict[str, Any]:
+    def health(request: Request) -> Response:
+        base = request.base_url
+        return Response.json({
+            "status": "ok",
+            "github_url": base + "/github", "github_api_url": base + "/github/api/v3",
+            "facebook_url": base + "/facebook", "graph_url": base + "/graph",
+            "endpoints": provider_endpoints(router), "fault_kinds": list(FAULT_KINDS),
+        })
+
+    def reset(request: Request) -> Response:
+        request.store.reset()
+        return Response.json({"status": "reset"})
+
+    def faults(request: Request) -> Response:
+        store = request.store
+        if request.method == "DELETE":
+            with store.lock:
+                store.faults.clear()
+            return Response(204)
+        if request.method == "POST":
+            body = dict(_body(request))
+            endpoint, kind = body.pop("endpoint", None), body.pop("kind", None)
+            count = body.pop("count", 1)
+            if endpoint not in provider_endpoints(router):
+                return _bad(f"unknown endpoint {endpoint!r}")
+            if kind not in FAULT_KINDS:
+                return _bad(f"unknown kind {kind!r}; one of {', '.join(FAULT_KINDS)}")
+            if not isinstance(count, int) or count < 1:
+                return _bad("count must be a positive integer")
+            fault = store.add_fault(endpoint, kind, count, body)
+            return Response.json(fault.as_dict(), 201)
+        with store.lock:
+            return Response.json({"faults": [f.as_dict() for f in store.faults]})
+
+    def latency(request: Request) -> Response:
+        if request.method == "POST":
+            ms = _body(request).get("ms")
+            if not isinstance(ms, int) or ms < 0:
+                return _bad("ms must be a non-negative integer")
+            request.store.latency_ms = ms
+        return Response.json({"ms": request.store.latency_ms})
+
+    def requests_log(request: Request) -> Response:
+        if request.method == "DELETE":
+            with request.store.lock:
+                request.store.requests.clear()
+            return Response(204)
+        return Response.json({"requests": request.store.logged(request.query.get("endpoint"))})
+
+    def redirect_uris(request: Request) -> Response:
+        store = request.store
+        config = store.config
+        if request.method in ("POST", "DELETE"):
+            body = _body(request)
+            provider, uri = body.get("provider"), body.get("uri")
+            uris = body.get("uris") or ([uri] if uri else [])
+            if provider not in ("github", "facebook") or not all(
+                isinstance(u, str) and u for u in uris
+            ) or not uris:
+                return _bad("expected {provider: github|facebook, uri: str} or uris: [str]")
+            with store.lock:
+                if provider == "github" and body.get("wildcard"):
+                    target = config.github_wildcard_redirect_uris
+                elif provider == "github":
+                    target = config.github_redirect_uris
+                else:
+                    target = config.facebook_redirect_uris
+                for item in uris:
+                    if request.method == "POST" and item not in target:
+                        target.append(item)
+                    elif request.method == "DELETE" and item in target:
+                        target.remove(item)
+        return Response.json({
+            "github": config.github_redirect_uris,
+            "github_wildcard": config.github_wildcard_redirect_uris,
+            "facebook": config.facebook_redirect_uris,
+        })
+
+    def config_view(request: Request) -> Response:
+        store = request.store
+        if request.method == "POST":
+            try:
+                with store.lock:
+                    store.config.update(_body(request))
+            except ValueError as exc:
+                return _bad(str(exc))
+        return Response.json(store.config.public_view())
+
+    def clock(request: Request) -> Response:
+        store = request.store
+        if request.method == "POST":
+            body = _body(request)
+            advance, offset = body.get("advance_s"), body.get("offset_s")
+            if isinstance(advance, int | float) and not isinstance(advance, bool):
+                store.clock_offset_s += advance
+            elif isinstance(offset, int | float) and not isinstance(offset, bool):
+                store.clock_offset_s = float(offset)
+            else:
+                return _bad("expected {advance_s: number} or {offset_s: number}")
+        return Response.json({"now": store.now(), "offset_s": store.clock_offset_s})
+
+    def tokens(request: Request) -> Response:
+        """Mint a token without the browser dance (for tests that start mid-flow)."""
+        store, body = request.store, _body(request)
+        provider, user = body.get("provider"), body.get("user")
+        scopes = body.get("scopes") or []
+        if not isinstance(scopes, list):
+            return _bad("scopes must be a list")
+        if provider == "github" and user in GITHUB_USERS:
+            with store.lock:
+                data = issue_tokens(store, user, normalize_github_scopes(scopes),
+                                    bool(body.get("expiring")))
+            return Response.json(data, 201)
+        if provider == "facebook" and user in FACEBOOK_USERS:
+            token = new_user_token(store, user, tuple(scopes),
+                                   long_lived=bool(body.get("long_lived", True)),
+                                   app_id=body.get("app_id"))
+            return Response.json({"access_token": token.token, "token_type": "bearer",
+                                  "expires_in": int((token.expires_at or 0) - store.now())}, 201)
+        return _bad("expected {provider: github|facebook, user: <test user>, scopes?: [...]}")
+
+    def posts(request: Request) -> Response:
+        with request.store.lock:
+            return Response.json({"posts": [vars(p).copy() for p in request.store.posts]})
+
+    def signed_request(request: Request) -> Response:
+        body = dict(_body(request))
+        user_id = body.pop("user_id", None)
+        if not user_id:
+            return _bad("user_id is required")
+        secret = request.store.config.facebook_app_secret
+        return Response.json({"signed_request": build_signed_request(str(user_id), secret,
+                                                                     **body)})
+
+    def avatar(request: Request) -> Response:
+        svg = templates.avatar_svg(request.params["name"])
+        return Response(200, svg.encode(), {"Content-Type": "image/svg+xml",
+                                            "Cache-Control": "public, max-age=3600"})
+
+    return locals()
+
+
+def register(router: Router) -> None:
+    views = make_handlers(router)
+    routes = [
+        ("GET", r"(?:/|/health)?", "health"),
+        ("POST", "/reset", "reset"),
+        ("GET POST DELETE", "/faults", "faults"),
+        ("GET POST", "/latency", "latency"),
+        ("GET DELETE", "/requests", "requests_log"),
+        ("GET POST DELETE", "/redirect-uris", "redirect_uris"),
+        ("GET POST", "/config", "config_view"),
+        ("GET POST", "/clock", "clock"),
+        ("POST", "/tokens", "tokens"),
+        ("GET", "/posts", "posts"),
+        ("POST", "/signed-request", "signed_request"),
+    ]
+    for methods, path, name in routes:
+        router.add(methods, PREFIX + path, f"control.{name}", views[name])
+    router.add("GET", r"/avatars/(?P<name>[A-Za-z0-9_-]{1,40})\.svg", "static.avatar",
+               views["avatar"])
