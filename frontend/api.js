@@ -49,6 +49,14 @@ const MESSAGES = {
   server_error: "Something went wrong on our side. Please try again.",
 };
 
+const FIELD_LABELS = { scheduled_at: "Schedule", page_id: "Page", non_field_errors: "" };
+
+function fieldLabel(field) {
+  const label = field in FIELD_LABELS ? FIELD_LABELS[field]
+    : field.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
+  return label ? `${label}: ` : "";
+}
+
 function humanMessage(status, body) {
   const code = body?.code;
   if (code === "throttled" || code === "provider_rate_limited") {
@@ -59,7 +67,7 @@ function humanMessage(status, body) {
   }
   if (code === "validation_error" && body?.fields) {
     const parts = Object.entries(body.fields).map(([field, errors]) =>
-      `${field === "non_field_errors" ? "" : `${field}: `}${[].concat(errors).join(" ")}`);
+      `${fieldLabel(field)}${[].concat(errors).join(" ")}`);
     if (parts.length) return parts.join(" ");
   }
   if (code === "permission_missing" && Array.isArray(body?.missing) && body.missing.length) {

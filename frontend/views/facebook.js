@@ -276,6 +276,7 @@ class FacebookPage {
 
   async submitPost({ form, message, link, when, submit, result }) {
     fill(result);
+    this.ctx.announce("");
     const text = message.value.trim();
     if (!text) {
       fill(result, errorAlert(new Error("Write a message first.")));

@@ -182,8 +182,8 @@ export async function renderProfile(ctx) {
   accountRegion.replaceWith(
     section("account", "Account", h("div", { id: "account-details" })),
     section("access", "GitHub access", tokenRegion),
-    section("repositories", "Repositories", reposRegion),
     section("session", "Your session", ...accountActions(ctx)),
+    section("repositories", "Repositories", reposRegion),
   );
   renderAccount(ctx.main.querySelector("#account-details"), me);
   await Promise.all([loadToken(tokenRegion, ctx), loadRepos(reposRegion, ctx, 1)]);
