@@ -67,9 +67,12 @@ class BadProviderResponse(ProviderError):
 
 
 class TokenInvalid(ProviderError):
-    """The stored token was rejected (revoked, expired, password changed): relink needed."""
+    """The stored token was rejected (revoked, expired, password changed): relink needed.
 
-    status = 401
+    409, not 401: the caller is signed in to us; it is the provider link that needs redoing.
+    """
+
+    status = 409
     code = "token_invalid"
     default_message = "Access to the provider is no longer valid; sign in or link again."
 

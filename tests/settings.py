@@ -27,4 +27,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not shared-cache memory: live-server threads and racing requests need real
     # SQLite locking (WAL + busy timeout), which shared-cache memory databases do not honour.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}  # noqa: F405
+    # One file per test run, so parallel runs on one machine do not share a database.
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": f"/tmp/oauth-bridge-test-{os.getpid()}.sqlite3"
+    }

@@ -1,0 +1,162 @@
+"""The signed-in user's endpoints: profile, token validity, repos, logout, deletion, refresh."""
+
+import logging
+from datetime import timedelta
+
+import pytest
+import responses
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from integrations.models import GitHubAccount
+from tests.api.test_github_signin import (
+    ACCESS_TOKEN,
+    API,
+    GITHUB,
+    REFRESH_TOKEN,
+    assert_error,
+    sign_in,
+)
+
+pytestmark = pytest.mark.django_db
+
+CHECK_URL = f"{API}/applications/test-github-client-id/token"
+GRANT_URL = f"{API}/applications/test-github-client-id/grant"
+
+
+@pytest.fixture
+def github():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+@pytest.fixture
+def signed_in(api_client, github):
+    assert sign_in(api_client, github).status_code == 200
+    github.reset()
+    return api_client
+
+
+def test_me_needs_a_session_or_token(api_client):
+    assert_error(api_client.get("/api/v1/me"), 401, "not_authenticated")
+    response = APIClient().get("/api/v1/me", HTTP_AUTHORIZATION="Token nope")
+    assert_error(response, 401, "authentication_failed")
+
+
+def test_me_shows_the_profile_without_tokens(signed_in):
+    response = signed_in.get("/api/v1/me")
+    body = response.json()
+    assert body["github"]["login"] == "octocat"
+    assert body["github"]["avatar_url"].startswith("https://")
+    assert "SENTINEL" not in response.content.decode()
+    assert response["Cache-Control"].startswith("max-age=0") or "no-store" in response[
+        "Cache-Control"]
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_token_validity_is_checked_with_github(signed_in, github):
+    github.post(CHECK_URL, json={"token": ACCESS_TOKEN, "scopes": ["read:user", "user:email"],
+                                 "expires_at": None})
+    response = signed_in.get("/api/v1/me/github/token")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["valid"] is True
+    assert body["scopes"] == ["read:user", "user:email"]
+    assert body["checked_at"]
+    assert "SENTINEL" not in response.content.decode()
+    request = github.calls[0].request
+    assert request.headers["Authorization"].startswith("Basic ")
+
+
+def test_revoked_token_is_reported_invalid(signed_in, github):
+    github.post(CHECK_URL, status=404, json={"message": "Not Found"})
+    body = signed_in.get("/api/v1/me/github/token").json()
+    assert body["valid"] is False
+
+
+def test_repos_are_paginated(signed_in, github):
+    repo = {"id": 1, "name": "hello", "full_name": "octocat/hello", "private": False,
+            "html_url": "https://github.com/octocat/hello", "description": None,
+            "language": "Python", "stargazers_count": 3, "updated_at": "2026-01-01T00:00:00Z"}
+    github.get(f"{API}/user/repos", json=[repo] * 30,
+               headers={"Link": f'<{API}/user/repos?page=2>; rel="next"'})
+    body = signed_in.get("/api/v1/me/github/repos").json()
+    assert body["page"] == 1 and body["next_page"] == 2
+    assert body["results"][0]["full_name"] == "octocat/hello"
+    assert_error(signed_in.get("/api/v1/me/github/repos?page=0"), 400, "validation_error")
+
+
+def test_logout_ends_the_session_and_needs_csrf(api_client, github, settings):
+    assert sign_in(api_client, github).status_code == 200
+    csrf = APIClient(enforce_csrf_checks=True)
+    csrf.cookies = api_client.cookies
+    assert_error(csrf.post("/api/v1/auth/logout"), 403, "csrf_failed")
+    token = api_client.cookies[settings.CSRF_COOKIE_NAME].value
+    old_session = api_client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert csrf.post("/api/v1/auth/logout", HTTP_X_CSRFTOKEN=token).status_code == 204
+    replay = APIClient()
+    replay.cookies[settings.SESSION_COOKIE_NAME] = old_session
+    assert replay.get("/api/v1/me").status_code == 401
+
+
+def test_delete_account_revokes_the_grant_and_deletes_everything(signed_in, github):
+    github.delete(GRANT_URL, status=204)
+    assert signed_in.delete("/api/v1/me").status_code == 204
+    assert get_user_model().objects.count() == 0
+    assert GitHubAccount.objects.count() == 0
+    assert github.calls[0].request.method == "DELETE"
+    assert signed_in.get("/api/v1/me").status_code == 401
+
+
+def test_delete_account_works_when_github_is_down_and_logs_no_token(signed_in, github, caplog):
+    github.delete(GRANT_URL, status=503, body="<html>down</html>")
+    with caplog.at_level(logging.DEBUG):
+        assert signed_in.delete("/api/v1/me").status_code == 204
+    assert get_user_model().objects.count() == 0
+    assert "could not revoke" in caplog.text
+    assert "SENTINEL" not in caplog.text
+
+
+def test_expired_token_is_refreshed_and_the_refresh_token_rotates(api_client, github):
+    sign_in(api_client, github, token_body={
+        "access_token": ACCESS_TOKEN, "refresh_token": REFRESH_TOKEN, "expires_in": 28800,
+        "refresh_token_expires_in": 15897600, "scope": "", "token_type": "bearer"})
+    GitHubAccount.objects.update(token_expires_at=timezone.now() - timedelta(minutes=1))
+    github.reset()
+    github.post(f"{GITHUB}/login/oauth/access_token", json={
+        "access_token": "ghu_NEWTOKEN" + "c" * 30, "refresh_token": "ghr_NEWREFRESH" + "d" * 60,
+        "expires_in": "28800", "refresh_token_expires_in": "15897600", "scope": "",
+        "token_type": "bearer"})
+    github.post(CHECK_URL, json={"scopes": [], "expires_at": None})
+    body = api_client.get("/api/v1/me/github/token").json()
+    assert body["valid"] is True
+    account = GitHubAccount.objects.get()
+    assert account.access_token.startswith("ghu_NEWTOKEN")
+    assert account.refresh_token.startswith("ghr_NEWREFRESH")
+    assert account.token_expires_at > timezone.now() + timedelta(hours=7)
+    refresh = github.calls[0].request
+    assert "grant_type=refresh_token" in refresh.body
+
+
+def test_failed_refresh_means_relink_not_500(api_client, github):
+    sign_in(api_client, github, token_body={
+        "access_token": ACCESS_TOKEN, "refresh_token": REFRESH_TOKEN, "expires_in": 28800,
+        "scope": "", "token_type": "bearer"})
+    GitHubAccount.objects.update(token_expires_at=timezone.now() - timedelta(minutes=1))
+    github.reset()
+    github.post(f"{GITHUB}/login/oauth/access_token", json={
+        "error": "bad_refresh_token", "error_description": "The refresh token is invalid."})
+    assert api_client.get("/api/v1/me/github/token").json()["valid"] is False
+    assert_error(api_client.get("/api/v1/me/github/repos"), 409, "token_invalid")
+
+
+def test_admin_shows_github_accounts_with_masked_tokens(api_client, github, admin_client):
+    sign_in(api_client, github)
+    account = GitHubAccount.objects.get()
+    for url in ("/admin/integrations/githubaccount/",
+                f"/admin/integrations/githubaccount/{account.pk}/change/"):
+        response = admin_client.get(url)
+        assert response.status_code == 200
+        assert "octocat" in response.content.decode()
+        assert "SENTINEL" not in response.content.decode()
