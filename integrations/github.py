@@ -132,23 +132,28 @@ class GitHubClient(http.HttpClient):
             "redirect_uri": redirect_uri,
             "scope": " ".join(scopes),  # space-delimited, sent as %20
             "state": state,
-            "code_challenge": code_challenge,
-            "code_challenge_method": "S256",
             "allow_signup": "true" if allow_signup else "false",
         }
+        if code_challenge:  # GitHub accepts only S256; `plain` is not supported
+            params["code_challenge"] = code_challenge
+            params["code_challenge_method"] = "S256"
         if login:
             params["login"] = login
         return f"{self.web_url}/login/oauth/authorize?{urlencode(params, quote_via=quote)}"
 
-    def exchange_code(self, code: str, redirect_uri: str, code_verifier: str) -> GitHubToken:
+    def exchange_code(
+        self, code: str, redirect_uri: str, code_verifier: str | None
+    ) -> GitHubToken:
         """POST /login/oauth/access_token. Never retried: codes are single-use."""
-        return self._token_request({
+        form = {
             "client_id": self.client_id,
             "client_secret": self._client_secret,
             "code": code,
             "redirect_uri": redirect_uri,
-            "code_verifier": code_verifier,
-        })
+        }
+        if code_verifier:
+            form["code_verifier"] = code_verifier
+        return self._token_request(form)
 
     def refresh(self, refresh_token: str) -> GitHubToken:
         """POST /login/oauth/access_token with grant_type=refresh_token (the refresh rotates)."""

@@ -74,6 +74,19 @@ def test_authorize_url_defaults_allow_signup_and_omits_login(github_client):
     assert "login" not in query
 
 
+def test_authorize_url_without_challenge_sends_no_pkce_params(github_client):
+    query = parse_qs(urlsplit(github_client.authorize_url("s", None, REDIRECT, ["x"])).query)
+    assert "code_challenge" not in query and "code_challenge_method" not in query
+
+
+def test_exchange_code_without_verifier_omits_it(github_client, rsps):
+    rsps.post(TOKEN_URL, match=[matchers.urlencoded_params_matcher({
+        "client_id": GH_CLIENT_ID, "client_secret": GH_SECRET, "code": CODE,
+        "redirect_uri": REDIRECT,
+    })], json={"access_token": TOKEN})
+    assert github_client.exchange_code(CODE, REDIRECT, None).access_token == TOKEN
+
+
 # --- exchange_code / refresh -----------------------------------------------------------------
 
 
@@ -428,3 +441,11 @@ def test_reprs_never_show_tokens_or_secrets(github_client):
     text = f"{token!r} {token} {github_client!r} {github_client}"
     assert TOKEN not in text and REFRESH not in text and GH_SECRET not in text
     assert "repo" in text
+
+
+def test_pygithub_debug_logs_mask_the_token(github_client, rsps, caplog):
+    rsps.get(rest("/user"), json=USER)
+    with caplog.at_level("DEBUG"):
+        github_client.get_profile(TOKEN)
+    assert "/user" in caplog.text
+    assert TOKEN not in caplog.text
