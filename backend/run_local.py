@@ -1,13 +1,154 @@
-"""`make run`: the development server on 127.0.0.1:$PORT (the sandbox is wired in by issue 3)."""
+"""`make run`: the development server on 127.0.0.1:$PORT, with the provider sandbox beside it.
+
+For each provider without credentials (GITHUB_CLIENT_ID / FACEBOOK_APP_ID unset in the
+environment and in `.env`), the sandbox (integrations/sandbox) is started on $SANDBOX_PORT
+(default 8765) and the backend is pointed at it. With real credentials for both, no sandbox runs.
+Ctrl-C or SIGTERM stops the backend and the sandbox together.
+"""
+
+from __future__ import annotations
 
 import os
+import signal
+import socket
+import subprocess
 import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+SANDBOX_CREDENTIALS = {  # the sandbox's own defaults (integrations/sandbox/config.py)
+    "GITHUB_CLIENT_ID": "sandbox-github-client-id",
+    "GITHUB_CLIENT_SECRET": "sandbox-github-client-secret",
+    "FACEBOOK_APP_ID": "100000000000001",
+    "FACEBOOK_APP_SECRET": "sandbox-facebook-app-secret",
+}
+STARTUP_TIMEOUT_S = 15.0
 
 
-def main() -> None:
-    port = os.environ.get("PORT", "8000")
-    os.execv(sys.executable, [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}"])
+def read_environment() -> dict[str, str]:
+    """The process environment over `.env` (like the settings, which never let .env win)."""
+    file_values = dotenv_values(BASE_DIR / ".env") if (BASE_DIR / ".env").exists() else {}
+    merged = {key: value for key, value in file_values.items() if value is not None}
+    merged.update(os.environ)
+    return merged
+
+
+def sandbox_plan(env: dict[str, str]) -> tuple[dict[str, str], dict[str, str], list[str]]:
+    """(Django env additions, sandbox env, sandboxed provider names); empty when none needed."""
+    providers = [name for name, key in (("GitHub", "GITHUB_CLIENT_ID"),
+                                        ("Facebook", "FACEBOOK_APP_ID")) if not env.get(key)]
+    if not providers:
+        return {}, {}, []
+    port = env.get("PORT") or "8000"
+    public_url = (env.get("PUBLIC_URL") or f"http://127.0.0.1:{port}").rstrip("/")
+    base = f"http://127.0.0.1:{env.get('SANDBOX_PORT') or '8765'}"
+    app_uris = [u.strip() for u in (env.get("APP_REDIRECT_URIS") or "").split(",") if u.strip()]
+    django_env = {"PUBLIC_URL": public_url}
+    sandbox_env = {
+        "SANDBOX_GITHUB_REDIRECT_URIS": ",".join([public_url + "/auth/github/callback",
+                                                  *app_uris]),
+        "SANDBOX_FACEBOOK_REDIRECT_URIS": ",".join([public_url + "/facebook/callback",
+                                                    *app_uris]),
+    }
+    if "GitHub" in providers:
+        django_env.update(GITHUB_URL=base + "/github", GITHUB_API_URL=base + "/github/api/v3",
+                          GITHUB_CLIENT_ID=SANDBOX_CREDENTIALS["GITHUB_CLIENT_ID"],
+                          GITHUB_CLIENT_SECRET=SANDBOX_CREDENTIALS["GITHUB_CLIENT_SECRET"],
+                          STAFF_GITHUB_LOGINS=env.get("STAFF_GITHUB_LOGINS") or "octocat")
+    if "Facebook" in providers:
+        django_env.update(FACEBOOK_URL=base + "/facebook", FACEBOOK_GRAPH_URL=base + "/graph",
+                          FACEBOOK_APP_ID=SANDBOX_CREDENTIALS["FACEBOOK_APP_ID"],
+                          FACEBOOK_APP_SECRET=SANDBOX_CREDENTIALS["FACEBOOK_APP_SECRET"])
+    # The sandbox serves the test users' avatars; the strict CSP must allow its origin.
+    extra_img = [s for s in (env.get("CSP_EXTRA_IMG_SRC") or "").split(",") if s]
+    django_env["CSP_EXTRA_IMG_SRC"] = ",".join([*extra_img, base])
+    for name, value in SANDBOX_CREDENTIALS.items():
+        sandbox_env["SANDBOX_" + name] = value
+    return django_env, sandbox_env, providers
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def wait_until_ready(process: subprocess.Popen, url: str) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit("The provider sandbox exited during start-up (see its output above).")
+        try:
+            with urllib.request.urlopen(url + "/_sandbox/health", timeout=1):  # noqa: S310
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"The provider sandbox did not answer at {url} within {STARTUP_TIMEOUT_S}s.")
+
+
+def start(command: list[str], env: dict[str, str]) -> subprocess.Popen:
+    # Each child leads its own process group, so stop() reaches runserver's autoreload child too.
+    return subprocess.Popen(command, cwd=BASE_DIR, env=env, process_group=0)
+
+
+def stop(process: subprocess.Popen | None) -> None:
+    if process is None or process.poll() is not None:
+        return
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=5)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> int:
+    env = read_environment()
+    port = env.get("PORT") or "8000"
+    django_env, sandbox_env, providers = sandbox_plan(env)
+    sandbox = backend = None
+    # SIGINT too: a shell may have started us with it ignored, and Ctrl-C must still work.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _terminate)
+    try:
+        if providers:
+            sandbox_port = int(env.get("SANDBOX_PORT") or 8765)
+            if port_in_use(sandbox_port):
+                raise SystemExit(f"Port {sandbox_port} is busy: stop what runs there or set "
+                                 "SANDBOX_PORT to a free port.")
+            base = f"http://127.0.0.1:{sandbox_port}"
+            sandbox = start([sys.executable, "-m", "integrations.sandbox", "--host", "127.0.0.1",
+                             "--port", str(sandbox_port)], {**os.environ, **sandbox_env})
+            wait_until_ready(sandbox, base)
+            print(f"\n*** Sandbox providers in use at {base} ({' and '.join(providers)}): "
+                  "not the real GitHub/Facebook. Test users: GitHub octocat (staff), mona, "
+                  "unverified; Facebook alex, sam, robin. Set GITHUB_CLIENT_ID / FACEBOOK_APP_ID "
+                  "(and secrets) in .env to use the real providers. ***\n", flush=True)
+        backend = start([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}"],
+                        {**os.environ, **django_env})
+        while True:
+            for process in (backend, sandbox):
+                if process is not None and process.poll() is not None:
+                    return process.returncode or 0
+            time.sleep(0.3)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop(backend)
+        stop(sandbox)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
