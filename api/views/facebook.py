@@ -7,6 +7,7 @@ serializes the answer; errors are raised and mapped once by api.errors.
 import re
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.urls import reverse
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -17,7 +18,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, BasePermission
@@ -401,6 +402,12 @@ class PagePostsView(StaffView):
 # --- Facebook's callbacks (no session, no CSRF: verified by the signed_request) -------------
 
 
+class PayloadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+    default_detail = "The request body is too large."
+
+
 class SignedRequestView(APIView):
     authentication_classes = ()
     permission_classes = (AllowAny,)
@@ -412,7 +419,10 @@ class SignedRequestView(APIView):
         signed_request = serializers.CharField(max_length=SIGNED_REQUEST_MAX_CHARS)
 
     def signed_request(self, request) -> str:
-        data = self.Input(data=request.data)
+        try:
+            data = self.Input(data=request.data)
+        except RequestDataTooBig as exc:  # Django raises it while parsing a form body
+            raise PayloadTooLarge() from exc
         data.is_valid(raise_exception=True)
         return data.validated_data["signed_request"]
 
@@ -422,7 +432,8 @@ class FacebookDeauthorizeView(SignedRequestView):
         operation_id="facebook_deauthorize", tags=TAGS, auth=[],
         request={"application/x-www-form-urlencoded": SignedRequestView.Input},
         responses={200: OpenApiResponse(description="Done (empty body)."),
-                   **error_responses(400, 415, 429)},
+                   **error_responses(400, 415, 429),
+                   413: _error(413, "payload_too_large", "The request body is too large.")},
     )
     def post(self, request):
         """Called by Facebook when someone removes the app: forget that user's tokens."""
@@ -443,7 +454,8 @@ class FacebookDataDeletionView(SignedRequestView):
     @extend_schema(
         operation_id="facebook_data_deletion", tags=TAGS, auth=[],
         request={"application/x-www-form-urlencoded": SignedRequestView.Input},
-        responses={200: Output, **error_responses(400, 415, 429)},
+        responses={200: Output, **error_responses(400, 415, 429),
+                   413: _error(413, "payload_too_large", "The request body is too large.")},
         examples=[OpenApiExample("Accepted", response_only=True, value={
             "url": "https://bridge.example.com/api/v1/facebook/data-deletion/3f2a9c0d1e4b5a6c7d8e",
             "confirmation_code": "3f2a9c0d1e4b5a6c7d8e"})],

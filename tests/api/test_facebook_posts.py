@@ -13,17 +13,20 @@ from rest_framework.test import APIClient
 from integrations.errors import ProviderTimeout, ProviderUnavailable, TokenInvalid
 from integrations.models import PagePost
 from integrations.services import facebook as facebook_service
-from tests.api.facebook_fakes import (  # noqa: F401  (fixtures)
+from tests.api import facebook_fakes
+from tests.api.facebook_fakes import (
     PAGE_TOKEN,
     assert_error,
-    fake_facebook,
     link,
-    linked,
     page,
-    plain_client,
-    staff_client,
-    staff_user,
 )
+
+# Fixtures shared by the Facebook API tests.
+fake_facebook = facebook_fakes.fake_facebook
+linked = facebook_fakes.linked
+plain_client = facebook_fakes.plain_client
+staff_client = facebook_fakes.staff_client
+staff_user = facebook_fakes.staff_user
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/facebook/page/posts"
@@ -121,7 +124,7 @@ def test_posting_before_choosing_a_page_is_409(staff_client, fake_facebook):
 @pytest.mark.parametrize(("error", "status"), [
     (ProviderUnavailable(provider="facebook"), 502),
     (ProviderTimeout(provider="facebook"), 504),
-    (TokenInvalid(provider="facebook", subcode=460), 401),
+    (TokenInvalid(provider="facebook", subcode=460), 409),
 ])
 def test_graph_failure_is_answered_and_recorded_as_failed(staff_client, linked, error, status):
     linked.fail["publish_to_page"] = error
