@@ -8,6 +8,7 @@ otherwise the tests skip.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -119,10 +120,14 @@ def browser_page(request, chromium, live_server):
     Requests may go to the live server and, in tests that use the sandbox, to the sandbox.
     """
     allowed = set()
-    if "sandbox" in request.fixturenames:
-        allowed.add(_origin(request.getfixturevalue("sandbox").url))
+    if "sandbox_settings" in request.fixturenames:
+        # Set the sandbox settings up before the page (so they are torn down after it): a page
+        # still loading at the end of a test must not see the production provider URLs.
+        allowed.add(_origin(request.getfixturevalue("sandbox_settings").url))
     problems = BrowserProblems(app_origin=_origin(live_server.url), allowed_origins=allowed)
     context = chromium.new_context(viewport={"width": 1100, "height": 900})
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.on("console", problems.on_console)
@@ -131,6 +136,8 @@ def browser_page(request, chromium, live_server):
     page.on("request", problems.on_request)
     page.problems = problems
     yield page
+    with contextlib.suppress(PlaywrightTimeout):  # a page still busy is screenshotted as is
+        page.wait_for_load_state("networkidle", timeout=5_000)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
     try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -20,7 +22,7 @@ def connect_facebook(page, app, user="alex", decision="continue"):
     page.wait_for_url(app + "/facebook")
     page.get_by_role("button", name="Connect with Facebook").click()
     consent_facebook(page, user, decision)
-    page.wait_for_url(app + "/facebook*")
+    page.wait_for_url(re.compile(re.escape(app) + r"/facebook(/callback)?$"))
 
 
 def test_staff_connects_picks_a_page_posts_and_sees_history(browser_page, app, staff_octocat):
