@@ -27,7 +27,7 @@ SUBCODE_MESSAGES = {
 
 def version(request: Request) -> str:
     found = request.params.get("version")
-    return f"v{found}" if found else DEFAULT_VERSION
+    return f"v{found}.0" if found else DEFAULT_VERSION
 
 
 def fbtrace_id() -> str:

@@ -140,6 +140,7 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
     server: SandboxHTTPServer
     protocol_version = "HTTP/1.1"
     server_version = "ProviderSandbox/1.0"
+    disable_nagle_algorithm = True  # headers and body are separate writes: avoid 40 ms stalls
 
     def do_GET(self) -> None:
         self.dispatch()
