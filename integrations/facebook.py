@@ -154,16 +154,17 @@ class FacebookClient(http.HttpClient):
 
     def debug_token(self, token: str) -> TokenInfo:
         """GET /debug_token with the app token. A token issued to another app is not valid."""
+        # The app token gets a proof too: "Require App Secret" applies to every server call.
         body = self._graph(
             "GET", "debug_token", params={"input_token": token},
-            headers=self._bearer(f"{self.app_id}|{self._app_secret}"),
+            token=f"{self.app_id}|{self._app_secret}",
         )
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, dict):
             raise BadProviderResponse(provider=self.provider)
         return self._parse_token_info(data)
 
-    # --- Graph calls made with a user or Page token (all carry appsecret_proof) ----------
+    # --- Graph calls made with a user or Page token ---------------------------------------
 
     def get_me(self, token: str) -> FacebookUser:
         """GET /me?fields=id,name: `id` is app-scoped."""
@@ -283,7 +284,7 @@ class FacebookClient(http.HttpClient):
         exchange: bool = False,
     ) -> Any:
         """One Graph call: the token goes in the form body (POST) or the Authorization header,
-        never in the URL; `appsecret_proof` rides along with every user or Page token."""
+        never in the URL; `appsecret_proof` rides along with every token-bearing call."""
         params, data, headers = dict(params or {}), dict(data or {}), dict(headers or {})
         if token is not None:
             params["appsecret_proof"] = self.appsecret_proof(token)

@@ -152,10 +152,14 @@ def test_extend_token_of_expired_token_is_token_invalid(facebook_client, rsps):
 # --- debug_token -----------------------------------------------------------------------------
 
 
+APP_TOKEN = f"{FB_APP_ID}|{FB_SECRET}"
+
+
 def debug_call():
     return [
-        matchers.query_param_matcher({"input_token": USER_TOKEN}),
-        matchers.header_matcher({"Authorization": f"OAuth {FB_APP_ID}|{FB_SECRET}"}),
+        matchers.query_param_matcher({"input_token": USER_TOKEN,
+                                      "appsecret_proof": proof(APP_TOKEN)}),
+        matchers.header_matcher({"Authorization": f"OAuth {APP_TOKEN}"}),
     ]
 
 
@@ -173,6 +177,7 @@ def test_debug_token_valid_user_token(facebook_client, rsps):
         scopes=("pages_show_list", "public_profile"),
         error_code=None, error_subcode=None, error_message=None,
     )
+    assert_no_token_in_url(rsps, FB_SECRET)  # the app token travels in the header
 
 
 def test_debug_token_page_token_expires_at_zero_means_never(facebook_client, rsps):
