@@ -321,8 +321,7 @@ class FacebookPage {
     } else {
       const words = saved.status === "scheduled"
         ? `Scheduled for ${formatDateTime(saved.scheduled_at) ?? "later"}.` : "Posted to the Page.";
-      fill(result, notice(words, "success"));
-      this.ctx.announce(words, "success");
+      fill(result, notice(words, "success")); // inside an aria-live region: announced
       form.reset();
       submit.textContent = "Post to Page";
     }
@@ -413,9 +412,6 @@ export async function renderFacebook(ctx) {
     return;
   }
   body.remove();
-  if (ctx.flash) {
-    ctx.main.append(notice(ctx.flash.message, ctx.flash.kind));
-  }
   const page = new FacebookPage(ctx);
   page.mount();
   await page.loadLink();

@@ -32,7 +32,7 @@ def test_staff_connects_picks_a_page_posts_and_sees_history(browser_page, app, s
     connect_facebook(page, app, "alex")
     page.wait_for_url(app + "/facebook")
     main = page.get_by_role("main")
-    expect(main.get_by_text("Login to Facebook successful")).to_be_visible()
+    expect(page.locator("#status")).to_have_text("Login to Facebook successful")
     expect(main.locator("#link")).to_contain_text("Access token is valid")
 
     # alex manages two Pages: the picker asks which one.
