@@ -31,7 +31,9 @@ SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 # Chromium logs every 4xx answer to fetch() as a console error. Those are expected API answers
 # (401 before sign-in, 403 for non-staff, the callback's refusals) and are asserted by the tests
 # themselves; everything else on the console fails the test.
-EXPECTED_HTTP = re.compile(r"Failed to load resource: the server responded with a status of 4\d\d")
+# Tests that provoke a provider fault add the 5xx they expect to `page.problems.expected_statuses`.
+HTTP_STATUS_LOG = re.compile(
+    r"Failed to load resource: the server responded with a status of (\d+)")
 
 
 def _missing_browser(reason: str):
@@ -64,21 +66,26 @@ class BrowserProblems:
     page_errors: list[str] = field(default_factory=list)
     server_errors: list[str] = field(default_factory=list)
     foreign_requests: list[str] = field(default_factory=list)
+    expected_statuses: set[int] = field(default_factory=set)
+
+    def expected(self, status: int) -> bool:
+        return 400 <= status < 500 or status in self.expected_statuses
 
     def on_console(self, message) -> None:
         if message.type not in ("error", "warning"):
             return
         text = message.text
         url = (message.location or {}).get("url", "")
-        if message.type == "error" and EXPECTED_HTTP.search(text) and _origin(url) in (
-                self.allowed_origins | {self.app_origin}):
+        logged = HTTP_STATUS_LOG.search(text)
+        if message.type == "error" and logged and self.expected(int(logged.group(1))) \
+                and _origin(url) in self.allowed_origins | {self.app_origin}:
             return
         if message.type == "warning" and "Content-Security-Policy" not in text:
             return
         self.console.append(f"{message.type}: {text} ({url})")
 
     def on_response(self, response) -> None:
-        if response.status >= 500:
+        if response.status >= 500 and not self.expected(response.status):
             self.server_errors.append(f"{response.status} {response.request.method} {response.url}")
 
     def on_request(self, request) -> None:

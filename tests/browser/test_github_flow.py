@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import requests
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
@@ -108,3 +109,28 @@ def test_delete_account_asks_first_then_deletes(browser_page, app):
     page.wait_for_url(app + "/")
     expect(page.locator("#status")).to_contain_text("Your account has been deleted")
     assert not get_user_model().objects.filter(github_account__login="mona").exists()
+
+
+def test_profile_says_when_github_access_is_no_longer_valid(browser_page, app, sandbox_settings):
+    # GitHub's check-token API answers 404 for a token it no longer knows.
+    sandbox_settings.fault("github.check_token", "invalid_token")
+    page = browser_page
+    sign_in(page, app, "octocat")
+    access = page.locator("#access")
+    expect(access).to_contain_text("Your GitHub access is no longer valid — sign in again")
+    expect(access.get_by_role("button", name="Sign in again")).to_be_visible()
+
+
+def test_profile_shows_an_error_and_recovers_when_github_is_down(browser_page, app,
+                                                                 sandbox_settings):
+    page = browser_page
+    page.problems.expected_statuses.update({502, 504})
+    sandbox_settings.fault("github.repos", "5xx", count=50)  # outlasts the client's GET retries
+    sign_in(page, app, "octocat")
+    repos = page.locator("#repositories")
+    expect(repos.get_by_role("alert")).to_be_visible()
+    expect(page.locator("#account")).to_contain_text("octocat")  # the rest of the page works
+    requests.delete(sandbox_settings.url + "/_sandbox/faults", timeout=5)
+    repos.get_by_role("button", name="Try again").click()
+    expect(repos.locator(".repo").first).to_be_visible()
+    expect(repos.get_by_role("alert")).to_have_count(0)
