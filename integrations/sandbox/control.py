@@ -31,21 +31,26 @@ def provider_endpoints(router: Router) -> list[str]:
     return sorted(names)
 
 
-def make_handlers(router: Router) -> dict[str, Any]:
-    def health(request: Request) -> Response:
+class ControlAPI:
+    """One method per control call; `router` is consulted for the valid endpoint names."""
+
+    def __init__(self, router: Router) -> None:
+        self.router = router
+
+    def health(self, request: Request) -> Response:
         base = request.base_url
         return Response.json({
             "status": "ok",
             "github_url": base + "/github", "github_api_url": base + "/github/api/v3",
             "facebook_url": base + "/facebook", "graph_url": base + "/graph",
-            "endpoints": provider_endpoints(router), "fault_kinds": list(FAULT_KINDS),
+            "endpoints": provider_endpoints(self.router), "fault_kinds": list(FAULT_KINDS),
         })
 
-    def reset(request: Request) -> Response:
+    def reset(self, request: Request) -> Response:
         request.store.reset()
         return Response.json({"status": "reset"})
 
-    def faults(request: Request) -> Response:
+    def faults(self, request: Request) -> Response:
         store = request.store
         if request.method == "DELETE":
             with store.lock:
@@ -55,7 +60,7 @@ def make_handlers(router: Router) -> dict[str, Any]:
             body = dict(_body(request))
             endpoint, kind = body.pop("endpoint", None), body.pop("kind", None)
             count = body.pop("count", 1)
-            if endpoint not in provider_endpoints(router):
+            if endpoint not in provider_endpoints(self.router):
                 return _bad(f"unknown endpoint {endpoint!r}")
             if kind not in FAULT_KINDS:
                 return _bad(f"unknown kind {kind!r}; one of {', '.join(FAULT_KINDS)}")
@@ -66,7 +71,7 @@ def make_handlers(router: Router) -> dict[str, Any]:
         with store.lock:
             return Response.json({"faults": [f.as_dict() for f in store.faults]})
 
-    def latency(request: Request) -> Response:
+    def latency(self, request: Request) -> Response:
         if request.method == "POST":
             ms = _body(request).get("ms")
             if not isinstance(ms, int) or ms < 0:
@@ -74,14 +79,14 @@ def make_handlers(router: Router) -> dict[str, Any]:
             request.store.latency_ms = ms
         return Response.json({"ms": request.store.latency_ms})
 
-    def requests_log(request: Request) -> Response:
+    def requests_log(self, request: Request) -> Response:
         if request.method == "DELETE":
             with request.store.lock:
                 request.store.requests.clear()
             return Response(204)
         return Response.json({"requests": request.store.logged(request.query.get("endpoint"))})
 
-    def redirect_uris(request: Request) -> Response:
+    def redirect_uris(self, request: Request) -> Response:
         store = request.store
         config = store.config
         if request.method in ("POST", "DELETE"):
@@ -110,7 +115,7 @@ def make_handlers(router: Router) -> dict[str, Any]:
             "facebook": config.facebook_redirect_uris,
         })
 
-    def config_view(request: Request) -> Response:
+    def config_view(self, request: Request) -> Response:
         store = request.store
         if request.method == "POST":
             try:
@@ -120,7 +125,7 @@ def make_handlers(router: Router) -> dict[str, Any]:
                 return _bad(str(exc))
         return Response.json(store.config.public_view())
 
-    def clock(request: Request) -> Response:
+    def clock(self, request: Request) -> Response:
         store = request.store
         if request.method == "POST":
             body = _body(request)
@@ -133,7 +138,7 @@ def make_handlers(router: Router) -> dict[str, Any]:
                 return _bad("expected {advance_s: number} or {offset_s: number}")
         return Response.json({"now": store.now(), "offset_s": store.clock_offset_s})
 
-    def tokens(request: Request) -> Response:
+    def tokens(self, request: Request) -> Response:
         """Mint a token without the browser dance (for tests that start mid-flow)."""
         store, body = request.store, _body(request)
         provider, user = body.get("provider"), body.get("user")
@@ -153,11 +158,11 @@ def make_handlers(router: Router) -> dict[str, Any]:
                                   "expires_in": int((token.expires_at or 0) - store.now())}, 201)
         return _bad("expected {provider: github|facebook, user: <test user>, scopes?: [...]}")
 
-    def posts(request: Request) -> Response:
+    def posts(self, request: Request) -> Response:
         with request.store.lock:
             return Response.json({"posts": [vars(p).copy() for p in request.store.posts]})
 
-    def signed_request(request: Request) -> Response:
+    def signed_request(self, request: Request) -> Response:
         body = dict(_body(request))
         user_id = body.pop("user_id", None)
         if not user_id:
@@ -166,16 +171,14 @@ def make_handlers(router: Router) -> dict[str, Any]:
         return Response.json({"signed_request": build_signed_request(str(user_id), secret,
                                                                      **body)})
 
-    def avatar(request: Request) -> Response:
+    def avatar(self, request: Request) -> Response:
         svg = templates.avatar_svg(request.params["name"])
         return Response(200, svg.encode(), {"Content-Type": "image/svg+xml",
                                             "Cache-Control": "public, max-age=3600"})
 
-    return locals()
-
 
 def register(router: Router) -> None:
-    views = make_handlers(router)
+    views = ControlAPI(router)
     routes = [
         ("GET", r"(?:/|/health)?", "health"),
         ("POST", "/reset", "reset"),
@@ -190,6 +193,6 @@ def register(router: Router) -> None:
         ("POST", "/signed-request", "signed_request"),
     ]
     for methods, path, name in routes:
-        router.add(methods, PREFIX + path, f"control.{name}", views[name])
+        router.add(methods, PREFIX + path, f"control.{name}", getattr(views, name))
     router.add("GET", r"/avatars/(?P<name>[A-Za-z0-9_-]{1,40})\.svg", "static.avatar",
-               views["avatar"])
+               views.avatar)

@@ -191,15 +191,18 @@ def _app_client(request: Request) -> Response | None:
     return None
 
 
-def _body_token(request: Request) -> tuple[GitHubToken | None, Response | None]:
+def _body_token(request: Request, *, allow_expired: bool = False
+                ) -> tuple[GitHubToken | None, Response | None]:
     value = request.json.get("access_token") if isinstance(request.json, dict) else None
     if not isinstance(value, str) or not value:
         return None, error('Invalid request.\n\n"access_token" wasn\'t supplied.', 422,
                            DOCS + "/apps/oauth-applications")
     store = request.store
     token = store.github_tokens.get(value)
-    if (token is None or token.kind != "access" or token.revoked
-            or (token.expires_at is not None and store.now() >= token.expires_at)):
+    expired = token is not None and token.expires_at is not None and (
+        store.now() >= token.expires_at)
+    if token is None or token.kind != "access" or token.revoked or (
+            expired and not allow_expired):
         return None, error("Not Found", 404, DOCS + "/apps/oauth-applications#check-a-token")
     return token, None
 
@@ -229,7 +232,8 @@ def application_token(request: Request) -> Response:
         return denied
     store = request.store
     with store.lock:
-        token, problem = _body_token(request)
+        # Revoking still works with an expired token (the grant outlives it).
+        token, problem = _body_token(request, allow_expired=request.method == "DELETE")
         if problem or token is None:
             return problem or error("Not Found", 404)
         if request.method == "DELETE":
@@ -249,7 +253,7 @@ def application_grant(request: Request) -> Response:
         return denied
     store = request.store
     with store.lock:
-        token, problem = _body_token(request)
+        token, problem = _body_token(request, allow_expired=True)
         if problem or token is None:
             return problem or error("Not Found", 404)
         for other in store.github_tokens.values():

@@ -38,9 +38,12 @@ class Request:
     params: dict[str, str] = field(default_factory=dict)
 
     def param(self, name: str, default: str | None = None) -> str | None:
-        """A parameter from the form body, else the query string (providers accept both)."""
+        """A parameter from the body (form or JSON object), else the query string."""
         if name in self.form:
             return self.form[name]
+        if isinstance(self.json, dict) and isinstance(self.json.get(name), str | int | bool):
+            value = self.json[name]
+            return str(value).lower() if isinstance(value, bool) else str(value)
         return self.query.get(name, default)
 
     def header(self, name: str) -> str:

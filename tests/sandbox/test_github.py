@@ -276,3 +276,19 @@ def test_redirect_keeps_query_of_the_callback(sb):
     query = parse_qs(urlsplit(answer.headers["Location"]).query)
     assert query["app"] == ["1"] and "code" in query
     assert GH_CALLBACK in answer.headers["Location"]
+
+
+def test_grant_can_be_revoked_with_an_expired_token(sb):
+    sb.config(github_expiring_tokens=True)
+    body = github_token(sb)
+    sb.advance_clock(28801)
+    assert check_token(sb, body["access_token"]).status_code == 404
+    revoked = requests.delete(f"{sb.github_api_url}/applications/{GH_ID}/grant",
+                              json={"access_token": body["access_token"]},
+                              auth=(GH_ID, GH_SECRET), timeout=TIMEOUT)
+    assert revoked.status_code == 204
+    refreshed = requests.post(sb.github_url + "/login/oauth/access_token", data={
+        "client_id": GH_ID, "client_secret": GH_SECRET, "grant_type": "refresh_token",
+        "refresh_token": body["refresh_token"]}, headers={"Accept": "application/json"},
+        timeout=TIMEOUT)
+    assert refreshed.json()["error"] == "bad_refresh_token"
