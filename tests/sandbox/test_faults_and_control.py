@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -18,6 +19,8 @@ from tests.sandbox.helpers import (
     TIMEOUT,
     check_token,
     exchange,
+    fb_code,
+    fb_exchange,
     fb_user_token,
     github_api,
     github_code,
@@ -197,3 +200,14 @@ def test_sandbox_serves_avatars_and_reports_health(sb):
     assert health["status"] == "ok" and "facebook.feed" in health["endpoints"]
     svg = requests.get(sb.url + "/avatars/octocat.svg", timeout=TIMEOUT)
     assert svg.headers["Content-Type"] == "image/svg+xml" and svg.text.startswith("<svg")
+
+
+def test_racing_exchanges_of_one_code_yield_exactly_one_token(sb):
+    code, verifier = github_code(sb)
+    with ThreadPoolExecutor(8) as pool:
+        bodies = list(pool.map(lambda _: exchange(sb, code, verifier).json(), range(8)))
+    assert sum("access_token" in body for body in bodies) == 1
+    facebook = fb_code(sb)
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: fb_exchange(sb, facebook), range(8)))
+    assert sorted(a.status_code for a in answers) == [200] + [400] * 7
