@@ -17,7 +17,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from dotenv import dotenv_values
+import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 SANDBOX_CREDENTIALS = {  # the sandbox's own defaults (integrations/sandbox/config.py)
@@ -30,11 +30,10 @@ STARTUP_TIMEOUT_S = 15.0
 
 
 def read_environment() -> dict[str, str]:
-    """The process environment over `.env` (like the settings, which never let .env win)."""
-    file_values = dotenv_values(BASE_DIR / ".env") if (BASE_DIR / ".env").exists() else {}
-    merged = {key: value for key, value in file_values.items() if value is not None}
-    merged.update(os.environ)
-    return merged
+    """The process environment over `.env`, read the way the settings read it (env wins)."""
+    if (BASE_DIR / ".env").exists():
+        environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+    return dict(os.environ)
 
 
 def sandbox_plan(env: dict[str, str]) -> tuple[dict[str, str], dict[str, str], list[str]]:

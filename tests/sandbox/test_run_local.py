@@ -40,3 +40,15 @@ def test_only_the_provider_without_credentials_is_sandboxed():
     django_env, _, providers = sandbox_plan({"GITHUB_CLIENT_ID": "real"})
     assert providers == ["Facebook"]
     assert "GITHUB_URL" not in django_env and "FACEBOOK_URL" in django_env
+
+
+def test_dotenv_credentials_count_as_real(tmp_path, monkeypatch):
+    from backend import run_local
+
+    (tmp_path / ".env").write_text("GITHUB_CLIENT_ID=from-dotenv\nFACEBOOK_APP_ID=\n")
+    monkeypatch.setattr(run_local, "BASE_DIR", tmp_path)
+    for name in ("GITHUB_CLIENT_ID", "FACEBOOK_APP_ID"):
+        monkeypatch.delenv(name, raising=False)
+    env = run_local.read_environment()
+    monkeypatch.delenv("GITHUB_CLIENT_ID", raising=False)  # read_env wrote it into os.environ
+    assert sandbox_plan(env)[2] == ["Facebook"]
