@@ -7,6 +7,7 @@ import logging
 import math
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -84,6 +85,9 @@ def exception_handler(exc, context):
         if exc.status >= 500:
             logger.warning("provider failure: %r", exc)
         return _integration_response(exc)
+    if isinstance(exc, (RequestDataTooBig, TooManyFieldsSent)):
+        return Response(error_body("request_too_large", "The request body is too large."),
+                        status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -128,3 +128,9 @@ def test_unexpected_exception_is_a_500_without_internals(api_client, caplog):
     assert "SENTINEL" not in response.content.decode()
     assert "Traceback" not in response.content.decode()
     assert body == {"code": "server_error", "message": "Something went wrong on our side."}
+
+
+def test_oversized_body_is_a_413_not_a_500(api_client):
+    body = '{"name": "' + "x" * 300_000 + '"}'
+    response = api_client.post("/api/v1/_test/echo", body, content_type="application/json")
+    assert_error(response, 413, "request_too_large")
