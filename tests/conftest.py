@@ -2,7 +2,7 @@ import pytest
 from rest_framework.test import APIClient
 
 # Shared fixtures live in tests/fixtures/ (one module per concern) and are registered here.
-pytest_plugins: list[str] = ["tests.fixtures.sandbox"]
+pytest_plugins: list[str] = ["tests.fixtures.sandbox", "tests.fixtures.facebook"]
 
 
 @pytest.fixture(autouse=True)

@@ -6,17 +6,9 @@ from django.contrib.auth import get_user_model
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from tests.api import facebook_fakes
-from tests.api.facebook_fakes import (
+from tests.fixtures.facebook import (
     assert_error,
 )
-
-# Fixtures shared by the Facebook API tests.
-fake_facebook = facebook_fakes.fake_facebook
-linked = facebook_fakes.linked
-plain_client = facebook_fakes.plain_client
-staff_client = facebook_fakes.staff_client
-staff_user = facebook_fakes.staff_user
 
 pytestmark = pytest.mark.django_db
 

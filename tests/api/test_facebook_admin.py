@@ -5,8 +5,8 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
 from integrations.errors import ProviderNotConfigured, ProviderUnavailable
-from tests.api import facebook_fakes
-from tests.api.facebook_fakes import USER_TOKEN
+from tests.fixtures import facebook as facebook_fakes
+from tests.fixtures.facebook import USER_TOKEN
 
 fake_facebook = facebook_fakes.fake_facebook
 linked = facebook_fakes.linked

@@ -13,16 +13,9 @@ import pytest
 from django.conf import settings
 
 from integrations.models import DataDeletionRequest, FacebookPageLink
-from tests.api import facebook_fakes
-from tests.api.facebook_fakes import (
+from tests.fixtures.facebook import (
     assert_error,
 )
-
-# Fixtures shared by the Facebook API tests.
-fake_facebook = facebook_fakes.fake_facebook
-linked = facebook_fakes.linked
-staff_client = facebook_fakes.staff_client
-staff_user = facebook_fakes.staff_user
 
 pytestmark = pytest.mark.django_db
 DEAUTH = "/api/v1/facebook/deauthorize"

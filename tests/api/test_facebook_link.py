@@ -9,8 +9,7 @@ from rest_framework.test import APIClient
 from integrations.errors import ProviderUnavailable, TokenInvalid
 from integrations.flows import session_binding, start_flow
 from integrations.models import FacebookPageLink, FlowPurpose
-from tests.api import facebook_fakes
-from tests.api.facebook_fakes import (
+from tests.fixtures.facebook import (
     PAGE_TOKEN,
     USER_TOKEN,
     assert_error,
@@ -18,13 +17,6 @@ from tests.api.facebook_fakes import (
     link,
     page,
 )
-
-# Fixtures shared by the Facebook API tests.
-fake_facebook = facebook_fakes.fake_facebook
-linked = facebook_fakes.linked
-plain_client = facebook_fakes.plain_client
-staff_client = facebook_fakes.staff_client
-staff_user = facebook_fakes.staff_user
 
 pytestmark = pytest.mark.django_db
 

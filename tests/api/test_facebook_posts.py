@@ -13,20 +13,12 @@ from rest_framework.test import APIClient
 from integrations.errors import ProviderTimeout, ProviderUnavailable, TokenInvalid
 from integrations.models import PagePost
 from integrations.services import facebook as facebook_service
-from tests.api import facebook_fakes
-from tests.api.facebook_fakes import (
+from tests.fixtures.facebook import (
     PAGE_TOKEN,
     assert_error,
     link,
     page,
 )
-
-# Fixtures shared by the Facebook API tests.
-fake_facebook = facebook_fakes.fake_facebook
-linked = facebook_fakes.linked
-plain_client = facebook_fakes.plain_client
-staff_client = facebook_fakes.staff_client
-staff_user = facebook_fakes.staff_user
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/facebook/page/posts"
