@@ -71,6 +71,13 @@ def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
     return responses
 
 
+
+def error_response(status_code: int, code: str, message: str) -> OpenApiResponse:
+    """One documented error response for a code `error_responses` does not cover."""
+    return OpenApiResponse(response=ErrorSerializer, description=f"Error ({code})", examples=[
+        OpenApiExample(f"{status_code} {code}", value={"code": code, "message": message},
+                       response_only=True)])
+
 COMMON_ERRORS = (401, 403, 405, 415, 429, 500)
 
 

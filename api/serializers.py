@@ -62,3 +62,10 @@ class UserSerializer(serializers.Serializer):
     def get_github(self, user):
         account = getattr(user, "github_account", None)
         return self.GitHubProfileSerializer(account).data if account else None
+
+
+# The staff member who linked the Page or made a post (no docstring: it would become the
+# component's description in the schema).
+class StaffUserSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()

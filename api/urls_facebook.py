@@ -2,17 +2,19 @@
 
 from django.urls import path, re_path
 
-from api.views import facebook as views
+from api.views import facebook, facebook_callbacks, page_posts
 
 urlpatterns = [
-    path("authorize", views.FacebookAuthorizeView.as_view(), name="facebook-authorize"),
-    path("callback", views.FacebookCallbackView.as_view(), name="facebook-callback"),
-    path("pages", views.FacebookPagesView.as_view(), name="facebook-pages"),
-    path("page", views.FacebookPageView.as_view(), name="facebook-page"),
-    path("page/posts", views.PagePostsView.as_view(), name="facebook-page-posts"),
-    path("deauthorize", views.FacebookDeauthorizeView.as_view(), name="facebook-deauthorize"),
-    path("data-deletion", views.FacebookDataDeletionView.as_view(),
+    path("authorize", facebook.FacebookAuthorizeView.as_view(), name="facebook-authorize"),
+    path("callback", facebook.FacebookCallbackView.as_view(), name="facebook-callback"),
+    path("pages", facebook.FacebookPagesView.as_view(), name="facebook-pages"),
+    path("page", facebook.FacebookPageView.as_view(), name="facebook-page"),
+    path("page/posts", page_posts.PagePostsView.as_view(), name="facebook-page-posts"),
+    path("deauthorize", facebook_callbacks.FacebookDeauthorizeView.as_view(),
+         name="facebook-deauthorize"),
+    path("data-deletion", facebook_callbacks.FacebookDataDeletionView.as_view(),
          name="facebook-data-deletion"),
     re_path(r"^data-deletion/(?P<confirmation_code>[A-Za-z0-9]{1,32})$",
-            views.FacebookDataDeletionStatusView.as_view(), name="facebook-data-deletion-status"),
+            facebook_callbacks.FacebookDataDeletionStatusView.as_view(),
+            name="facebook-data-deletion-status"),
 ]

@@ -164,3 +164,44 @@ class ProviderNotConfigured(IntegrationError):
     status = 503
     code = "provider_not_configured"
     default_message = "This provider is not configured on the server."
+
+
+# --- Facebook Page link and Page post flows -------------------------------------------------
+
+
+class NoPostablePage(IntegrationError):
+    status = 400
+    code = "no_postable_page"
+    default_message = ("This Facebook account cannot create content on any Page; ask for the "
+                       "Create content task on the Page and link again.")
+
+
+class PageNotManageable(IntegrationError):
+    status = 400
+    code = "page_not_manageable"
+    default_message = "The linked Facebook user cannot create content on that Page."
+
+
+class PostInvalid(IntegrationError):
+    """A Page post that fails the local checks; `field` names the input at fault."""
+
+    status = 400
+    code = "validation_error"
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message, provider="facebook")
+        self.field = field
+
+
+class IdempotencyKeyReused(IntegrationError):
+    status = 422
+    code = "idempotency_key_reused"
+    default_message = ("This Idempotency-Key was already used for a different post; use a new "
+                       "key for a new post.")
+
+
+class IdempotencyInProgress(IntegrationError):
+    status = 409
+    code = "idempotency_in_progress"
+    default_message = ("A request with this Idempotency-Key is still being processed; retry "
+                       "in a moment.")

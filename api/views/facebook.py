@@ -1,52 +1,34 @@
-"""Staff-only Facebook Page link and Page posts, plus Facebook's own (unauthenticated) callbacks.
+"""Staff-only Facebook Page link: start, callback, list and choose Pages, state, unlink.
 
 Each view parses its input, calls one service from integrations.services.facebook and
-serializes the answer; errors are raised and mapped once by api.errors.
+serializes the answer; errors are raised and mapped once by api.errors. Page posts are in
+api.views.page_posts, Facebook's own callbacks in api.views.facebook_callbacks.
 """
 
 import re
 
-from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
-from django.urls import reverse
 from drf_spectacular.utils import (
     OpenApiExample,
-    OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     inline_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.exceptions import APIException, NotFound, ValidationError
-from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.authentication import ApiTokenAuthentication
-from api.schema import ErrorSerializer, error_responses
-from api.serializers import STATE_REGEX, StrictSerializer
+from api.permissions import IsStaffUser
+from api.schema import error_responses
+from api.serializers import STATE_REGEX, StaffUserSerializer, StrictSerializer
 from integrations.flows import SESSION_BINDING_KEY, session_binding
-from integrations.models import PagePost, PagePostSource
 from integrations.services import facebook as facebook_service
 
 TAGS = ["facebook"]
 # Facebook's codes are longer than GitHub's; still printable ASCII without spaces (S33).
 FACEBOOK_CODE_REGEX = r"^[\x21-\x7e]{1,2048}$"
-IDEMPOTENCY_KEY_RE = re.compile(r"^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$")
-SIGNED_REQUEST_MAX_CHARS = 8192
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
-
-
-class IsStaffUser(BasePermission):
-    """Signed in (401 otherwise) and staff (403 otherwise)."""
-
-    message = "Only staff can manage the Facebook Page."
-
-    def has_permission(self, request, view):
-        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
 
 
 def _binding(request, *, create: bool) -> str | None:
@@ -56,12 +38,6 @@ def _binding(request, *, create: bool) -> str | None:
     if create:
         return session_binding(request.session)
     return request.session.get(SESSION_BINDING_KEY)
-
-
-def _error(status_code: int, code: str, message: str) -> OpenApiResponse:
-    return OpenApiResponse(response=ErrorSerializer, description=f"Error ({code})", examples=[
-        OpenApiExample(f"{status_code} {code}", value={"code": code, "message": message},
-                       response_only=True)])
 
 
 class StaffView(APIView):
@@ -90,11 +66,6 @@ class PageSummarySerializer(serializers.Serializer):
     name = serializers.CharField()
     category = serializers.CharField(allow_null=True)
     tasks = serializers.ListField(child=serializers.CharField())
-
-
-class StaffUserSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
 
 
 class LinkStateSerializer(serializers.Serializer):
@@ -280,205 +251,3 @@ class FacebookPageView(StaffView):
         """Unlink: forget the tokens and revoke them at Facebook (best effort; works offline)."""
         facebook_service.unlink_facebook_page(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-# --- Posts --------------------------------------------------------------------------------------
-
-
-class PagePostSerializer(serializers.ModelSerializer):
-    created_by = StaffUserSerializer(allow_null=True)
-    link = serializers.SerializerMethodField()
-
-    class Meta:
-        model = PagePost
-        fields = ("id", "status", "message", "link", "scheduled_at", "page_id",
-                  "facebook_post_id", "error_code", "error_message", "source", "created_by",
-                  "created_at", "completed_at")
-
-    @extend_schema_field(serializers.URLField(allow_null=True))
-    def get_link(self, post):
-        return post.link or None
-
-
-class PostHistoryPagination(PageNumberPagination):
-    page_size = 20
-    page_size_query_param = "page_size"
-    max_page_size = 100
-
-
-POST_EXAMPLE = {
-    "id": 7, "status": "published", "message": "We just shipped v2!",
-    "link": "https://example.com/blog/v2", "scheduled_at": None, "page_id": "200000000000001",
-    "facebook_post_id": "200000000000001_300000000000001", "error_code": "",
-    "error_message": "", "source": "api", "created_by": {"id": 1, "username": "octocat"},
-    "created_at": "2026-11-28T10:00:00Z", "completed_at": "2026-11-28T10:00:01Z",
-}
-
-
-class PagePostsView(StaffView):
-    throttle_scope = "page_post"
-
-    class Input(StrictSerializer):
-        message = serializers.CharField(allow_blank=True, trim_whitespace=False)
-        link = serializers.CharField(required=False, allow_blank=True, allow_null=True,
-                                     trim_whitespace=False)
-        scheduled_at = serializers.DateTimeField(required=False, allow_null=True)
-
-        def validate(self, data):
-            errors = facebook_service.post_input_errors(
-                message=data["message"], link=data.get("link"),
-                scheduled_at=data.get("scheduled_at"))
-            if errors:
-                raise ValidationError({field: [problem] for field, problem in errors.items()})
-            return data
-
-    def get_throttles(self):
-        return super().get_throttles() if self.request.method == "POST" else []
-
-    @extend_schema(
-        operation_id="facebook_page_posts", tags=TAGS,
-        parameters=[OpenApiParameter("page", int, description="Page number (from 1)."),
-                    OpenApiParameter("page_size", int, description="20 by default, at most 100.")],
-        responses={200: inline_serializer("PagePostHistory", {
-            "count": serializers.IntegerField(),
-            "next": serializers.URLField(allow_null=True),
-            "previous": serializers.URLField(allow_null=True),
-            "results": PagePostSerializer(many=True)}),
-            **error_responses(401, 403, 404)},
-    )
-    def get(self, request):
-        """Every post attempt, newest first, paginated (`?page=N&page_size=M`)."""
-        paginator = PostHistoryPagination()
-        posts = paginator.paginate_queryset(
-            PagePost.objects.select_related("created_by").order_by("-created_at", "-id"),
-            request, view=self)
-        return paginator.get_paginated_response(PagePostSerializer(posts, many=True).data)
-
-    @extend_schema(
-        operation_id="facebook_page_post_create", tags=TAGS, request=Input,
-        parameters=[OpenApiParameter(
-            "Idempotency-Key", str, OpenApiParameter.HEADER, required=True,
-            description="1 to 255 printable ASCII characters, unique per post (e.g. a UUID). A "
-                        "retry with the same key and body answers 200 with the same post and "
-                        "never publishes twice; the same key with another body is a 422.")],
-        responses={
-            201: OpenApiResponse(PagePostSerializer, description="Published or scheduled."),
-            200: OpenApiResponse(PagePostSerializer, description=(
-                "A retry of an earlier request with this key: that post, whatever its status "
-                "(header `Idempotent-Replayed: true`).")),
-            **error_responses(400, 401, 403, 409, 415, 429, 502, 504),
-            422: _error(422, "idempotency_key_reused",
-                        "This Idempotency-Key was already used for a different post."),
-        },
-        examples=[
-            OpenApiExample("Post now", request_only=True, value={
-                "message": "We just shipped v2!", "link": "https://example.com/blog/v2"}),
-            OpenApiExample("Schedule", request_only=True, value={
-                "message": "Tomorrow: office hours", "scheduled_at": "2026-11-29T15:00:00Z"}),
-            OpenApiExample("Published", response_only=True, status_codes=["201"],
-                           value=POST_EXAMPLE),
-        ],
-    )
-    def post(self, request):
-        """Post to the linked Page now or scheduled. 409 `not_linked` without a Page; a
-        Facebook failure is recorded on the post and answered 502/504 (or 4xx from Facebook)."""
-        key = request.headers.get("Idempotency-Key", "")
-        if not IDEMPOTENCY_KEY_RE.match(key):
-            raise ValidationError({"Idempotency-Key": [
-                "Send an Idempotency-Key header of 1 to 255 printable ASCII characters."]})
-        data = self.Input(data=request.data)
-        data.is_valid(raise_exception=True)
-        outcome = facebook_service.submit_page_post(
-            message=data.validated_data["message"], link=data.validated_data.get("link") or None,
-            scheduled_at=data.validated_data.get("scheduled_at"), idempotency_key=key,
-            created_by=request.user, source=PagePostSource.API)
-        body = PagePostSerializer(outcome.post).data
-        if outcome.replayed:
-            return Response(body, status=status.HTTP_200_OK,
-                            headers={"Idempotent-Replayed": "true"})
-        return Response(body, status=status.HTTP_201_CREATED)
-
-
-# --- Facebook's callbacks (no session, no CSRF: verified by the signed_request) -------------
-
-
-class PayloadTooLarge(APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_code = "payload_too_large"
-    default_detail = "The request body is too large."
-
-
-class SignedRequestView(APIView):
-    authentication_classes = ()
-    permission_classes = (AllowAny,)
-    parser_classes = (FormParser, MultiPartParser)
-    throttle_scope = "provider_callback"
-
-    class Input(serializers.Serializer):
-        # Only this field is read: a `user_id` form field beside it is ignored (S30).
-        signed_request = serializers.CharField(max_length=SIGNED_REQUEST_MAX_CHARS)
-
-    def signed_request(self, request) -> str:
-        try:
-            data = self.Input(data=request.data)
-        except RequestDataTooBig as exc:  # Django raises it while parsing a form body
-            raise PayloadTooLarge() from exc
-        data.is_valid(raise_exception=True)
-        return data.validated_data["signed_request"]
-
-
-class FacebookDeauthorizeView(SignedRequestView):
-    @extend_schema(
-        operation_id="facebook_deauthorize", tags=TAGS, auth=[],
-        request={"application/x-www-form-urlencoded": SignedRequestView.Input},
-        responses={200: OpenApiResponse(description="Done (empty body)."),
-                   **error_responses(400, 415, 429),
-                   413: _error(413, "payload_too_large", "The request body is too large.")},
-    )
-    def post(self, request):
-        """Called by Facebook when someone removes the app: forget that user's tokens."""
-        facebook_service.deauthorize_facebook_user(signed_request=self.signed_request(request))
-        return Response(status=status.HTTP_200_OK)
-
-
-class DataDeletionStatusSerializer(serializers.Serializer):
-    confirmation_code = serializers.CharField()
-    status = serializers.CharField()
-
-
-class FacebookDataDeletionView(SignedRequestView):
-    class Output(serializers.Serializer):
-        url = serializers.URLField(help_text="Status page of this request.")
-        confirmation_code = serializers.CharField()
-
-    @extend_schema(
-        operation_id="facebook_data_deletion", tags=TAGS, auth=[],
-        request={"application/x-www-form-urlencoded": SignedRequestView.Input},
-        responses={200: Output, **error_responses(400, 415, 429),
-                   413: _error(413, "payload_too_large", "The request body is too large.")},
-        examples=[OpenApiExample("Accepted", response_only=True, value={
-            "url": "https://bridge.example.com/api/v1/facebook/data-deletion/3f2a9c0d1e4b5a6c7d8e",
-            "confirmation_code": "3f2a9c0d1e4b5a6c7d8e"})],
-    )
-    def post(self, request):
-        """Facebook's data-deletion callback: forget the user's tokens; answer a status URL."""
-        record = facebook_service.request_data_deletion(
-            signed_request=self.signed_request(request))
-        path = reverse("facebook-data-deletion-status", args=[record.confirmation_code])
-        return Response({"url": settings.PUBLIC_URL + path,
-                         "confirmation_code": record.confirmation_code})
-
-
-class FacebookDataDeletionStatusView(APIView):
-    authentication_classes = ()
-    permission_classes = (AllowAny,)
-    throttle_scope = "provider_callback"
-
-    @extend_schema(operation_id="facebook_data_deletion_status", tags=TAGS, auth=[],
-                   responses={200: DataDeletionStatusSerializer, **error_responses(404, 429)})
-    def get(self, request, confirmation_code):
-        """Status of a data-deletion request (public; shows nothing but the status)."""
-        record = facebook_service.data_deletion_status(confirmation_code=confirmation_code)
-        if record is None:
-            raise NotFound("No data-deletion request has this confirmation code.")
-        return Response(DataDeletionStatusSerializer(record).data)

@@ -10,9 +10,14 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from rest_framework.test import APIClient
 
-from integrations.errors import ProviderTimeout, ProviderUnavailable, TokenInvalid
+from integrations.errors import (
+    IdempotencyInProgress,
+    ProviderTimeout,
+    ProviderUnavailable,
+    TokenInvalid,
+)
 from integrations.models import PagePost
-from integrations.services import facebook as facebook_service
+from integrations.services import page_posts
 from tests.fixtures.facebook import (
     PAGE_TOKEN,
     assert_error,
@@ -144,10 +149,10 @@ def test_history_is_newest_first_and_paginated(staff_client, linked):
 
 
 def test_publish_page_post_service_records_like_the_api(linked, staff_user):
-    result = facebook_service.publish_page_post(message="From the event monitor",
+    result = page_posts.publish_page_post(message="From the event monitor",
                                                 link="https://example.com")
     assert result.status == "published" and result.source == "service"
-    again = facebook_service.publish_page_post(message="From the event monitor",
+    again = page_posts.publish_page_post(message="From the event monitor",
                                                link="https://example.com",
                                                idempotency_key=result.idempotency_key)
     assert again.pk == result.pk
@@ -206,9 +211,9 @@ def test_racing_retries_publish_exactly_once(linked, staff_user):
 
 def test_a_retry_that_waits_too_long_is_told_to_come_back(linked, monkeypatch):
     PagePost.objects.create(idempotency_key="stuck", page_id="201", message="Hi",
-                            request_fingerprint=facebook_service.request_fingerprint(
+                            request_fingerprint=page_posts.request_fingerprint(
                                 message="Hi", link=None, scheduled_at=None))
-    monkeypatch.setattr(facebook_service, "IDEMPOTENCY_WAIT_S", 0.2)
-    with pytest.raises(facebook_service.IdempotencyInProgress):
-        facebook_service.publish_page_post(message="Hi", idempotency_key="stuck")
+    monkeypatch.setattr(page_posts, "IDEMPOTENCY_WAIT_S", 0.2)
+    with pytest.raises(IdempotencyInProgress):
+        page_posts.publish_page_post(message="Hi", idempotency_key="stuck")
     assert linked.calls == []

@@ -5,7 +5,7 @@ from django.utils.dateparse import parse_datetime
 
 from integrations.errors import IntegrationError
 from integrations.models import PagePostSource
-from integrations.services.facebook import publish_page_post
+from integrations.services.page_posts import publish_page_post
 
 
 class Command(BaseCommand):

@@ -1,0 +1,104 @@
+"""Facebook's own callbacks: deauthorize, data deletion, and the data-deletion status page.
+
+No session and no CSRF: Facebook's calls are verified by their signed_request. Each view calls
+one service from integrations.services.facebook_callbacks.
+"""
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException, NotFound
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.schema import error_response, error_responses
+from api.views.facebook import TAGS
+from integrations.services import facebook_callbacks as callback_service
+
+SIGNED_REQUEST_MAX_CHARS = 8192
+
+
+class PayloadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+    default_detail = "The request body is too large."
+
+
+class SignedRequestView(APIView):
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    parser_classes = (FormParser, MultiPartParser)
+    throttle_scope = "provider_callback"
+
+    class Input(serializers.Serializer):
+        # Only this field is read: a `user_id` form field beside it is ignored (S30).
+        signed_request = serializers.CharField(max_length=SIGNED_REQUEST_MAX_CHARS)
+
+    def signed_request(self, request) -> str:
+        try:
+            data = self.Input(data=request.data)
+        except RequestDataTooBig as exc:  # Django raises it while parsing a form body
+            raise PayloadTooLarge() from exc
+        data.is_valid(raise_exception=True)
+        return data.validated_data["signed_request"]
+
+
+class FacebookDeauthorizeView(SignedRequestView):
+    @extend_schema(
+        operation_id="facebook_deauthorize", tags=TAGS, auth=[],
+        request={"application/x-www-form-urlencoded": SignedRequestView.Input},
+        responses={200: OpenApiResponse(description="Done (empty body)."),
+                   **error_responses(400, 415, 429),
+                   413: error_response(413, "payload_too_large", "The request body is too large.")},
+    )
+    def post(self, request):
+        """Called by Facebook when someone removes the app: forget that user's tokens."""
+        callback_service.deauthorize_facebook_user(signed_request=self.signed_request(request))
+        return Response(status=status.HTTP_200_OK)
+
+
+class DataDeletionStatusSerializer(serializers.Serializer):
+    confirmation_code = serializers.CharField()
+    status = serializers.CharField()
+
+
+class FacebookDataDeletionView(SignedRequestView):
+    class Output(serializers.Serializer):
+        url = serializers.URLField(help_text="Status page of this request.")
+        confirmation_code = serializers.CharField()
+
+    @extend_schema(
+        operation_id="facebook_data_deletion", tags=TAGS, auth=[],
+        request={"application/x-www-form-urlencoded": SignedRequestView.Input},
+        responses={200: Output, **error_responses(400, 415, 429),
+                   413: error_response(413, "payload_too_large", "The request body is too large.")},
+        examples=[OpenApiExample("Accepted", response_only=True, value={
+            "url": "https://bridge.example.com/api/v1/facebook/data-deletion/3f2a9c0d1e4b5a6c7d8e",
+            "confirmation_code": "3f2a9c0d1e4b5a6c7d8e"})],
+    )
+    def post(self, request):
+        """Facebook's data-deletion callback: forget the user's tokens; answer a status URL."""
+        record = callback_service.request_data_deletion(
+            signed_request=self.signed_request(request))
+        path = reverse("facebook-data-deletion-status", args=[record.confirmation_code])
+        return Response({"url": settings.PUBLIC_URL + path,
+                         "confirmation_code": record.confirmation_code})
+
+
+class FacebookDataDeletionStatusView(APIView):
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    throttle_scope = "provider_callback"
+
+    @extend_schema(operation_id="facebook_data_deletion_status", tags=TAGS, auth=[],
+                   responses={200: DataDeletionStatusSerializer, **error_responses(404, 429)})
+    def get(self, request, confirmation_code):
+        """Status of a data-deletion request (public; shows nothing but the status)."""
+        record = callback_service.data_deletion_status(confirmation_code=confirmation_code)
+        if record is None:
+            raise NotFound("No data-deletion request has this confirmation code.")
+        return Response(DataDeletionStatusSerializer(record).data)

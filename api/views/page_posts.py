@@ -1,0 +1,142 @@
+"""Staff-only posts to the linked Facebook Page: the history, and a new post (idempotent).
+
+The view parses its input and the Idempotency-Key, calls integrations.services.page_posts and
+serializes the post; errors are raised and mapped once by api.errors.
+"""
+
+import re
+
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+
+from api.schema import error_response, error_responses
+from api.serializers import StaffUserSerializer, StrictSerializer
+from api.views.facebook import TAGS, StaffView
+from integrations.models import PagePost, PagePostSource
+from integrations.services import page_posts as page_post_service
+
+IDEMPOTENCY_KEY_RE = re.compile(r"^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$")
+
+
+class PagePostSerializer(serializers.ModelSerializer):
+    created_by = StaffUserSerializer(allow_null=True)
+    link = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PagePost
+        fields = ("id", "status", "message", "link", "scheduled_at", "page_id",
+                  "facebook_post_id", "error_code", "error_message", "source", "created_by",
+                  "created_at", "completed_at")
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_link(self, post):
+        return post.link or None
+
+
+class PostHistoryPagination(PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+POST_EXAMPLE = {
+    "id": 7, "status": "published", "message": "We just shipped v2!",
+    "link": "https://example.com/blog/v2", "scheduled_at": None, "page_id": "200000000000001",
+    "facebook_post_id": "200000000000001_300000000000001", "error_code": "",
+    "error_message": "", "source": "api", "created_by": {"id": 1, "username": "octocat"},
+    "created_at": "2026-11-28T10:00:00Z", "completed_at": "2026-11-28T10:00:01Z",
+}
+
+
+class PagePostsView(StaffView):
+    throttle_scope = "page_post"
+
+    class Input(StrictSerializer):
+        message = serializers.CharField(allow_blank=True, trim_whitespace=False)
+        link = serializers.CharField(required=False, allow_blank=True, allow_null=True,
+                                     trim_whitespace=False)
+        scheduled_at = serializers.DateTimeField(required=False, allow_null=True)
+
+        def validate(self, data):
+            errors = page_post_service.post_input_errors(
+                message=data["message"], link=data.get("link"),
+                scheduled_at=data.get("scheduled_at"))
+            if errors:
+                raise ValidationError({field: [problem] for field, problem in errors.items()})
+            return data
+
+    def get_throttles(self):
+        return super().get_throttles() if self.request.method == "POST" else []
+
+    @extend_schema(
+        operation_id="facebook_page_posts", tags=TAGS,
+        parameters=[OpenApiParameter("page", int, description="Page number (from 1)."),
+                    OpenApiParameter("page_size", int, description="20 by default, at most 100.")],
+        responses={200: inline_serializer("PagePostHistory", {
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": PagePostSerializer(many=True)}),
+            **error_responses(401, 403, 404)},
+    )
+    def get(self, request):
+        """Every post attempt, newest first, paginated (`?page=N&page_size=M`)."""
+        paginator = PostHistoryPagination()
+        posts = paginator.paginate_queryset(
+            PagePost.objects.select_related("created_by").order_by("-created_at", "-id"),
+            request, view=self)
+        return paginator.get_paginated_response(PagePostSerializer(posts, many=True).data)
+
+    @extend_schema(
+        operation_id="facebook_page_post_create", tags=TAGS, request=Input,
+        parameters=[OpenApiParameter(
+            "Idempotency-Key", str, OpenApiParameter.HEADER, required=True,
+            description="1 to 255 printable ASCII characters, unique per post (e.g. a UUID). A "
+                        "retry with the same key and body answers 200 with the same post and "
+                        "never publishes twice; the same key with another body is a 422.")],
+        responses={
+            201: OpenApiResponse(PagePostSerializer, description="Published or scheduled."),
+            200: OpenApiResponse(PagePostSerializer, description=(
+                "A retry of an earlier request with this key: that post, whatever its status "
+                "(header `Idempotent-Replayed: true`).")),
+            **error_responses(400, 401, 403, 409, 415, 429, 502, 504),
+            422: error_response(422, "idempotency_key_reused",
+                        "This Idempotency-Key was already used for a different post."),
+        },
+        examples=[
+            OpenApiExample("Post now", request_only=True, value={
+                "message": "We just shipped v2!", "link": "https://example.com/blog/v2"}),
+            OpenApiExample("Schedule", request_only=True, value={
+                "message": "Tomorrow: office hours", "scheduled_at": "2026-11-29T15:00:00Z"}),
+            OpenApiExample("Published", response_only=True, status_codes=["201"],
+                           value=POST_EXAMPLE),
+        ],
+    )
+    def post(self, request):
+        """Post to the linked Page now or scheduled. 409 `not_linked` without a Page; a
+        Facebook failure is recorded on the post and answered 502/504 (or 4xx from Facebook)."""
+        key = request.headers.get("Idempotency-Key", "")
+        if not IDEMPOTENCY_KEY_RE.match(key):
+            raise ValidationError({"Idempotency-Key": [
+                "Send an Idempotency-Key header of 1 to 255 printable ASCII characters."]})
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        outcome = page_post_service.submit_page_post(
+            message=data.validated_data["message"], link=data.validated_data.get("link") or None,
+            scheduled_at=data.validated_data.get("scheduled_at"), idempotency_key=key,
+            created_by=request.user, source=PagePostSource.API)
+        body = PagePostSerializer(outcome.post).data
+        if outcome.replayed:
+            return Response(body, status=status.HTTP_200_OK,
+                            headers={"Idempotent-Replayed": "true"})
+        return Response(body, status=status.HTTP_201_CREATED)
