@@ -2,28 +2,21 @@
 
 Docs: https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps and
 https://docs.github.com/en/rest (facts in ../shared/PROVIDERS.md part A). Plain Python, no Django.
-
-Pooling: PyGithub gives every `Requester` its own connection object and its own
-`requests.Session`, and its connection keeps the pending request on the object between
-`request()` and `getresponse()`, so one Requester shared by two threads can send one thread's
-request with the other's headers. We therefore build a cheap `Github` per call (its own auth,
-no shared mutable state) and hand its Requester a `_ChokePointConnection` that sends through this
-client's `HttpClient.send()`: every REST call, for every token and thread, shares one urllib3
-pool, timeout, GET-only retry policy and size cap.
+REST calls go through PyGithub, whose transport `integrations.pygithub_transport` replaces with
+this client's pooled `HttpClient.send()`.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode
 
 import requests
-from github import Auth, Github, GithubException
+from github import GithubException
 
 from integrations import http
 from integrations.errors import (
@@ -35,6 +28,7 @@ from integrations.errors import (
     ProviderUnavailable,
     TokenInvalid,
 )
+from integrations.pygithub_transport import pygithub_requester
 
 API_VERSION = "2022-11-28"
 REST_ACCEPT = "application/vnd.github+json"
@@ -261,23 +255,8 @@ class GitHubClient(http.HttpClient):
         self, token: str, path: str, params: dict[str, Any] | None = None
     ) -> tuple[dict[str, Any], Any]:
         """GET `path` through PyGithub, with this client's pooled choke point underneath."""
-        gh = Github(
-            base_url=self.api_url,
-            auth=_BearerToken(token),
-            timeout=max(1, math.ceil(self.timeout_s[1])),
-            user_agent=http.USER_AGENT,
-            retry=None,  # retries belong to our adapter, and only for GET
-            seconds_between_requests=None,
-            seconds_between_writes=None,
-            api_version=API_VERSION,
-        )
-        requester = gh.requester
-        connection = _ChokePointConnection(self, requester.hostname, self.api_url)
-        # Pre-seed the Requester's (persistent) connection. Private to PyGithub, so fail loudly
-        # rather than silently fall back to a fresh unpooled Session per call.
-        if not hasattr(requester, "_Requester__connection"):
-            raise RuntimeError("Unsupported PyGithub version: Requester has no connection slot")
-        requester._Requester__connection = connection
+        requester = pygithub_requester(self, token=token, api_url=self.api_url,
+                                       api_version=API_VERSION)
         with self._errors():
             return requester.requestJsonAndCheck(
                 "GET", path, parameters=params, headers={"Accept": REST_ACCEPT}
@@ -358,55 +337,6 @@ class _NotFound(ProviderError):
     """404 from the REST API (GitHub also answers 404 for a token that may not see a resource)."""
 
     default_message = "The provider could not find what was asked for."
-
-
-class _BearerToken(Auth.Token):
-    """PyGithub's Token sends `Authorization: token X`; the documented form is `Bearer X`."""
-
-    @property
-    def token_type(self) -> str:
-        return "Bearer"
-
-
-class _ChokePointConnection:
-    """The connection protocol PyGithub's Requester speaks (`request`, `getresponse`, `close`),
-    sent through the client's `HttpClient.send()`. One per Requester, so per call and thread."""
-
-    def __init__(self, client: http.HttpClient, host: str, api_url: str) -> None:
-        parts = urlsplit(api_url)
-        self.host = host  # the Requester reuses the connection only while this matches
-        self._origin = f"{parts.scheme}://{parts.netloc}"
-        self._client = client
-        self._pending: tuple[str, str, Any, dict[str, str]] | None = None
-
-    def request(self, verb: str, url: str, input: Any, headers: dict[str, str],
-                stream: bool = False) -> None:
-        self._pending = (verb, url, input, headers)
-
-    def getresponse(self) -> _PyGithubResponse:
-        assert self._pending is not None  # noqa: S101 - PyGithub always calls request() first
-        verb, url, body, headers = self._pending
-        self._pending = None
-        response = self._client.send(verb, self._origin + url, data=body, headers=headers)
-        if response.status >= 500:
-            raise ProviderUnavailable(provider=self._client.provider)
-        response.json()  # raises ProviderUnavailable on HTML or a non-JSON body
-        return _PyGithubResponse(response)
-
-    def close(self) -> None:
-        """The pool belongs to the client, not to PyGithub."""
-
-
-class _PyGithubResponse:
-    def __init__(self, response: http.HttpResponse) -> None:
-        self.status = response.status
-        self._response = response
-
-    def getheaders(self):
-        return self._response.headers.items()
-
-    def read(self) -> str:
-        return self._response.text
 
 
 # --- Lenient parsing helpers ----------------------------------------------------------------
