@@ -13,7 +13,7 @@ class GitHubAccountAdmin(admin.ModelAdmin):
     readonly_fields = ("user", "github_id", "login", "name", "avatar_url", "html_url", "email",
                        "masked_access_token", "masked_refresh_token", "scopes",
                        "token_expires_at", "refresh_token_expires_at", "created_at",
-                       "updated_at", "last_login_at")
+                       "updated_at", "last_login_at", "staff_from_list")
     exclude = ("access_token", "refresh_token", "company", "location", "bio")
 
     @admin.display(description="Access token")
@@ -26,6 +26,9 @@ class GitHubAccountAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # delete the user instead: the account goes with it
 
 
 @admin.register(OAuthFlow)

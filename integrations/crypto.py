@@ -4,10 +4,14 @@
 old values still decrypt with any. The key is separate from SECRET_KEY on purpose (S25).
 """
 
+import logging
+
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+
+logger = logging.getLogger(__name__)
 
 
 def _fernet() -> MultiFernet:
@@ -54,7 +58,16 @@ class EncryptedTextField(models.TextField):
     description = "Text encrypted at rest with TOKEN_ENCRYPTION_KEYS"
 
     def from_db_value(self, value, expression, connection):
-        return None if value is None or value == "" else decrypt_token(value)
+        if value is None or value == "":
+            return None
+        try:
+            return decrypt_token(value)
+        except ImproperlyConfigured:
+            # A key was dropped before `rotate_token_keys` ran: the token is lost, not the
+            # row. Callers treat a missing token as "relink needed"; sign-in overwrites it.
+            logger.error("a stored %s cannot be decrypted with TOKEN_ENCRYPTION_KEYS",
+                         self.name)
+            return None
 
     def get_prep_value(self, value):
         value = super().get_prep_value(value)

@@ -205,3 +205,11 @@ class IdempotencyInProgress(IntegrationError):
     code = "idempotency_in_progress"
     default_message = ("A request with this Idempotency-Key is still being processed; retry "
                        "in a moment.")
+
+
+class AccountDisabled(IntegrationError):
+    """The local account was deactivated by an administrator: no session, no API token."""
+
+    status = 403
+    code = "account_disabled"
+    default_message = "This account is disabled."

@@ -26,6 +26,8 @@ class GitHubAccount(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     last_login_at = models.DateTimeField(null=True, blank=True)
+    staff_from_list = models.BooleanField(
+        default=False, help_text="Staff status was granted by STAFF_GITHUB_LOGINS.")
 
     class Meta:
         verbose_name = "GitHub account"

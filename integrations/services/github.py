@@ -17,6 +17,7 @@ from django.utils import timezone
 from integrations.config import get_github_client
 from integrations.errors import (
     AccessDenied,
+    AccountDisabled,
     AuthorizationFailed,
     NotLinked,
     ProviderError,
@@ -100,26 +101,44 @@ def sign_in_with_github(*, state: str, code: str, binding: str | None, client: F
 def _upsert_user(*, profile: GitHubProfile, email: str | None, token: GitHubToken):
     """Find the user by GitHub's numeric id (never by email or login) and store the tokens."""
     try:
-        with transaction.atomic():
-            account = (GitHubAccount.objects.select_for_update().select_related("user")
-                       .filter(github_id=profile.id).first())
-            if account is None:
-                user = User.objects.create_user(username=f"github-{profile.id}",
-                                                email=email or "")
-                account = GitHubAccount(user=user, github_id=profile.id, email=email or "")
-            _apply_profile(account, profile)
-            _apply_token(account, token)
-            account.last_login_at = timezone.now()
-            account.save()
-            user = account.user
-            if profile.login.lower() in settings.STAFF_GITHUB_LOGINS and not user.is_staff:
-                user.is_staff = True
-            user.first_name = (profile.name or "")[:150]
-            user.save(update_fields=["is_staff", "first_name"])
-            return user
+        return _save_sign_in(profile=profile, email=email, token=token)
     except IntegrityError:
         # A concurrent first sign-in of the same person created the account: update it.
-        return _upsert_user(profile=profile, email=email, token=token)
+        return _save_sign_in(profile=profile, email=email, token=token)
+
+
+@transaction.atomic
+def _save_sign_in(*, profile: GitHubProfile, email: str | None, token: GitHubToken):
+    account = (GitHubAccount.objects.select_for_update().select_related("user")
+               .filter(github_id=profile.id).first())
+    if account is None:
+        # The username is derived from the numeric id, so a user left behind by a deleted
+        # GitHub account row is this same GitHub identity: reattach it.
+        user, _ = User.objects.get_or_create(username=f"github-{profile.id}",
+                                             defaults={"email": email or ""})
+        account = GitHubAccount(user=user, github_id=profile.id, email=email or "")
+    _apply_profile(account, profile)
+    _apply_token(account, token)
+    account.last_login_at = timezone.now()
+    user = account.user
+    _apply_staff_list(account, user, profile)
+    account.save()
+    user.first_name = (profile.name or "")[:150]
+    user.save(update_fields=["is_staff", "first_name"])
+    if not user.is_active:
+        raise AccountDisabled()
+    return user
+
+
+def _apply_staff_list(account: GitHubAccount, user, profile: GitHubProfile) -> None:
+    """STAFF_GITHUB_LOGINS grants staff (by login or, safer, by numeric id) and takes back
+    what it granted once the entry is removed; staff set by hand in the admin is left alone."""
+    entries = settings.STAFF_GITHUB_LOGINS
+    listed = profile.login.lower() in entries or str(profile.id) in entries
+    if listed:
+        user.is_staff = account.staff_from_list = True
+    elif account.staff_from_list:
+        user.is_staff = account.staff_from_list = False
 
 
 def _apply_profile(account: GitHubAccount, profile: GitHubProfile) -> None:
@@ -151,6 +170,8 @@ def github_account_of(user) -> GitHubAccount:
 def fresh_access_token(user) -> str:
     """The user's GitHub token, refreshed first when it expires (the refresh token rotates)."""
     account = github_account_of(user)
+    if not account.access_token:  # lost to a dropped encryption key: sign in again
+        raise TokenInvalid(provider="github")
     if not _needs_refresh(account):
         return account.access_token
     with transaction.atomic():

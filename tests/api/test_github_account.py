@@ -160,3 +160,64 @@ def test_admin_shows_github_accounts_with_masked_tokens(api_client, github, admi
         assert response.status_code == 200
         assert "octocat" in response.content.decode()
         assert "SENTINEL" not in response.content.decode()
+
+
+def test_staff_list_by_numeric_id_and_removal_takes_staff_back(api_client, github, settings):
+    from tests.api.test_github_signin import profile
+
+    settings.STAFF_GITHUB_LOGINS = ["583231"]
+    assert sign_in(api_client, github).json()["user"]["is_staff"] is True
+    api_client.post("/api/v1/auth/logout")
+    github.reset()
+    settings.STAFF_GITHUB_LOGINS = []
+    assert sign_in(api_client, github, user=profile()).json()["user"]["is_staff"] is False
+
+
+def test_a_recycled_login_listed_by_id_gets_no_staff(api_client, github, settings):
+    from tests.api.test_github_signin import profile
+
+    settings.STAFF_GITHUB_LOGINS = ["583231"]
+    body = sign_in(api_client, github, user=profile(github_id=2002, login="octocat")).json()
+    assert body["user"]["is_staff"] is False
+
+
+def test_staff_set_in_the_admin_is_kept(api_client, github, settings):
+    sign_in(api_client, github)
+    get_user_model().objects.update(is_staff=True)
+    api_client.post("/api/v1/auth/logout")
+    github.reset()
+    assert sign_in(api_client, github).json()["user"]["is_staff"] is True
+
+
+def test_a_lost_encryption_key_means_relink_not_500(api_client, github, settings):
+    from cryptography.fernet import Fernet
+
+    sign_in(api_client, github)
+    settings.TOKEN_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]  # the old key is gone
+    assert api_client.get("/api/v1/me").status_code == 200
+    assert api_client.get("/api/v1/me/github/token").json()["valid"] is False
+    assert_error(api_client.get("/api/v1/me/github/repos"), 409, "token_invalid")
+    api_client.post("/api/v1/auth/logout")
+    github.reset()
+    assert sign_in(api_client, github).status_code == 200  # signing in again repairs it
+    assert GitHubAccount.objects.get().access_token == ACCESS_TOKEN
+
+
+def test_a_user_left_without_its_github_row_is_reattached(api_client, github):
+    sign_in(api_client, github)
+    user_id = get_user_model().objects.get().pk
+    GitHubAccount.objects.all().delete()
+    api_client.post("/api/v1/auth/logout")
+    github.reset()
+    response = sign_in(api_client, github)
+    assert response.status_code == 200
+    assert response.json()["user"]["id"] == user_id
+
+
+def test_a_deactivated_user_cannot_sign_in(api_client, github):
+    sign_in(api_client, github)
+    get_user_model().objects.update(is_active=False)
+    api_client.post("/api/v1/auth/logout")
+    github.reset()
+    assert_error(sign_in(api_client, github), 403, "account_disabled")
+    assert api_client.get("/api/v1/me").status_code == 401
