@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import secrets
 
 from django.db import transaction
@@ -20,12 +21,14 @@ from integrations.models import DataDeletionRequest, DataDeletionStatus
 from integrations.services.facebook import forget_token_checks, lock_page_link
 
 logger = logging.getLogger(__name__)
+_USER_ID = re.compile(r"[0-9]{1,32}")
 
 
 def _signed_user_id(signed_request: str) -> str:
     payload = get_facebook_client().parse_signed_request(signed_request)
     user_id = payload.get("user_id") if isinstance(payload, dict) else None
-    if not isinstance(user_id, str | int) or isinstance(user_id, bool) or not str(user_id):
+    # App-scoped Facebook user ids are decimal strings (sometimes sent as numbers).
+    if isinstance(user_id, bool) or not _USER_ID.fullmatch(str(user_id or "")):
         raise InvalidSignedRequest("The signed request names no user.", provider="facebook")
     return str(user_id)
 

@@ -15,8 +15,9 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -56,11 +57,8 @@ def post_input_errors(*, message, link=None, scheduled_at=None, now=None) -> dic
         errors["message"] = "Write a message."
     elif len(message) > MESSAGE_MAX_CHARS:
         errors["message"] = f"At most {MESSAGE_MAX_CHARS} characters (Facebook's limit)."
-    if link:
-        parts = urlsplit(link) if isinstance(link, str) else None
-        if (parts is None or parts.scheme not in {"http", "https"} or not parts.hostname
-                or len(link) > LINK_MAX_CHARS or any(c.isspace() or ord(c) < 32 for c in link)):
-            errors["link"] = f"An http or https URL of at most {LINK_MAX_CHARS} characters."
+    if link and not _is_web_link(link):
+        errors["link"] = f"An http or https URL of at most {LINK_MAX_CHARS} characters."
     if scheduled_at is not None:
         now = now or timezone.now()
         if timezone.is_naive(scheduled_at):
@@ -68,6 +66,16 @@ def post_input_errors(*, message, link=None, scheduled_at=None, now=None) -> dic
         elif not now + SCHEDULE_MIN <= scheduled_at <= now + SCHEDULE_MAX:
             errors["scheduled_at"] = "Schedule between 10 minutes and 30 days from now."
     return errors
+
+
+def _is_web_link(link) -> bool:
+    if not isinstance(link, str) or len(link) > LINK_MAX_CHARS:
+        return False
+    try:
+        URLValidator(schemes=["http", "https"])(link)
+    except ValidationError:
+        return False
+    return True
 
 
 def request_fingerprint(*, message: str, link: str | None, scheduled_at: datetime | None) -> str:

@@ -108,6 +108,8 @@ def flipped_payload_byte() -> str:
     pytest.param(lambda: signed_request(b"not json"), id="not-json"),
     pytest.param(lambda: signed_request(b"[1, 2]"), id="json-list"),
     pytest.param(lambda: signed_request({"algorithm": "HMAC-SHA256"}), id="no-user-id"),
+    pytest.param(lambda: signed_request(payload("\ud800")), id="surrogate-user-id"),
+    pytest.param(lambda: signed_request(payload("12 OR 1=1")), id="non-numeric-user-id"),
     pytest.param(lambda: "", id="empty"),
 ])
 @pytest.mark.parametrize("url", [DEAUTH, DELETION])

@@ -91,6 +91,8 @@ def test_idempotency_key_is_required_and_printable(staff_client, linked, key):
     ({"message": "hi", "link": "javascript:alert(1)"}, "link"),
     ({"message": "hi", "link": "ftp://example.com/file"}, "link"),
     ({"message": "hi", "link": "https://"}, "link"),
+    ({"message": "hi", "link": "http://["}, "link"),
+    ({"message": "hi", "link": "https://exa mple.com"}, "link"),
     ({"message": "hi", "scheduled_at": "yesterday"}, "scheduled_at"),
     ({"message": "hi", "scheduled_at": later(minutes=5)}, "scheduled_at"),
     ({"message": "hi", "scheduled_at": later(days=31)}, "scheduled_at"),
