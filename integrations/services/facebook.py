@@ -190,14 +190,36 @@ def link_facebook_page(*, code: str, state: str, binding: str | None, user) -> F
     """Finish the Page-link flow: state, code exchange, long-lived token, checks, Pages.
 
     With exactly one Page the user can create content on, it is selected and its token stored;
-    with several, the staff member picks one with `select_facebook_page`.
+    with several, the staff member picks one with `select_facebook_page`. Every provider call
+    happens before the write, so a failure leaves the previous link as it was.
     """
     flow = consume_flow(purpose=FlowPurpose.FACEBOOK_PAGE_LINK, state=state, binding=binding,
                         user=user)
     client = get_facebook_client()
     short = client.exchange_code(code, flow.redirect_uri)
     token = client.extend_token(short.access_token)
-    info = client.debug_token(token.access_token)
+    info, check = _verified_user_token(client, token.access_token)
+    pages = _postable(client.list_pages(token.access_token))
+    if not pages:
+        raise NoPostablePage(provider="facebook")
+    page_token = None
+    if len(pages) == 1:
+        page_token = pages[0].access_token or client.get_page_token(token.access_token,
+                                                                    pages[0].id)
+    link, replaced = _store_link(user=user, token=token, info=info, pages=pages,
+                                 page_token=page_token)
+    cache.set(_check_cache_key(token.access_token), asdict(check), TOKEN_CHECK_TTL_S)
+    if replaced.facebook_user_id not in ("", link.facebook_user_id) and replaced.user_token:
+        # Another Facebook user took over the link: the old grant is of no use to us now.
+        _revoke_quietly(client, replaced.user_token)
+    logger.info("facebook page link: user %s linked facebook user %s (%d postable pages)",
+                getattr(user, "pk", None), link.facebook_user_id, len(pages))
+    return link
+
+
+def _verified_user_token(client: FacebookClient, token: str) -> tuple[TokenInfo, TokenCheck]:
+    """debug_token: valid, for our app, naming its user, with every required scope."""
+    info = client.debug_token(token)
     check = _token_check(info)
     if not check.valid:
         raise AuthorizationFailed("Facebook did not issue a valid token for this app.",
@@ -211,15 +233,20 @@ def link_facebook_page(*, code: str, state: str, binding: str | None, user) -> F
             + ", ".join(check.missing_scopes) + ". Link again and allow them.",
             provider="facebook", missing=check.missing_scopes,
         )
-    pages = _postable(client.list_pages(token.access_token))
-    if not pages:
-        raise NoPostablePage(provider="facebook")
-    page_token = None
-    if len(pages) == 1:
-        page_token = pages[0].access_token or client.get_page_token(token.access_token,
-                                                                    pages[0].id)
+    return info, check
+
+
+@dataclass(frozen=True)
+class _ReplacedLink:
+    facebook_user_id: str
+    user_token: str | None
+
+
+def _store_link(*, user, token, info: TokenInfo, pages, page_token: str | None
+                ) -> tuple[FacebookPageLink, _ReplacedLink]:
     with transaction.atomic():
         link = lock_page_link()
+        replaced = _ReplacedLink(link.facebook_user_id or "", link.user_token)
         old_tokens = (link.user_token, link.page_token)
         link.forget()
         link.facebook_user_id = str(info.user_id)
@@ -229,16 +256,20 @@ def link_facebook_page(*, code: str, state: str, binding: str | None, user) -> F
         link.scopes = ",".join(info.scopes)
         link.candidate_pages = [_page_summary(p) for p in pages]
         if page_token:
-            link.page_id, link.page_name, link.page_token = str(pages[0].id), pages[0].name, \
-                page_token
+            link.page_id, link.page_name = str(pages[0].id), pages[0].name
+            link.page_token = page_token
         link.linked_by = user
         link.linked_at = timezone.now()
         link.save()
     forget_token_checks(*old_tokens)
-    cache.set(_check_cache_key(token.access_token), asdict(check), TOKEN_CHECK_TTL_S)
-    logger.info("facebook page link: user %s linked facebook user %s (%d postable pages)",
-                getattr(user, "pk", None), link.facebook_user_id, len(pages))
-    return link
+    return link, replaced
+
+
+def _revoke_quietly(client: FacebookClient, token: str) -> None:
+    try:
+        client.revoke(token)
+    except ProviderError as exc:
+        logger.warning("could not revoke the replaced Facebook grant: %r", exc)
 
 
 def list_postable_pages() -> list[dict]:

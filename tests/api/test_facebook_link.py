@@ -291,3 +291,22 @@ def test_unlink_forgets_even_when_facebook_is_unreachable(staff_client, linked, 
 def test_unlink_when_not_linked_is_still_204(staff_client, fake_facebook):
     assert staff_client.delete("/api/v1/facebook/page").status_code == 204
     assert fake_facebook.calls == []
+
+
+def test_relinking_as_another_facebook_user_revokes_the_old_grant(staff_client, linked):
+    linked.user_id = "20000000000002"
+    assert link(staff_client).status_code == 200
+    assert ("revoke", USER_TOKEN) in linked.calls
+    assert stored().facebook_user_id == "20000000000002"
+
+
+def test_relinking_as_the_same_facebook_user_revokes_nothing(staff_client, linked):
+    assert link(staff_client).status_code == 200
+    assert "revoke" not in linked.names()
+
+
+def test_relink_survives_facebook_refusing_the_old_revocation(staff_client, linked):
+    linked.user_id = "20000000000002"
+    linked.fail["revoke"] = ProviderUnavailable(provider="facebook")
+    assert link(staff_client).status_code == 200
+    assert stored().facebook_user_id == "20000000000002"
