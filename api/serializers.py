@@ -69,3 +69,9 @@ class UserSerializer(serializers.Serializer):
 class StaffUserSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
+    display_name = serializers.SerializerMethodField(
+        help_text="The GitHub login when the user signed in with GitHub, else the username.")
+
+    def get_display_name(self, user) -> str:
+        account = getattr(user, "github_account", None)
+        return account.login if account else user.username

@@ -93,7 +93,8 @@ class PagePostsView(StaffView):
         """Every post attempt, newest first, paginated (`?page=N&page_size=M`)."""
         paginator = PostHistoryPagination()
         posts = paginator.paginate_queryset(
-            PagePost.objects.select_related("created_by").order_by("-created_at", "-id"),
+            PagePost.objects.select_related("created_by__github_account")
+            .order_by("-created_at", "-id"),
             request, view=self)
         return paginator.get_paginated_response(PagePostSerializer(posts, many=True).data)
 
