@@ -95,6 +95,15 @@ class PermissionMissing(ProviderError):
         self.missing = tuple(missing)
 
 
+class ContentRejected(ProviderError):
+    """The provider refused this content (a duplicate post, a link it cannot fetch, a policy
+    block): the request must change, retrying it as is will not help."""
+
+    status = 422
+    code = "content_rejected"
+    default_message = "Facebook refused this post."
+
+
 class AuthorizationFailed(ProviderError):
     """A code exchange or refresh was refused; `provider_code` keeps the provider's error code."""
 

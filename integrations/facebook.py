@@ -27,6 +27,7 @@ from integrations import http
 from integrations.errors import (
     AuthorizationFailed,
     BadProviderResponse,
+    ContentRejected,
     InvalidSignedRequest,
     PermissionMissing,
     ProviderError,
@@ -38,6 +39,12 @@ from integrations.errors import (
 logger = logging.getLogger(__name__)
 
 RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, 80001})
+# Graph codes that refuse the content itself (B12), with our own words (never Facebook's text).
+CONTENT_REJECTIONS = {
+    506: "Facebook refused this post as a duplicate of a recent one; change the text.",
+    368: "Facebook is temporarily blocking posts from this Page for policy reasons.",
+    1609005: "Facebook could not attach this link; check the URL.",
+}
 EXCHANGE_SUBCODES = frozenset({36007, 36008, 36009})
 MAX_PAGES_FOLLOWED = 20
 MAX_SIGNED_REQUEST_CHARS = 8192
@@ -326,6 +333,8 @@ class FacebookClient(http.HttpClient):
             exc = PermissionMissing(provider=self.provider)
         elif code in (1, 2):
             exc = ProviderUnavailable(provider=self.provider)
+        elif code in CONTENT_REJECTIONS:
+            exc = ContentRejected(CONTENT_REJECTIONS[code], provider=self.provider)
         else:
             exc = ProviderError(provider=self.provider)
         exc.graph_code, exc.graph_subcode = code, subcode

@@ -141,7 +141,7 @@ class FacebookPage {
         ["Permissions", Array.isArray(token?.scopes) && token.scopes.length
           ? token.scopes.join(", ") : null],
         ["Facebook user", link.facebook_user_name || link.facebook_user_id || null],
-        ["Linked by", link.linked_by?.username ?? link.linked_by ?? null],
+        ["Linked by", link.linked_by?.display_name ?? link.linked_by?.username ?? null],
         ["Linked at", link.linked_at ? timeEl(link.linked_at) : null],
       ]),
       h("div", { class: "actions" },
@@ -375,7 +375,7 @@ function postItem(item) {
       h("span", { class: `badge ${status}` }, STATUS_WORDS[status]),
       when ? timeEl(when) : null,
       item.created_by ? h("span", { class: "muted" },
-        ` by ${item.created_by?.username ?? item.created_by}`) : null),
+        ` by ${item.created_by?.display_name ?? item.created_by?.username}`) : null),
     h("p", { class: "post-message" }, item.message ?? ""),
     item.link ? h("p", { class: "post-link" }, externalLink(item.link, item.link)) : null,
     item.status === "failed"

@@ -224,6 +224,17 @@ def test_post_and_idempotent_retry_publish_once(staff, facebook):
     assert history["count"] == 1 and history["results"][0]["id"] == first.json()["id"]
 
 
+def test_duplicate_post_is_a_422_with_a_reason_not_a_502(staff, facebook):
+    link(staff, facebook, user="sam")
+    assert staff.post_to_page({"message": "Same words"}, "dup-1").status_code == 201
+    again = staff.post_to_page({"message": "Same words"}, "dup-2")
+    body = assert_error(again, 422, "content_rejected")
+    assert "duplicate" in body["message"]
+    latest = staff.call("GET", "/api/v1/facebook/page/posts").json()["results"][0]
+    assert latest["status"] == "failed" and latest["error_code"] == "content_rejected"
+    assert "duplicate" in latest["error_message"]
+
+
 def test_racing_retries_make_exactly_one_graph_call(staff, facebook):
     link(staff, facebook, user="sam")
     facebook.set_latency(300)

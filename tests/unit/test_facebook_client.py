@@ -14,6 +14,7 @@ from responses import matchers
 from integrations.errors import (
     AuthorizationFailed,
     BadProviderResponse,
+    ContentRejected,
     PermissionMissing,
     ProviderError,
     ProviderRateLimited,
@@ -420,8 +421,10 @@ def test_revoke_is_not_retried(facebook_client, rsps):
     (1, None, 500, ProviderUnavailable),
     (2, None, 400, ProviderUnavailable),
     (100, None, 400, ProviderError),
-    (506, None, 400, ProviderError),
-    (368, None, 400, ProviderError),
+    (100, 33, 400, ProviderError),
+    (506, None, 400, ContentRejected),
+    (368, None, 400, ContentRejected),
+    (1609005, None, 400, ContentRejected),
 ])
 def test_graph_errors_map_by_code(facebook_client, rsps, code, subcode, status, expected):
     rsps.get(f"{GRAPH}/me", status=status, json=graph_error(code, subcode, f"leak {USER_TOKEN}"))
