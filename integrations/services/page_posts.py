@@ -28,6 +28,7 @@ from integrations.errors import (
     IntegrationError,
     NotLinked,
     PostInvalid,
+    ProviderTimeout,
 )
 from integrations.models import PagePost, PagePostSource, PagePostStatus
 from integrations.services.facebook import read_page_link
@@ -149,6 +150,12 @@ def _send(post: PagePost, *, page_token: str) -> None:
             post.page_id, page_token, post.message, link=post.link or None,
             scheduled_at=post.scheduled_at,
         )
+    except ProviderTimeout as exc:
+        # The post may well have been published: never suggest simply trying again.
+        message = ("Facebook did not answer in time, so the post may have been published: "
+                   "check the Page before posting it again.")
+        _finish(post, status=PagePostStatus.FAILED, error_code=exc.code, error_message=message)
+        raise ProviderTimeout(message, provider="facebook") from exc
     except IntegrationError as exc:
         _finish(post, status=PagePostStatus.FAILED, error_code=exc.code,
                 error_message=exc.message)

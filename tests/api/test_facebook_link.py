@@ -63,7 +63,8 @@ def test_callback_with_one_postable_page_selects_it_and_stores_its_token(
     assert body["page"] == {"id": "201", "name": "Only Page"}
     assert body["token"]["valid"] is True and body["token"]["missing_scopes"] == []
     assert body["relink_needed"] is False
-    assert body["linked_by"] == {"id": staff_user.pk, "username": "staffer"}
+    assert body["linked_by"] == {"id": staff_user.pk, "username": "staffer",
+                                 "display_name": "staffer"}
     assert "SENTINEL" not in response.content.decode()
     # Identical redirect_uri at the exchange, then extend, then debug, then Pages.
     assert fake_facebook.calls[0] == ("exchange_code", "abc",

@@ -46,7 +46,8 @@ def test_post_publishes_and_records_the_post(staff_client, linked, staff_user):
     assert body["status"] == "published"
     assert body["facebook_post_id"] == "201_1"
     assert body["link"] == "https://example.com/x"
-    assert body["created_by"] == {"id": staff_user.pk, "username": "staffer"}
+    assert body["created_by"] == {"id": staff_user.pk, "username": "staffer",
+                                  "display_name": "staffer"}
     assert linked.calls == [("publish_to_page", "201", f"{PAGE_TOKEN}-201", "Hello",
                              "https://example.com/x", None)]
     row = PagePost.objects.get()

@@ -280,11 +280,15 @@ def test_graph_timeout_is_504_and_recorded(staff, facebook, settings):
     settings.PROVIDER_TIMEOUT_S = (2.0, 0.5)
     facebook.fault("facebook.feed", "timeout", seconds=1.5, process=False)
     started = time.monotonic()
-    assert_error(staff.post_to_page({"message": "While slow"}, "slow-1"), 504,
-                 "provider_unavailable")
+    body = assert_error(staff.post_to_page({"message": "While slow"}, "slow-1"), 504,
+                        "provider_unavailable")
+    assert "may have been published" in body["message"]
     assert time.monotonic() - started < 10
     latest = staff.call("GET", "/api/v1/facebook/page/posts").json()["results"][0]
-    assert latest["status"] == "failed"
+    assert latest["status"] == "failed" and "may have been published" in latest["error_message"]
+    replay = staff.post_to_page({"message": "While slow"}, "slow-1")
+    assert replay.status_code == 200 and replay.json()["id"] == latest["id"]
+    assert len(facebook.requests("facebook.feed")) == 1, "a retry with the key never reposts"
 
 
 def test_management_command_posts(staff, facebook):
