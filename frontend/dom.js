@@ -96,6 +96,19 @@ export function timeEl(value, fallback = "unknown") {
 }
 
 /** A modal confirmation built on <dialog>; resolves true when confirmed. */
+/**
+ * Ask first, then run `work` with the button busy. Resolves false (focus back on the button)
+ * when the person cancels; errors from `work` propagate to the caller.
+ */
+export async function confirmThenRun(button, dialog, busyLabel, work) {
+  if (!(await confirmDialog(dialog))) {
+    button.focus();
+    return false;
+  }
+  await busy(button, busyLabel, work);
+  return true;
+}
+
 export function confirmDialog({ title, body, confirmLabel, cancelLabel = "Cancel", danger = true }) {
   return new Promise((resolve) => {
     const titleId = `dlg-${Math.random().toString(36).slice(2)}`;

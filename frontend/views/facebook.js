@@ -1,7 +1,7 @@
 // `/facebook` (staff only): link state in the tutorial's words, connect, Page picker, post form,
 // post history, unlink. Non-staff see only "This page is for staff only".
 import { ApiError, del, get, post, put } from "../api.js";
-import { busy, confirmDialog, externalLink, formatDateTime, h, loading, timeEl } from "../dom.js";
+import { busy, confirmThenRun, externalLink, formatDateTime, h, loading, timeEl } from "../dom.js";
 import { goToProvider, loadMe, setFlash } from "../session.js";
 import { errorAlert, facts, fill, notice, section } from "./common.js";
 
@@ -170,18 +170,14 @@ class FacebookPage {
   unlinkButton() {
     const button = h("button", { type: "button", class: "btn danger" }, "Unlink");
     button.addEventListener("click", async () => {
-      const ok = await confirmDialog({
-        title: "Unlink the Facebook Page?",
-        body: "This revokes this site's access at Facebook and forgets the stored tokens. "
-          + "Posting stops until someone connects again.",
-        confirmLabel: "Unlink",
-      });
-      if (!ok) {
-        button.focus();
-        return;
-      }
       try {
-        await busy(button, "Unlinking…", () => del("facebook/page"));
+        const done = await confirmThenRun(button, {
+          title: "Unlink the Facebook Page?",
+          body: "This revokes this site's access at Facebook and forgets the stored tokens. "
+            + "Posting stops until someone connects again.",
+          confirmLabel: "Unlink",
+        }, "Unlinking…", () => del("facebook/page"));
+        if (!done) return;
       } catch (error) {
         this.statusRegion.append(errorAlert(error));
         return;

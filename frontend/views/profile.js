@@ -1,6 +1,6 @@
 // `/profile`: the GitHub profile, token validity in words, repositories, sign out, delete.
 import { ApiError, del, get, post } from "../api.js";
-import { busy, confirmDialog, externalLink, formatDate, h, loading, safeUrl, timeEl } from "../dom.js";
+import { busy, confirmThenRun, externalLink, formatDate, h, loading, safeUrl, timeEl } from "../dom.js";
 import { forgetMe, loadMe, setFlash } from "../session.js";
 import { errorAlert, facts, fill, section } from "./common.js";
 import { githubButton } from "./home.js";
@@ -136,18 +136,14 @@ function accountActions(ctx) {
   });
   remove.addEventListener("click", async () => {
     fill(errors);
-    const ok = await confirmDialog({
-      title: "Delete your account?",
-      body: "This deletes your account here and revokes this app's access to your GitHub "
-        + "account. It cannot be undone.",
-      confirmLabel: "Delete my account",
-    });
-    if (!ok) {
-      remove.focus();
-      return;
-    }
     try {
-      await busy(remove, "Deleting…", () => del("me"));
+      const done = await confirmThenRun(remove, {
+        title: "Delete your account?",
+        body: "This deletes your account here and revokes this app's access to your GitHub "
+          + "account. It cannot be undone.",
+        confirmLabel: "Delete my account",
+      }, "Deleting…", () => del("me"));
+      if (!done) return;
     } catch (error) {
       fill(errors, errorAlert(error));
       return;
