@@ -59,13 +59,19 @@ function focusHeading() {
   document.title = `${heading.textContent} — OAuth Bridge`;
 }
 
+let navCount = 0;
+
 async function renderNav() {
+  // A slower, older render (say, a /me sent just before sign-in finished) must not overwrite
+  // the navigation of a newer one.
+  const token = ++navCount;
   let me = null;
   try {
     me = await loadMe();
   } catch {
     me = null;
   }
+  if (token !== navCount) return;
   const here = normalise(window.location.pathname);
   const item = (path, label) => h("li", {}, h("a", {
     href: path, "data-link": true, "aria-current": here === path ? "page" : null,
