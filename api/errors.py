@@ -82,8 +82,12 @@ def _integration_response(exc: IntegrationError) -> Response:
 def exception_handler(exc, context):
     """DRF's EXCEPTION_HANDLER: every error of every API view leaves through here."""
     if isinstance(exc, IntegrationError):
-        if exc.status >= 500:
-            logger.warning("provider failure: %r", exc)
+        # An audit trail of refusals (bad state, cancelled, disabled…): the code and the path,
+        # never the request's values (S24, S46).
+        request = context.get("request")
+        logger.log(logging.WARNING if exc.status >= 500 else logging.INFO,
+                   "%s %s refused: %s (%s)", getattr(request, "method", "-"),
+                   getattr(request, "path", "-"), exc.code, exc.provider or "-")
         return _integration_response(exc)
     if isinstance(exc, (RequestDataTooBig, TooManyFieldsSent)):
         return Response(error_body("request_too_large", "The request body is too large."),

@@ -95,7 +95,10 @@ def sign_in_with_github(*, state: str, code: str, binding: str | None, client: F
     profile_call = _executor.submit(github.get_profile, token.access_token)
     email_call = _executor.submit(github.get_primary_verified_email, token.access_token)
     profile, email = profile_call.result(), email_call.result()
-    return _upsert_user(profile=profile, email=email, token=token)
+    user = _upsert_user(profile=profile, email=email, token=token)
+    logger.info("github sign-in: user %s (github id %s, %s client)", user.pk, profile.id,
+                flow.client)
+    return user
 
 
 def _upsert_user(*, profile: GitHubProfile, email: str | None, token: GitHubToken):

@@ -42,6 +42,10 @@ SCHEDULE_MAX = timedelta(days=30)  # … to 30 days after the request
 # How long a retry waits for the request that holds the same Idempotency-Key (its Graph call
 # may take a connect + read timeout).
 IDEMPOTENCY_WAIT_S = 15.0
+# A post still pending after this was abandoned (the process died during the Graph call).
+ORPHANED_AFTER = timedelta(minutes=5)
+UNKNOWN_OUTCOME_MESSAGE = ("Facebook did not answer in time, so the post may have been "
+                           "published: check the Page before posting it again.")
 _sleep = time.sleep  # test seam
 
 
@@ -91,10 +95,27 @@ def _await_result(post: PagePost, fingerprint: str) -> PagePost:
         raise IdempotencyKeyReused(provider="facebook")
     deadline = time.monotonic() + IDEMPOTENCY_WAIT_S
     while post.status == PagePostStatus.PENDING:
+        if _orphaned(post):
+            return _close_orphan(post)
         if time.monotonic() >= deadline:
             raise IdempotencyInProgress(provider="facebook")
         _sleep(0.1)
         post.refresh_from_db()
+    return post
+
+
+def _orphaned(post: PagePost) -> bool:
+    """Pending far longer than any Graph call can take: its process died mid-publish."""
+    return post.created_at < timezone.now() - ORPHANED_AFTER
+
+
+def _close_orphan(post: PagePost) -> PagePost:
+    closed = PagePost.objects.filter(pk=post.pk, status=PagePostStatus.PENDING).update(
+        status=PagePostStatus.FAILED, error_code="outcome_unknown", completed_at=timezone.now(),
+        error_message=UNKNOWN_OUTCOME_MESSAGE)
+    if closed:
+        logger.warning("page post %s was left pending by a failed process; marked failed", post.pk)
+    post.refresh_from_db()
     return post
 
 
@@ -152,10 +173,9 @@ def _send(post: PagePost, *, page_token: str) -> None:
         )
     except ProviderTimeout as exc:
         # The post may well have been published: never suggest simply trying again.
-        message = ("Facebook did not answer in time, so the post may have been published: "
-                   "check the Page before posting it again.")
-        _finish(post, status=PagePostStatus.FAILED, error_code=exc.code, error_message=message)
-        raise ProviderTimeout(message, provider="facebook") from exc
+        _finish(post, status=PagePostStatus.FAILED, error_code=exc.code,
+                error_message=UNKNOWN_OUTCOME_MESSAGE)
+        raise ProviderTimeout(UNKNOWN_OUTCOME_MESSAGE, provider="facebook") from exc
     except IntegrationError as exc:
         _finish(post, status=PagePostStatus.FAILED, error_code=exc.code,
                 error_message=exc.message)

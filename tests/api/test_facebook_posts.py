@@ -220,3 +220,19 @@ def test_a_retry_that_waits_too_long_is_told_to_come_back(linked, monkeypatch):
     with pytest.raises(IdempotencyInProgress):
         page_posts.publish_page_post(message="Hi", idempotency_key="stuck")
     assert linked.calls == []
+
+
+def test_a_post_abandoned_mid_publish_is_closed_as_unknown_not_stuck_forever(linked):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    stuck = PagePost.objects.create(idempotency_key="orphan", page_id="201", message="Hi",
+                                    request_fingerprint=page_posts.request_fingerprint(
+                                        message="Hi", link=None, scheduled_at=None))
+    PagePost.objects.filter(pk=stuck.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    post = page_posts.publish_page_post(message="Hi", idempotency_key="orphan")
+    assert post.pk == stuck.pk
+    assert post.status == "failed" and post.error_code == "outcome_unknown"
+    assert "may have been published" in post.error_message
+    assert linked.calls == [], "never republished: it may already be on the Page"

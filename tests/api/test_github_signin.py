@@ -389,3 +389,12 @@ def test_callback_is_throttled_even_with_spoofed_forwarded_for(api_client, setti
     assert_error(response, 429, "throttled")
     assert int(response["Retry-After"]) > 0
     assert statuses[3:] == [429, 429]
+
+
+def test_refused_callbacks_are_logged_by_code_without_values(api_client, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="api.errors"):
+        callback(api_client, code="SENTINELCODE", state="A" * 43)
+    assert "POST /api/v1/auth/github/callback refused: state_invalid" in caplog.text
+    assert "SENTINELCODE" not in caplog.text and "A" * 43 not in caplog.text
