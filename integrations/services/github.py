@@ -172,16 +172,20 @@ def github_account_of(user) -> GitHubAccount:
 
 def fresh_access_token(user) -> str:
     """The user's GitHub token, refreshed first when it expires (the refresh token rotates)."""
+    return _fresh_account(user).access_token
+
+
+def _fresh_account(user) -> GitHubAccount:
     account = github_account_of(user)
     if not account.access_token:  # lost to a dropped encryption key: sign in again
         raise TokenInvalid(provider="github")
     if not _needs_refresh(account):
-        return account.access_token
+        return account
     with transaction.atomic():
         # Lock: a refresh token is single use, so two requests must not both spend it.
         account = GitHubAccount.objects.select_for_update().get(pk=account.pk)
         if not _needs_refresh(account):
-            return account.access_token
+            return account
         if not account.refresh_token:
             raise TokenInvalid(provider="github")
         try:
@@ -190,7 +194,7 @@ def fresh_access_token(user) -> str:
             raise TokenInvalid(provider="github") from exc
         _apply_token(account, token)
         account.save()
-        return account.access_token
+        return account
 
 
 def _needs_refresh(account: GitHubAccount) -> bool:
@@ -200,15 +204,16 @@ def _needs_refresh(account: GitHubAccount) -> bool:
 
 def check_github_token(user) -> TokenStatus:
     """Ask GitHub whether the stored token still works (the check-token API; never returned)."""
+    invalid = TokenStatus(valid=False, scopes=(), expires_at=None, checked_at=timezone.now())
     try:
-        token = fresh_access_token(user)
+        account = _fresh_account(user)
     except TokenInvalid:
-        return TokenStatus(valid=False, scopes=(), expires_at=None, checked_at=timezone.now())
-    check = get_github_client().check_token(token)
-    account = github_account_of(user)
-    return TokenStatus(valid=check.valid, scopes=check.scopes if check.valid else (),
-                       expires_at=check.expires_at or (account.token_expires_at if check.valid
-                                                       else None),
+        return invalid
+    check = get_github_client().check_token(account.access_token)
+    if not check.valid:
+        return invalid
+    return TokenStatus(valid=True, scopes=check.scopes,
+                       expires_at=check.expires_at or account.token_expires_at,
                        checked_at=timezone.now())
 
 
@@ -222,7 +227,7 @@ def delete_account(user) -> None:
     The account is gone even when GitHub is unreachable; the failure is logged without the token.
     """
     account = GitHubAccount.objects.filter(user=user).first()
-    if account is not None:
+    if account is not None and account.access_token:
         try:
             get_github_client().revoke_grant(account.access_token)
         except ProviderError as exc:

@@ -221,3 +221,27 @@ def test_a_deactivated_user_cannot_sign_in(api_client, github):
     github.reset()
     assert_error(sign_in(api_client, github), 403, "account_disabled")
     assert api_client.get("/api/v1/me").status_code == 401
+
+
+def test_refreshed_token_expiry_is_what_the_check_reports(api_client, github):
+    sign_in(api_client, github, token_body={
+        "access_token": ACCESS_TOKEN, "refresh_token": REFRESH_TOKEN, "expires_in": 28800,
+        "refresh_token_expires_in": 15897600, "scope": "", "token_type": "bearer"})
+    GitHubAccount.objects.update(token_expires_at=timezone.now() - timedelta(minutes=1))
+    github.reset()
+    github.post(f"{GITHUB}/login/oauth/access_token", json={
+        "access_token": "ghu_NEWTOKEN" + "c" * 30, "refresh_token": "ghr_NEW" + "d" * 60,
+        "expires_in": 28800, "scope": "", "token_type": "bearer"})
+    github.post(CHECK_URL, json={"scopes": [], "expires_at": None})
+    body = api_client.get("/api/v1/me/github/token").json()
+    reported = timezone.datetime.fromisoformat(body["expires_at"])
+    assert reported > timezone.now() + timedelta(hours=7)
+
+
+def test_delete_account_with_a_lost_token_skips_the_revocation(signed_in, github, settings):
+    from cryptography.fernet import Fernet
+
+    settings.TOKEN_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    assert signed_in.delete("/api/v1/me").status_code == 204
+    assert len(github.calls) == 0
+    assert get_user_model().objects.count() == 0
