@@ -13,11 +13,12 @@ ERROR_MESSAGES = {
     404: ("not_found", "Not found."),
     405: ("method_not_allowed", 'Method "GET" not allowed.'),
     409: ("not_linked", "No account is linked."),
+    413: ("request_too_large", "The request body is too large."),
     415: ("unsupported_media_type", 'Unsupported media type "text/plain" in request.'),
     429: ("throttled", "Request was throttled. Expected available in 30 seconds."),
     500: ("server_error", "Something went wrong on our side."),
     502: ("provider_unavailable", "The provider is unavailable right now; try again in a moment."),
-    503: ("service_unavailable", "The database is unavailable."),
+    503: ("database_unavailable", "The database is unavailable."),
     504: ("provider_unavailable", "The provider did not answer in time; try again in a moment."),
 }
 

@@ -5,27 +5,20 @@ one service from integrations.services.facebook_callbacks.
 """
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import APIException, NotFound
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.schema import error_response, error_responses
+from api.schema import error_responses
 from api.views.facebook import TAGS
 from integrations.services import facebook_callbacks as callback_service
 
 SIGNED_REQUEST_MAX_CHARS = 8192
-
-
-class PayloadTooLarge(APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_code = "payload_too_large"
-    default_detail = "The request body is too large."
 
 
 class SignedRequestView(APIView):
@@ -39,10 +32,7 @@ class SignedRequestView(APIView):
         signed_request = serializers.CharField(max_length=SIGNED_REQUEST_MAX_CHARS)
 
     def signed_request(self, request) -> str:
-        try:
-            data = self.Input(data=request.data)
-        except RequestDataTooBig as exc:  # Django raises it while parsing a form body
-            raise PayloadTooLarge() from exc
+        data = self.Input(data=request.data)  # an oversized body is a 413 (api.errors)
         data.is_valid(raise_exception=True)
         return data.validated_data["signed_request"]
 
@@ -52,8 +42,7 @@ class FacebookDeauthorizeView(SignedRequestView):
         operation_id="facebook_deauthorize", tags=TAGS, auth=[],
         request={"application/x-www-form-urlencoded": SignedRequestView.Input},
         responses={200: OpenApiResponse(description="Done (empty body)."),
-                   **error_responses(400, 415, 429),
-                   413: error_response(413, "payload_too_large", "The request body is too large.")},
+                   **error_responses(400, 413, 415, 429)},
     )
     def post(self, request):
         """Called by Facebook when someone removes the app: forget that user's tokens."""
@@ -74,8 +63,7 @@ class FacebookDataDeletionView(SignedRequestView):
     @extend_schema(
         operation_id="facebook_data_deletion", tags=TAGS, auth=[],
         request={"application/x-www-form-urlencoded": SignedRequestView.Input},
-        responses={200: Output, **error_responses(400, 415, 429),
-                   413: error_response(413, "payload_too_large", "The request body is too large.")},
+        responses={200: Output, **error_responses(400, 413, 415, 429)},
         examples=[OpenApiExample("Accepted", response_only=True, value={
             "url": "https://bridge.example.com/api/v1/facebook/data-deletion/3f2a9c0d1e4b5a6c7d8e",
             "confirmation_code": "3f2a9c0d1e4b5a6c7d8e"})],

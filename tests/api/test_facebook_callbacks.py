@@ -133,7 +133,7 @@ def test_huge_body_is_refused_without_a_500(api_client, linked, fmt):
     else:
         response = api_client.post(DELETION, "signed_request=" + "a" * 1_000_000,
                                    content_type="application/x-www-form-urlencoded")
-    assert response.status_code in (400, 413)
+    assert_error(response, 413, "request_too_large")
     assert still_linked()
 
 
