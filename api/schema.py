@@ -108,30 +108,3 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
     def get_security_definition(self, auto_schema):
         return {"type": "apiKey", "in": "header", "name": "Authorization",
                 "description": "`Token <token>` from the app sign-in callback (mobile apps)."}
-
-
-def add_error_components(result, generator, request, public):
-    """Postprocessing hook: publish the error shape as reusable `components.responses`."""
-    components = result.setdefault("components", {})
-    components.setdefault("schemas", {}).setdefault("Error", {
-        "type": "object",
-        "properties": {
-            "code": {"type": "string"}, "message": {"type": "string"},
-            "fields": {"type": "object",
-                       "additionalProperties": {"type": "array", "items": {"type": "string"}}},
-            "retry_after": {"type": "integer"},
-            "missing": {"type": "array", "items": {"type": "string"}},
-        },
-        "required": ["code", "message"],
-    })
-    responses = components.setdefault("responses", {})
-    for status_code, (error_code, message) in ERROR_MESSAGES.items():
-        responses[f"Error{status_code}"] = {
-            "description": f"Error ({error_code})",
-            "content": {"application/json": {
-                "schema": {"$ref": "#/components/schemas/Error"},
-                "example": {"code": error_code, "message": message},
-            }},
-        }
-    return result
-
