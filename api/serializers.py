@@ -34,6 +34,27 @@ PKCE_REGEX = r"^[A-Za-z0-9._~-]{43,128}$"
 CHALLENGE_REGEX = r"^[A-Za-z0-9_-]{43}$"
 
 
+class ProviderCallbackInput(StrictSerializer):
+    """What the SPA relays from a provider's redirect: `code` and `state`, or the error the
+    provider sent back with the state. Subclasses set the `code` pattern."""
+
+    code_regex = CODE_REGEX
+
+    state = TextRegexField(STATE_REGEX)
+    error = TextRegexField(r"^[a-z_]{1,64}$", required=False)
+    error_description = serializers.CharField(required=False, max_length=500, allow_blank=True)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["code"] = TextRegexField(self.code_regex, required=False)
+        return fields
+
+    def validate(self, data):
+        if ("code" in data) == ("error" in data):
+            raise serializers.ValidationError({"code": ["Send either `code` or `error`."]})
+        return data
+
+
 class UserSerializer(serializers.Serializer):
     """The local user as clients see it; never a provider token."""
 

@@ -4,6 +4,10 @@ Clients and services raise these; `api.errors` maps them to HTTP once. Messages 
 for people and never contain tokens, codes or secrets.
 """
 
+import re
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+
 
 class IntegrationError(Exception):
     """Base class: `code` is the stable machine code, `status` the HTTP status it maps to."""
@@ -159,7 +163,9 @@ class AccessDenied(IntegrationError):
 
     def __init__(self, message: str | None = None, *, provider: str | None = None,
                  code: str = "access_denied") -> None:
-        super().__init__(message, provider=provider)
+        # The provider's description, passed on as plain text: no control characters.
+        cleaned = _CONTROL_CHARS.sub(" ", message or "").strip()[:500]
+        super().__init__(cleaned or None, provider=provider)
         self.code = code
 
 

@@ -5,7 +5,6 @@ serializes the answer; errors are raised and mapped once by api.errors. Page pos
 api.views.page_posts, Facebook's own callbacks in api.views.facebook_callbacks.
 """
 
-import re
 
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -14,21 +13,23 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.authentication import ApiTokenAuthentication
 from api.permissions import IsStaffUser
 from api.schema import error_responses
-from api.serializers import STATE_REGEX, StaffUserSerializer, StrictSerializer
+from api.serializers import (
+    ProviderCallbackInput,
+    StaffUserSerializer,
+    StrictSerializer,
+    TextRegexField,
+)
 from integrations.flows import SESSION_BINDING_KEY, session_binding
 from integrations.services import facebook as facebook_service
 
 TAGS = ["facebook"]
 # Facebook's codes are longer than GitHub's; still printable ASCII without spaces (S33).
-FACEBOOK_CODE_REGEX = r"^[\x21-\x7e]{1,2048}$"
-_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _binding(request, *, create: bool) -> str | None:
@@ -149,19 +150,10 @@ class FacebookAuthorizeView(StaffView):
 class FacebookCallbackView(StaffView):
     throttle_scope = "oauth_callback"
 
-    class Input(StrictSerializer):
-        state = serializers.RegexField(STATE_REGEX)
-        code = serializers.RegexField(FACEBOOK_CODE_REGEX, required=False)
-        error = serializers.RegexField(r"^[a-z_]{1,64}$", required=False)
+    class Input(ProviderCallbackInput):
+        code_regex = r"^[\x21-\x7e]{1,2048}$"  # Facebook's codes are longer than GitHub's
         error_reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
-        error_description = serializers.CharField(required=False, allow_blank=True,
-                                                  max_length=500)
         error_code = serializers.CharField(required=False, allow_blank=True, max_length=20)
-
-        def validate(self, data):
-            if ("code" in data) == ("error" in data):
-                raise ValidationError({"code": ["Send either code or error (not both)."]})
-            return data
 
     @extend_schema(
         operation_id="facebook_callback", tags=TAGS, request=Input,
@@ -191,10 +183,9 @@ class FacebookCallbackView(StaffView):
         args = dict(state=data.validated_data["state"], binding=_binding(request, create=False),
                     user=request.user)
         if "error" in data.validated_data:
-            description = _CONTROL_CHARS.sub(" ", data.validated_data.get("error_description",
-                                                                          "")).strip()
-            facebook_service.refuse_facebook_link(error=data.validated_data["error"],
-                                                  description=description, **args)
+            facebook_service.refuse_facebook_link(
+                error=data.validated_data["error"],
+                description=data.validated_data.get("error_description", ""), **args)
         facebook_service.link_facebook_page(code=data.validated_data["code"], **args)
         return _link_state_response()
 
@@ -216,7 +207,7 @@ class FacebookPagesView(StaffView):
 
 class FacebookPageView(StaffView):
     class Input(StrictSerializer):
-        page_id = serializers.RegexField(r"^[A-Za-z0-9_.-]{1,64}$")
+        page_id = TextRegexField(r"^[A-Za-z0-9_.-]{1,64}$")
 
     @extend_schema(
         operation_id="facebook_page", tags=TAGS,

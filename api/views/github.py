@@ -14,9 +14,8 @@ from rest_framework.views import APIView
 from api.schema import error_responses
 from api.serializers import (
     CHALLENGE_REGEX,
-    CODE_REGEX,
     PKCE_REGEX,
-    STATE_REGEX,
+    ProviderCallbackInput,
     StrictSerializer,
     TextRegexField,
     UserSerializer,
@@ -97,19 +96,9 @@ class GitHubCallbackView(APIView):
     permission_classes = (AllowAny,)
     throttle_scope = "oauth_callback"
 
-    class Input(StrictSerializer):
-        state = TextRegexField(STATE_REGEX)
-        code = TextRegexField(CODE_REGEX, required=False)
+    class Input(ProviderCallbackInput):
         code_verifier = TextRegexField(PKCE_REGEX, required=False)
-        error = TextRegexField(r"^[a-z_]{1,64}$", required=False)
-        error_description = serializers.CharField(required=False, max_length=500,
-                                                  allow_blank=True)
         error_uri = serializers.CharField(required=False, max_length=500, allow_blank=True)
-
-        def validate(self, data):
-            if ("code" in data) == ("error" in data):
-                raise ValidationError({"code": ["Send either `code` or `error`."]})
-            return data
 
     class Output(serializers.Serializer):
         user = UserSerializer()

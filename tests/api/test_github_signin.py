@@ -398,3 +398,11 @@ def test_refused_callbacks_are_logged_by_code_without_values(api_client, caplog)
         callback(api_client, code="SENTINELCODE", state="A" * 43)
     assert "POST /api/v1/auth/github/callback refused: state_invalid" in caplog.text
     assert "SENTINELCODE" not in caplog.text and "A" * 43 not in caplog.text
+
+
+def test_provider_error_text_is_passed_on_as_plain_text(api_client):
+    state = start(api_client)["state"]
+    response = callback(api_client, error="access_denied", state=state,
+                        error_description="Denied\r\nX-Injected: 1\x00")
+    assert_error(response, 400, "access_denied")
+    assert response.json()["message"] == "Denied  X-Injected: 1"
