@@ -403,6 +403,6 @@ def test_refused_callbacks_are_logged_by_code_without_values(api_client, caplog)
 def test_provider_error_text_is_passed_on_as_plain_text(api_client):
     state = start(api_client)["state"]
     response = callback(api_client, error="access_denied", state=state,
-                        error_description="Denied\r\nX-Injected: 1\x00")
+                        error_description="Denied\r\nX-Injected: 1\x1b[0m")
     assert_error(response, 400, "access_denied")
-    assert response.json()["message"] == "Denied  X-Injected: 1"
+    assert response.json()["message"] == "Denied  X-Injected: 1 [0m"
