@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_datetime
 
 from integrations.errors import IntegrationError
-from integrations.models import PagePostSource
+from integrations.models import PagePostSource, PagePostStatus
 from integrations.services.page_posts import publish_page_post
 
 
@@ -32,7 +32,7 @@ class Command(BaseCommand):
                                      source=PagePostSource.COMMAND)
         except IntegrationError as exc:
             raise CommandError(f"{exc.code}: {exc.message}") from exc
-        if post.status == "failed":
+        if post.status == PagePostStatus.FAILED:
             raise CommandError(f"Post #{post.pk} failed earlier: {post.error_code}: "
                                f"{post.error_message}")
         self.stdout.write(f"Post #{post.pk} {post.status}: {post.facebook_post_id}")
