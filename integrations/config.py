@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from django.conf import settings
 
+from integrations import http
 from integrations.errors import ProviderNotConfigured
 from integrations.facebook import FacebookClient
 from integrations.github import GitHubClient
@@ -52,7 +53,7 @@ def _read(provider: str, names: tuple[str, ...]) -> list[str]:
 
 
 def _timeout_s() -> tuple[float, float]:
-    value = getattr(settings, "PROVIDER_TIMEOUT_S", None) or (3.05, 10.0)
+    value = getattr(settings, "PROVIDER_TIMEOUT_S", None) or http.DEFAULT_TIMEOUT_S
     try:
         connect_s, read_s = value
         return (float(connect_s), float(read_s))
