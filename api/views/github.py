@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.contrib.auth import login
 from drf_spectacular.utils import OpenApiExample, extend_schema
-from knox.models import AuthToken
 from rest_framework import serializers, status
 from rest_framework.authentication import CSRFCheck
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -11,6 +10,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.authentication import issue_api_token
 from api.schema import error_responses
 from api.serializers import (
     CHALLENGE_REGEX,
@@ -139,6 +139,6 @@ class GitHubCallbackView(APIView):
             request.session.pop(SESSION_BINDING_KEY, None)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return Response(self.Output({"user": user}).data)
-        instance, token = AuthToken.objects.create(user)
+        token, expires_at = issue_api_token(user)
         return Response(self.Output({"user": user, "token": token,
-                                     "token_expires_at": instance.expiry}).data)
+                                     "token_expires_at": expires_at}).data)

@@ -93,8 +93,7 @@ class PagePostsView(StaffView):
         """Every post attempt, newest first, paginated (`?page=N&page_size=M`)."""
         paginator = PostHistoryPagination()
         posts = paginator.paginate_queryset(
-            PagePost.objects.select_related("created_by__github_account")
-            .order_by("-created_at", "-id"),
+            page_post_service.page_post_history(),
             request, view=self)
         return paginator.get_paginated_response(PagePostSerializer(posts, many=True).data)
 

@@ -104,6 +104,12 @@ def _await_result(post: PagePost, fingerprint: str) -> PagePost:
     return post
 
 
+def page_post_history():
+    """Every recorded attempt, newest first, with who made it (for the history endpoint)."""
+    return (PagePost.objects.select_related("created_by__github_account")
+            .order_by("-created_at", "-id"))
+
+
 def _orphaned(post: PagePost) -> bool:
     """Pending far longer than any Graph call can take: its process died mid-publish."""
     return post.created_at < timezone.now() - ORPHANED_AFTER
