@@ -92,7 +92,6 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let concurrent requests (racing callbacks) wait instead of failing.
     DATABASES["default"]["OPTIONS"] = {
@@ -218,7 +217,6 @@ REST_FRAMEWORK = {
     },
     # Client IP from REMOTE_ADDR unless a known number of proxies sits in front (S34).
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
-    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
 REST_KNOX = {
@@ -243,7 +241,6 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "SERVERS": [{"url": PUBLIC_URL}],
-    "ENUM_NAME_OVERRIDES": {},
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

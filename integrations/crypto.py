@@ -40,11 +40,6 @@ def decrypt_token(ciphertext: str) -> str:
         ) from exc
 
 
-def rotate_ciphertext(ciphertext: str) -> str:
-    """Re-encrypt with the newest key (used by the key-rotation command)."""
-    return _fernet().rotate(ciphertext.encode()).decode()
-
-
 def mask_token(value: str | None) -> str:
     """What people may see of a token: its length class and last four characters."""
     if not value:

@@ -45,7 +45,6 @@ CONTENT_REJECTIONS = {
     368: "Facebook is temporarily blocking posts from this Page for policy reasons.",
     1609005: "Facebook could not attach this link; check the URL.",
 }
-EXCHANGE_SUBCODES = frozenset({36007, 36008, 36009})
 MAX_PAGES_FOLLOWED = 20
 MAX_SIGNED_REQUEST_CHARS = 8192
 _PAGE_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
@@ -286,20 +285,19 @@ class FacebookClient(http.HttpClient):
         *,
         params: Mapping[str, str] | None = None,
         data: Mapping[str, str] | None = None,
-        headers: Mapping[str, str] | None = None,
         token: str | None = None,
         exchange: bool = False,
     ) -> Any:
         """One Graph call: the token goes in the form body (POST) or the Authorization header,
         never in the URL; `appsecret_proof` rides along with every token-bearing call."""
-        params, data, headers = dict(params or {}), dict(data or {}), dict(headers or {})
+        params, data = dict(params or {}), dict(data or {})
+        headers = {"Accept": "application/json"}
         if token is not None:
             params["appsecret_proof"] = self.appsecret_proof(token)
             if method == "POST":
                 data["access_token"] = token
             else:
                 headers.update(self._bearer(token))
-        headers.setdefault("Accept", "application/json")
         response = self.send(
             method, f"{self.graph_base}/{path}", params=params or None,
             data=data or None, headers=headers,

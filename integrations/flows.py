@@ -19,7 +19,6 @@ from integrations.errors import StateExpired, StateInvalid, StateMismatch, State
 from integrations.models import FlowClient, FlowPurpose, OAuthFlow
 
 SESSION_BINDING_KEY = "oauth_binding"
-STATE_LENGTH = 43  # secrets.token_urlsafe(32): 256 bits
 
 
 @dataclass(frozen=True)

@@ -45,10 +45,6 @@ class FacebookPageLink(SingletonModel):
     def has_page(self) -> bool:
         return bool(self.page_id and self.page_token)
 
-    @property
-    def scope_list(self) -> list[str]:
-        return [s for s in self.scopes.split(",") if s]
-
     def forget(self) -> None:
         """Clear every token and identifier (unlink, deauthorize, data deletion)."""
         self.facebook_user_id = ""
