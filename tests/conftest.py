@@ -2,7 +2,11 @@ import pytest
 from rest_framework.test import APIClient
 
 # Shared fixtures live in tests/fixtures/ (one module per concern) and are registered here.
-pytest_plugins: list[str] = ["tests.fixtures.sandbox", "tests.fixtures.facebook"]
+pytest_plugins: list[str] = [
+    "tests.fixtures.sandbox",
+    "tests.fixtures.facebook",
+    "tests.fixtures.github",
+]
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from api.errors import exception_handler  # noqa: F401  (the handler under test)
 from backend.urls import urlpatterns as real_urlpatterns
+from tests.fixtures.assertions import assert_error
 
 
 class EchoView(APIView):
@@ -59,15 +60,6 @@ urlpatterns = [
 ]
 
 pytestmark = [pytest.mark.urls(__name__), pytest.mark.django_db]
-
-
-def assert_error(response, status, code):
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/json"
-    body = response.json()
-    assert body["code"] == code
-    assert isinstance(body["message"], str) and body["message"]
-    return body
 
 
 def test_validation_error_names_the_field(api_client):

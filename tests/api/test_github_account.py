@@ -4,13 +4,12 @@ import logging
 from datetime import timedelta
 
 import pytest
-import responses
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from integrations.models import GitHubAccount
-from tests.api.test_github_signin import (
+from tests.fixtures.github import (
     ACCESS_TOKEN,
     API,
     GITHUB,
@@ -23,12 +22,6 @@ pytestmark = pytest.mark.django_db
 
 CHECK_URL = f"{API}/applications/test-github-client-id/token"
 GRANT_URL = f"{API}/applications/test-github-client-id/grant"
-
-
-@pytest.fixture
-def github():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
 
 
 @pytest.fixture
@@ -163,7 +156,7 @@ def test_admin_shows_github_accounts_with_masked_tokens(api_client, github, admi
 
 
 def test_staff_list_by_numeric_id_and_removal_takes_staff_back(api_client, github, settings):
-    from tests.api.test_github_signin import profile
+    from tests.fixtures.github import profile
 
     settings.STAFF_GITHUB_LOGINS = ["583231"]
     assert sign_in(api_client, github).json()["user"]["is_staff"] is True
@@ -174,7 +167,7 @@ def test_staff_list_by_numeric_id_and_removal_takes_staff_back(api_client, githu
 
 
 def test_a_recycled_login_listed_by_id_gets_no_staff(api_client, github, settings):
-    from tests.api.test_github_signin import profile
+    from tests.fixtures.github import profile
 
     settings.STAFF_GITHUB_LOGINS = ["583231"]
     body = sign_in(api_client, github, user=profile(github_id=2002, login="octocat")).json()

@@ -8,72 +8,27 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import responses
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 from knox.models import AuthToken
 
 from integrations.models import GitHubAccount, OAuthFlow
+from tests.fixtures.github import (
+    ACCESS_TOKEN,
+    API,
+    GITHUB,
+    REFRESH_TOKEN,
+    assert_error,
+    callback,
+    emails,
+    mock_sign_in,
+    profile,
+    sign_in,
+    start,
+)
 
 pytestmark = pytest.mark.django_db
-
-GITHUB = "https://github.com"
-API = "https://api.github.com"
-ACCESS_TOKEN = "gho_SENTINELAT" + "a" * 26
-REFRESH_TOKEN = "ghr_SENTINELRT" + "b" * 60
-
-
-def profile(github_id=583231, login="octocat", name="The Octocat"):
-    return {"id": github_id, "login": login, "name": name, "email": None,
-            "avatar_url": "https://avatars.githubusercontent.com/u/583231",
-            "html_url": f"https://github.com/{login}", "company": None, "location": None,
-            "bio": None}
-
-
-def emails(address="octocat@github.com", verified=True, primary=True):
-    return [{"email": "other@example.com", "primary": False, "verified": True,
-             "visibility": None},
-            {"email": address, "primary": primary, "verified": verified,
-             "visibility": "public"}]
-
-
-@pytest.fixture
-def github():
-    """GitHub's endpoints, mocked; an unmocked call fails loudly and is counted."""
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
-
-
-def mock_sign_in(github, *, token_body=None, user=None, user_emails=None):
-    github.post(f"{GITHUB}/login/oauth/access_token",
-                json=token_body or {"access_token": ACCESS_TOKEN, "token_type": "bearer",
-                                    "scope": "read:user,user:email"})
-    github.get(f"{API}/user", json=user or profile(),
-               headers={"X-OAuth-Scopes": "read:user, user:email"})
-    github.get(f"{API}/user/emails", json=user_emails if user_emails is not None else emails())
-
-
-def start(http, **body):
-    response = http.post("/api/v1/auth/github/authorize", body, format="json")
-    assert response.status_code == 201, response.content
-    return response.json()
-
-
-def callback(http, **body):
-    return http.post("/api/v1/auth/github/callback", body, format="json")
-
-
-def sign_in(http, github, **mocks):
-    mock_sign_in(github, **mocks)
-    state = start(http)["state"]
-    return callback(http, code="the-code", state=state)
-
-
-def assert_error(response, status, code):
-    assert response.status_code == status, response.content
-    assert response.json()["code"] == code
-
 
 # --- authorize ------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from django.db import connection
 from django.test import Client
 
 from integrations.config import clear_client_cache
+from tests.fixtures.assertions import assert_error
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -85,12 +86,6 @@ def link(browser, sandbox, user="sam"):
     response = browser.call("POST", "/api/v1/facebook/callback",
                             json={"code": params["code"], "state": params["state"]})
     assert response.status_code == 200, response.text
-    return response.json()
-
-
-def assert_error(response, status, code):
-    assert response.status_code == status, response.text
-    assert response.json()["code"] == code, response.text
     return response.json()
 
 
