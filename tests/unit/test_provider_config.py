@@ -7,7 +7,7 @@ from integrations.errors import ProviderNotConfigured
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
+def _fresh_clients():
     clear_client_cache()
     yield
     clear_client_cache()
