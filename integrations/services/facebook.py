@@ -125,7 +125,7 @@ def _check_cache_key(token: str) -> str:
 
 
 def _token_check(info: TokenInfo) -> TokenCheck:
-    valid = bool(info.is_valid) and str(info.app_id or "") == str(settings.FACEBOOK_APP_ID)
+    valid = info.is_valid  # the client already marks a token issued to another app invalid
     error_code = None if valid else "token_invalid"
     return TokenCheck(
         valid=valid, expires_at=info.expires_at, data_access_expires_at=info.data_access_expires_at,
