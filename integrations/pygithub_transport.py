@@ -20,7 +20,6 @@ from github import Auth, Github
 from github.Requester import Requester
 
 from integrations import http
-from integrations.errors import ProviderUnavailable
 
 
 def pygithub_requester(
@@ -75,10 +74,10 @@ class _ChokePointConnection:
         assert self._pending is not None  # noqa: S101 - PyGithub always calls request() first
         verb, url, body, headers = self._pending
         self._pending = None
-        response = self._client.send(verb, self._origin + url, data=body, headers=headers)
-        if response.status >= 500:
-            raise ProviderUnavailable(provider=self._client.provider)
-        response.json()  # raises ProviderUnavailable on HTML or a non-JSON body
+        # send_json: a 5xx, HTML or non-JSON body is ProviderUnavailable before PyGithub sees it.
+        response, _body = self._client.send_json(
+            verb, self._origin + url, data=body, headers=headers
+        )
         return _PyGithubResponse(response)
 
     def close(self) -> None:
