@@ -302,13 +302,16 @@ class FacebookClient(http.HttpClient):
             method, f"{self.graph_base}/{path}", params=params or None,
             data=data or None, headers=headers,
         )
-        body = None if response.is_html() else _json_or_none(response)
+        try:
+            body, unreadable = response.json(), None
+        except ProviderUnavailable as exc:  # HTML or non-JSON: reported after a 5xx status
+            body, unreadable = None, exc
         if isinstance(body, dict) and isinstance(body.get("error"), dict):
             self._raise_for_error(body["error"], response.headers, exchange=exchange)
         if response.status >= 500:
             raise ProviderUnavailable(provider=self.provider)
-        if body is None and response.content.strip():
-            response.json()  # HTML or non-JSON: raises ProviderUnavailable
+        if unreadable is not None:
+            raise unreadable
         if response.status >= 400:
             raise ProviderError(provider=self.provider)
         return body
@@ -387,13 +390,6 @@ class FacebookClient(http.HttpClient):
 
 
 # --- Helpers --------------------------------------------------------------------------------
-
-
-def _json_or_none(response: http.HttpResponse) -> Any:
-    try:
-        return json.loads(response.content) if response.content.strip() else None
-    except (ValueError, RecursionError):
-        return None
 
 
 def _str(value: Any) -> str | None:
