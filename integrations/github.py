@@ -28,6 +28,7 @@ from integrations.errors import (
     ProviderUnavailable,
     TokenInvalid,
 )
+from integrations.parsing import int_or_none, iso_datetime, str_or_none, str_tuple
 from integrations.pygithub_transport import pygithub_requester
 
 API_VERSION = "2022-11-28"
@@ -183,15 +184,13 @@ class GitHubClient(http.HttpClient):
         access_token = body.get("access_token")
         if not isinstance(access_token, str) or not access_token:
             raise BadProviderResponse("GitHub sent no access token.", provider=self.provider)
-        refresh_token = body.get("refresh_token")
         now = self.now()
         return GitHubToken(
             access_token=access_token,
             token_type=str(body.get("token_type") or "bearer"),
             scopes=_split_scopes(body.get("scope")),
             expires_at=_expiry(now, body.get("expires_in"), self.provider),
-            refresh_token=refresh_token if isinstance(refresh_token, str) and refresh_token
-            else None,
+            refresh_token=str_or_none(body.get("refresh_token")),
             refresh_token_expires_at=_expiry(
                 now, body.get("refresh_token_expires_in"), self.provider
             ),
@@ -204,19 +203,19 @@ class GitHubClient(http.HttpClient):
         _headers, data = self._rest(token, "/user")
         if not isinstance(data, dict):
             raise BadProviderResponse(provider=self.provider)
-        user_id, login = _int_or_none(data.get("id")), data.get("login")
+        user_id, login = int_or_none(data.get("id")), data.get("login")
         if user_id is None or not isinstance(login, str) or not login:
             raise BadProviderResponse("GitHub sent a profile without an id.", provider="github")
         return GitHubProfile(
             id=user_id,
             login=login,
-            name=_str(data.get("name")),
-            avatar_url=_str(data.get("avatar_url")),
-            html_url=_str(data.get("html_url")),
-            email=_str(data.get("email")),
-            company=_str(data.get("company")),
-            location=_str(data.get("location")),
-            bio=_str(data.get("bio")),
+            name=str_or_none(data.get("name")),
+            avatar_url=str_or_none(data.get("avatar_url")),
+            html_url=str_or_none(data.get("html_url")),
+            email=str_or_none(data.get("email")),
+            company=str_or_none(data.get("company")),
+            location=str_or_none(data.get("location")),
+            bio=str_or_none(data.get("bio")),
         )
 
     def get_primary_verified_email(self, token: str) -> str | None:
@@ -228,9 +227,9 @@ class GitHubClient(http.HttpClient):
         for entry in data if isinstance(data, list) else ():
             if not isinstance(entry, dict):
                 continue
-            email = entry.get("email")
+            email = str_or_none(entry.get("email"))
             # `is True`, not truthiness: a string "false" must not pass as verified.
-            if entry.get("primary") is True and entry.get("verified") is True and _str(email):
+            if entry.get("primary") is True and entry.get("verified") is True and email:
                 return email
         return None
 
@@ -272,12 +271,10 @@ class GitHubClient(http.HttpClient):
         if response.status != 200 or not isinstance(body, dict):
             self._raise_for_status(response.status, response.headers, body)
             raise BadProviderResponse(provider=self.provider)
-        scopes = body.get("scopes") or ()
         return TokenCheck(
             valid=True,
-            scopes=tuple(s for s in scopes if isinstance(s, str)) if isinstance(scopes, list)
-            else (),
-            expires_at=_parse_datetime(body.get("expires_at")),
+            scopes=str_tuple(body.get("scopes")),
+            expires_at=iso_datetime(body.get("expires_at")),
         )
 
     def revoke_grant(self, token: str) -> None:
@@ -346,19 +343,6 @@ def _lower(headers: Any) -> dict[str, str]:
     return {str(k).lower(): str(v) for k, v in dict(headers or {}).items()}
 
 
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def _int_or_none(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _safe_code(value: Any) -> str:
     """Provider error codes are snake_case words; keep only that much of whatever was sent."""
     text = str(value)[:64]
@@ -376,49 +360,39 @@ def _expiry(now: datetime, seconds: Any, provider: str) -> datetime | None:
     """`expires_in`-style fields may be ints or strings ("28800"); absent means no expiry."""
     if seconds is None or seconds == "":
         return None
-    value = _int_or_none(seconds)
+    value = int_or_none(seconds)
     if value is None or value < 0:
         raise BadProviderResponse("The provider sent an unreadable expiry.", provider=provider)
     return now + timedelta(seconds=value)
 
 
-def _parse_datetime(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def _parse_repo(item: Any) -> GitHubRepo | None:
     if not isinstance(item, dict):
         return None
-    repo_id, name = _int_or_none(item.get("id")), _str(item.get("name"))
+    repo_id, name = int_or_none(item.get("id")), str_or_none(item.get("name"))
     if repo_id is None or name is None:
         return None
     return GitHubRepo(
         id=repo_id,
         name=name,
-        full_name=_str(item.get("full_name")) or name,
-        html_url=_str(item.get("html_url")) or "",
-        description=_str(item.get("description")),
+        full_name=str_or_none(item.get("full_name")) or name,
+        html_url=str_or_none(item.get("html_url")) or "",
+        description=str_or_none(item.get("description")),
         private=item.get("private") is True,
-        language=_str(item.get("language")),
-        stargazers_count=_int_or_none(item.get("stargazers_count")) or 0,
-        updated_at=_parse_datetime(item.get("updated_at")),
+        language=str_or_none(item.get("language")),
+        stargazers_count=int_or_none(item.get("stargazers_count")) or 0,
+        updated_at=iso_datetime(item.get("updated_at")),
     )
 
 
 def _github_retry_after(headers: dict[str, str], now: datetime) -> int | None:
     """Seconds to wait, from `retry-after` or (remaining 0) `x-ratelimit-reset`; None if neither
     says we are rate limited."""
-    retry_after = _int_or_none(headers.get("retry-after"))
+    retry_after = int_or_none(headers.get("retry-after"))
     if retry_after is not None:
         return max(1, retry_after)
     if headers.get("x-ratelimit-remaining") == "0":
-        reset = _int_or_none(headers.get("x-ratelimit-reset"))
+        reset = int_or_none(headers.get("x-ratelimit-reset"))
         if reset is not None:
             return max(1, reset - int(now.timestamp()))
         return 60
