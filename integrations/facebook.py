@@ -8,8 +8,6 @@ Dashboard default, not ours.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import hmac
 import json
@@ -24,17 +22,18 @@ from urllib.parse import quote, urlencode
 import requests
 
 from integrations import http
+from integrations import signed_request as _signed_request
 from integrations.errors import (
     AuthorizationFailed,
     BadProviderResponse,
     ContentRejected,
-    InvalidSignedRequest,
     PermissionMissing,
     ProviderError,
     ProviderRateLimited,
     ProviderUnavailable,
     TokenInvalid,
 )
+from integrations.parsing import id_str, int_or_none, str_or_none, str_tuple, unix_datetime
 
 logger = logging.getLogger(__name__)
 
@@ -46,9 +45,7 @@ CONTENT_REJECTIONS = {
     1609005: "Facebook could not attach this link; check the URL.",
 }
 MAX_PAGES_FOLLOWED = 20
-MAX_SIGNED_REQUEST_CHARS = 8192
 _PAGE_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
-_B64URL = re.compile(r"[A-Za-z0-9_-]+={0,2}")
 
 
 @dataclass(frozen=True)
@@ -175,10 +172,10 @@ class FacebookClient(http.HttpClient):
     def get_me(self, token: str) -> FacebookUser:
         """GET /me?fields=id,name: `id` is app-scoped."""
         body = self._graph("GET", "me", params={"fields": "id,name"}, token=token)
-        user_id = _id(body.get("id") if isinstance(body, dict) else None)
+        user_id = id_str(body.get("id") if isinstance(body, dict) else None)
         if user_id is None:
             raise BadProviderResponse("Facebook sent a user without an id.", provider="facebook")
-        return FacebookUser(id=user_id, name=_str(body.get("name")))
+        return FacebookUser(id=user_id, name=str_or_none(body.get("name")))
 
     def list_pages(self, token: str) -> tuple[FacebookPage, ...]:
         """GET /me/accounts, following the `after` cursor (bounded)."""
@@ -226,7 +223,7 @@ class FacebookClient(http.HttpClient):
             form["published"] = "false"
             form["scheduled_publish_time"] = str(int(scheduled_at.timestamp()))
         body = self._graph("POST", f"{_page_path(page_id)}/feed", data=form, token=page_token)
-        post_id = _id(body.get("id") if isinstance(body, dict) else None)
+        post_id = id_str(body.get("id") if isinstance(body, dict) else None)
         if post_id is None:
             raise BadProviderResponse(provider=self.provider)
         return PagePostResult(id=post_id, scheduled=scheduled_at is not None)
@@ -242,31 +239,8 @@ class FacebookClient(http.HttpClient):
     # --- signed_request (deauthorize / data-deletion callbacks) --------------------------
 
     def parse_signed_request(self, value: Any) -> dict[str, Any]:
-        """Verify `base64url(sig).base64url(payload)` and return the payload. Any malformed,
-        forged or non-HMAC-SHA256 input raises InvalidSignedRequest, nothing else."""
-        try:
-            return self._verify_signed_request(value)
-        except InvalidSignedRequest:
-            raise
-        except (ValueError, TypeError, RecursionError, binascii.Error):
-            raise InvalidSignedRequest(provider=self.provider) from None
-
-    def _verify_signed_request(self, value: Any) -> dict[str, Any]:
-        if not isinstance(value, str) or not 0 < len(value) <= MAX_SIGNED_REQUEST_CHARS:
-            raise InvalidSignedRequest(provider=self.provider)
-        encoded_sig, _, encoded_payload = value.partition(".")
-        signature = _b64url_decode(encoded_sig)
-        payload = _b64url_decode(encoded_payload)
-        expected = hmac.new(
-            self._app_secret.encode(), encoded_payload.encode("ascii"), hashlib.sha256
-        ).digest()
-        if not hmac.compare_digest(signature, expected):
-            raise InvalidSignedRequest(provider=self.provider)
-        data = json.loads(payload.decode("utf-8"))
-        algorithm = data.get("algorithm") if isinstance(data, dict) else None
-        if not isinstance(algorithm, str) or algorithm.upper() != "HMAC-SHA256":
-            raise InvalidSignedRequest(provider=self.provider)
-        return data
+        """The verified payload; see `integrations.signed_request.parse_signed_request`."""
+        return _signed_request.parse_signed_request(value, app_secret=self._app_secret)
 
     # --- Transport and the one error mapping ---------------------------------------------
 
@@ -321,8 +295,8 @@ class FacebookClient(http.HttpClient):
     ) -> None:
         """Decide by Graph `code`/`error_subcode`, not by HTTP status. Upstream text is kept on a
         private attribute for server logs only."""
-        code = _int(error.get("code"))
-        subcode = _int(error.get("error_subcode", error.get("subcode")))
+        code = int_or_none(error.get("code"))
+        subcode = int_or_none(error.get("error_subcode", error.get("subcode")))
         exc: ProviderError
         if exchange and code == 100:
             exc = AuthorizationFailed(provider=self.provider, provider_code=str(subcode or code))
@@ -352,19 +326,19 @@ class FacebookClient(http.HttpClient):
         access_token = body.get("access_token") if isinstance(body, dict) else None
         if not isinstance(access_token, str) or not access_token:
             raise BadProviderResponse("Facebook sent no access token.", provider=self.provider)
-        expires_in = _int(body.get("expires_in"))
+        expires_in = int_or_none(body.get("expires_in"))
         return FacebookToken(
             access_token=access_token,
-            token_type=_str(body.get("token_type")) or "bearer",
+            token_type=str_or_none(body.get("token_type")) or "bearer",
             expires_at=self.now() + timedelta(seconds=expires_in)
             if expires_in is not None and expires_in > 0 else None,
         )
 
     def _parse_token_info(self, data: Mapping[str, Any]) -> TokenInfo:
         error = data.get("error") if isinstance(data.get("error"), dict) else {}
-        app_id = _id(data.get("app_id"))
-        user_id = _id(data.get("user_id"))
-        token_type = _str(data.get("type"))
+        app_id = id_str(data.get("app_id"))
+        user_id = id_str(data.get("user_id"))
+        token_type = str_or_none(data.get("type"))
         is_valid = data.get("is_valid") is True
         error_message = _clean(error.get("message"))
         if is_valid and app_id != self.app_id:
@@ -372,53 +346,22 @@ class FacebookClient(http.HttpClient):
             is_valid, error_message = False, "The token was issued to another app."
         if is_valid and token_type in ("USER", "PAGE") and user_id is None:
             raise BadProviderResponse("Facebook sent a token without a user.", provider="facebook")
-        scopes = data.get("scopes")
         return TokenInfo(
             is_valid=is_valid,
             type=token_type,
             app_id=app_id,
             user_id=user_id,
-            profile_id=_id(data.get("profile_id")),
-            expires_at=_timestamp(data.get("expires_at")),  # 0 means never
-            data_access_expires_at=_timestamp(data.get("data_access_expires_at")),
-            scopes=tuple(s for s in scopes if isinstance(s, str))
-            if isinstance(scopes, list) else (),
-            error_code=_int(error.get("code")),
-            error_subcode=_int(error.get("subcode", error.get("error_subcode"))),
+            profile_id=id_str(data.get("profile_id")),
+            expires_at=unix_datetime(data.get("expires_at")),  # 0 means never
+            data_access_expires_at=unix_datetime(data.get("data_access_expires_at")),
+            scopes=str_tuple(data.get("scopes")),
+            error_code=int_or_none(error.get("code")),
+            error_subcode=int_or_none(error.get("subcode", error.get("error_subcode"))),
             error_message=error_message,
         )
 
 
 # --- Helpers --------------------------------------------------------------------------------
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _id(value: Any) -> str | None:
-    """Graph ids are strings; the docs sometimes show numbers. Accept both, return a string."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return str(value)
-    return value if isinstance(value, str) and value else None
-
-
-def _timestamp(value: Any) -> datetime | None:
-    seconds = _int(value)
-    if not seconds or seconds <= 0:
-        return None
-    return datetime.fromtimestamp(seconds, tz=UTC)
 
 
 def _clean(value: Any, limit: int = 300) -> str | None:
@@ -435,17 +378,15 @@ def _page_path(page_id: str) -> str:
 
 
 def _parse_page(item: Any) -> FacebookPage:
-    page_id = _id(item.get("id")) if isinstance(item, dict) else None
+    page_id = id_str(item.get("id")) if isinstance(item, dict) else None
     if page_id is None:
         raise BadProviderResponse("Facebook sent a Page without an id.", provider="facebook")
-    tasks = item.get("tasks")
-    page_token = item.get("access_token")
     return FacebookPage(
         id=page_id,
-        name=_str(item.get("name")) or "",
-        category=_str(item.get("category")),
-        tasks=tuple(t for t in tasks if isinstance(t, str)) if isinstance(tasks, list) else (),
-        access_token=page_token if isinstance(page_token, str) and page_token else None,
+        name=str_or_none(item.get("name")) or "",
+        category=str_or_none(item.get("category")),
+        tasks=str_tuple(item.get("tasks")),
+        access_token=str_or_none(item.get("access_token")),
     )
 
 
@@ -453,14 +394,13 @@ def _next_cursor(paging: Any) -> str | None:
     if not isinstance(paging, dict) or not paging.get("next"):
         return None
     cursors = paging.get("cursors")
-    after = cursors.get("after") if isinstance(cursors, dict) else None
-    return after if isinstance(after, str) and after else None
+    return str_or_none(cursors.get("after")) if isinstance(cursors, dict) else None
 
 
 def _retry_after(headers: Mapping[str, str]) -> int:
     """Seconds until Facebook lets us back in: `Retry-After`, else the largest BUC
     `estimated_time_to_regain_access` (minutes), else 60."""
-    retry_after = _int(headers.get("Retry-After"))
+    retry_after = int_or_none(headers.get("Retry-After"))
     if retry_after is not None and retry_after > 0:
         return retry_after
     minutes = 0
@@ -469,15 +409,8 @@ def _retry_after(headers: Mapping[str, str]) -> int:
         for entries in usage.values() if isinstance(usage, dict) else ():
             for entry in entries if isinstance(entries, list) else ():
                 if isinstance(entry, dict):
-                    minutes = max(minutes, _int(entry.get("estimated_time_to_regain_access")) or 0)
+                    regain = int_or_none(entry.get("estimated_time_to_regain_access"))
+                    minutes = max(minutes, regain or 0)
     except (ValueError, RecursionError):
         pass
     return minutes * 60 if minutes > 0 else 60
-
-
-def _b64url_decode(value: str) -> bytes:
-    if not _B64URL.fullmatch(value):
-        raise InvalidSignedRequest(provider="facebook")
-    stripped = value.rstrip("=")
-    padded = stripped + "=" * (-len(stripped) % 4)
-    return base64.b64decode(padded, altchars=b"-_", validate=True)

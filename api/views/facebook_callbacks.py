@@ -17,8 +17,7 @@ from rest_framework.views import APIView
 from api.schema import error_responses
 from api.views.facebook import TAGS
 from integrations.services import facebook_callbacks as callback_service
-
-SIGNED_REQUEST_MAX_CHARS = 8192
+from integrations.signed_request import MAX_SIGNED_REQUEST_CHARS
 
 
 class SignedRequestView(APIView):
@@ -29,7 +28,7 @@ class SignedRequestView(APIView):
 
     class Input(serializers.Serializer):
         # Only this field is read: a `user_id` form field beside it is ignored (S30).
-        signed_request = serializers.CharField(max_length=SIGNED_REQUEST_MAX_CHARS)
+        signed_request = serializers.CharField(max_length=MAX_SIGNED_REQUEST_CHARS)
 
     def signed_request(self, request) -> str:
         data = self.Input(data=request.data)  # an oversized body is a 413 (api.errors)
