@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -54,7 +55,7 @@ class StartedLink:
 
 
 @dataclass(frozen=True)
-class TokenCheck:
+class FacebookTokenCheck:
     """What people may know about a stored token, from a (cached) debug_token call."""
 
     valid: bool | None  # None: Facebook could not be asked right now
@@ -75,8 +76,8 @@ class LinkState:
     page_id: str | None
     page_name: str | None
     pages: list[dict]
-    token: TokenCheck | None
-    page_token: TokenCheck | None
+    token: FacebookTokenCheck | None
+    page_token: FacebookTokenCheck | None
     relink_needed: bool
     linked_by: object | None
     linked_at: datetime | None
@@ -113,6 +114,14 @@ def read_page_link() -> FacebookPageLink:
         or FacebookPageLink(pk=FacebookPageLink.singleton_instance_id)
 
 
+def _linked_page_link() -> FacebookPageLink:
+    """The link for reading; NotLinked when no Facebook account is linked."""
+    link = read_page_link()
+    if not link.is_linked:
+        raise NotLinked("No Facebook account is linked.", provider="facebook")
+    return link
+
+
 def lock_page_link() -> FacebookPageLink:
     """The link row, locked for this transaction."""
     FacebookPageLink.objects.get_or_create(pk=FacebookPageLink.singleton_instance_id)
@@ -124,10 +133,10 @@ def _check_cache_key(token: str) -> str:
     return "facebook:token-check:" + hashlib.sha256(token.encode()).hexdigest()
 
 
-def _token_check(info: TokenInfo) -> TokenCheck:
+def _token_check(info: TokenInfo) -> FacebookTokenCheck:
     valid = info.is_valid  # the client already marks a token issued to another app invalid
     error_code = None if valid else "token_invalid"
-    return TokenCheck(
+    return FacebookTokenCheck(
         valid=valid, expires_at=info.expires_at, data_access_expires_at=info.data_access_expires_at,
         scopes=tuple(info.scopes), missing_scopes=_missing_scopes(info.scopes),
         checked_at=timezone.now(), error_code=error_code,
@@ -136,23 +145,23 @@ def _token_check(info: TokenInfo) -> TokenCheck:
     )
 
 
-def check_token(token: str, *, client: FacebookClient | None = None) -> TokenCheck:
+def check_token(token: str, *, client: FacebookClient | None = None) -> FacebookTokenCheck:
     """Live validity of a stored token via debug_token, cached ~60 s; never raises for Graph."""
     key = _check_cache_key(token)
     cached = cache.get(key)
     if cached is not None:
-        return TokenCheck(**cached)
+        return FacebookTokenCheck(**cached)
     try:
         check = _token_check((client or get_facebook_client()).debug_token(token))
     except TokenInvalid as exc:
-        check = TokenCheck(valid=False, expires_at=None, data_access_expires_at=None, scopes=(),
-                           missing_scopes=(), checked_at=timezone.now(),
-                           error_code=exc.code, error_message=exc.message)
+        check = FacebookTokenCheck(valid=False, expires_at=None, data_access_expires_at=None,
+                                   scopes=(), missing_scopes=(), checked_at=timezone.now(),
+                                   error_code=exc.code, error_message=exc.message)
     except ProviderError as exc:
         # Unknown, not invalid: say so, and do not cache it.
-        return TokenCheck(valid=None, expires_at=None, data_access_expires_at=None, scopes=(),
-                          missing_scopes=(), checked_at=timezone.now(),
-                          error_code=exc.code, error_message=exc.message)
+        return FacebookTokenCheck(valid=None, expires_at=None, data_access_expires_at=None,
+                                  scopes=(), missing_scopes=(), checked_at=timezone.now(),
+                                  error_code=exc.code, error_message=exc.message)
     cache.set(key, asdict(check), TOKEN_CHECK_TTL_S)
     return check
 
@@ -160,6 +169,29 @@ def check_token(token: str, *, client: FacebookClient | None = None) -> TokenChe
 def forget_token_checks(*tokens: str | None) -> None:
     """Drop cached checks of tokens that were replaced or forgotten."""
     cache.delete_many([_check_cache_key(t) for t in tokens if t])
+
+
+@dataclass(frozen=True)
+class _PreviousLink:
+    """Whom the link belonged to, and the user token it held, before it was replaced or cleared."""
+
+    facebook_user_id: str
+    user_token: str | None
+
+
+def forget_page_link(*, only_if: Callable[[FacebookPageLink], bool]) -> _PreviousLink | None:
+    """Clear the locked link (tokens, ids, Page) when `only_if(link)`, then drop the cached
+    checks of its tokens. Answers whom and which user token it forgot; None if nothing."""
+    with transaction.atomic():
+        link = lock_page_link()
+        if not only_if(link):
+            return None
+        forgotten = _PreviousLink(link.facebook_user_id or "", link.user_token)
+        old_tokens = (link.user_token, link.page_token)
+        link.forget()
+        link.save()
+    forget_token_checks(*old_tokens)
+    return forgotten
 
 
 # --- Linking ----------------------------------------------------------------------------------
@@ -217,7 +249,8 @@ def link_facebook_page(*, code: str, state: str, binding: str | None, user) -> F
     return link
 
 
-def _verified_user_token(client: FacebookClient, token: str) -> tuple[TokenInfo, TokenCheck]:
+def _verified_user_token(client: FacebookClient, token: str
+                         ) -> tuple[TokenInfo, FacebookTokenCheck]:
     """debug_token: valid, for our app, naming its user, with every required scope."""
     info = client.debug_token(token)
     check = _token_check(info)
@@ -236,17 +269,11 @@ def _verified_user_token(client: FacebookClient, token: str) -> tuple[TokenInfo,
     return info, check
 
 
-@dataclass(frozen=True)
-class _ReplacedLink:
-    facebook_user_id: str
-    user_token: str | None
-
-
 def _store_link(*, user, token, info: TokenInfo, pages, page_token: str | None
-                ) -> tuple[FacebookPageLink, _ReplacedLink]:
+                ) -> tuple[FacebookPageLink, _PreviousLink]:
     with transaction.atomic():
         link = lock_page_link()
-        replaced = _ReplacedLink(link.facebook_user_id or "", link.user_token)
+        replaced = _PreviousLink(link.facebook_user_id or "", link.user_token)
         old_tokens = (link.user_token, link.page_token)
         link.forget()
         link.facebook_user_id = str(info.user_id)
@@ -274,9 +301,7 @@ def _revoke_quietly(client: FacebookClient, token: str) -> None:
 
 def list_postable_pages() -> list[dict]:
     """Pages the linked Facebook user can create content on, read live from /me/accounts."""
-    link = read_page_link()
-    if not link.is_linked:
-        raise NotLinked("No Facebook account is linked.", provider="facebook")
+    link = _linked_page_link()
     pages = [_page_summary(p) for p in _postable(get_facebook_client().list_pages(link.user_token))]
     for page in pages:
         page["selected"] = page["id"] == link.page_id
@@ -285,9 +310,7 @@ def list_postable_pages() -> list[dict]:
 
 def select_facebook_page(*, page_id: str, user) -> FacebookPageLink:
     """Choose the Page to post to: it must be one the linked user can create content on."""
-    link = read_page_link()
-    if not link.is_linked:
-        raise NotLinked("No Facebook account is linked.", provider="facebook")
+    link = _linked_page_link()
     client = get_facebook_client()
     pages = _postable(client.list_pages(link.user_token))
     page = next((p for p in pages if str(p.id) == page_id), None)
@@ -331,19 +354,15 @@ def facebook_link_state() -> LinkState:
 
 def unlink_facebook_page(*, user=None) -> None:
     """Forget the tokens, then revoke at Facebook best-effort (unlinking works offline too)."""
-    with transaction.atomic():
-        link = lock_page_link()
-        if not link.is_linked and not link.page_token:
-            return
-        user_token, page_token, fb_user = link.user_token, link.page_token, link.facebook_user_id
-        link.forget()
-        link.save()
-    forget_token_checks(user_token, page_token)
+    forgotten = forget_page_link(only_if=lambda link: link.is_linked or bool(link.page_token))
+    if forgotten is None:
+        return
+    fb_user = forgotten.facebook_user_id
     logger.info("facebook page link: user %s unlinked facebook user %s",
                 getattr(user, "pk", None), fb_user)
-    if not user_token:
+    if not forgotten.user_token:
         return
     try:
-        get_facebook_client().revoke(user_token)
+        get_facebook_client().revoke(forgotten.user_token)
     except IntegrationError as exc:
         logger.warning("facebook revoke failed for facebook user %s: %r", fb_user, exc)

@@ -12,13 +12,12 @@ import logging
 import re
 import secrets
 
-from django.db import transaction
 from django.utils import timezone
 
 from integrations.config import get_facebook_client
 from integrations.errors import InvalidSignedRequest
 from integrations.models import DataDeletionRequest, DataDeletionStatus
-from integrations.services.facebook import forget_token_checks, lock_page_link
+from integrations.services.facebook import forget_page_link
 
 logger = logging.getLogger(__name__)
 _USER_ID = re.compile(r"[0-9]{1,32}")
@@ -34,15 +33,9 @@ def _signed_user_id(signed_request: str) -> str:
 
 
 def _forget_facebook_user(facebook_user_id: str) -> bool:
-    with transaction.atomic():
-        link = lock_page_link()
-        if not link.facebook_user_id or link.facebook_user_id != facebook_user_id:
-            return False
-        tokens = (link.user_token, link.page_token)
-        link.forget()
-        link.save()
-    forget_token_checks(*tokens)
-    return True
+    # facebook_user_id is never empty (_signed_user_id), so an unlinked row never matches.
+    forgotten = forget_page_link(only_if=lambda link: link.facebook_user_id == facebook_user_id)
+    return forgotten is not None
 
 
 def deauthorize_facebook_user(*, signed_request: str) -> bool:
