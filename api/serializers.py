@@ -55,6 +55,12 @@ class ProviderCallbackInput(StrictSerializer):
         return data
 
 
+class AuthorizeOutput(serializers.Serializer):
+    authorize_url = serializers.URLField(help_text="Send the person's browser here.")
+    state = serializers.CharField(help_text="Single use; expires at `expires_at`.")
+    expires_at = serializers.DateTimeField()
+
+
 class UserSerializer(serializers.Serializer):
     """The local user as clients see it; never a provider token."""
 

@@ -22,6 +22,15 @@ SESSION_BINDING_KEY = "oauth_binding"
 
 
 @dataclass(frozen=True)
+class StartedAuthorization:
+    """What an authorize endpoint answers: where to send the person, and the pending state."""
+
+    authorize_url: str
+    state: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
 class StartedFlow:
     state: str
     expires_at: datetime

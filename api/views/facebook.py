@@ -20,6 +20,7 @@ from api.authentication import ApiTokenAuthentication
 from api.permissions import IsStaffUser
 from api.schema import error_responses
 from api.serializers import (
+    AuthorizeOutput,
     ProviderCallbackInput,
     StaffUserSerializer,
     StrictSerializer,
@@ -126,14 +127,9 @@ class FacebookAuthorizeView(StaffView):
     class Input(StrictSerializer):
         pass
 
-    class Output(serializers.Serializer):
-        authorize_url = serializers.URLField()
-        state = serializers.CharField()
-        expires_at = serializers.DateTimeField()
-
     @extend_schema(
         operation_id="facebook_authorize", tags=TAGS, request=Input,
-        responses={201: Output, **error_responses(400, 401, 403, 415, 429, 503)},
+        responses={201: AuthorizeOutput, **error_responses(400, 401, 403, 415, 429, 503)},
         examples=[OpenApiExample("Start", value={}, request_only=True),
                   OpenApiExample("Started", response_only=True, status_codes=["201"], value={
                       "authorize_url": "https://www.facebook.com/v25.0/dialog/oauth?client_id=…",
@@ -144,7 +140,7 @@ class FacebookAuthorizeView(StaffView):
         self.Input(data=request.data or {}).is_valid(raise_exception=True)
         started = facebook_service.start_facebook_link(binding=_binding(request, create=True),
                                                        user=request.user)
-        return Response(self.Output(started).data, status=status.HTTP_201_CREATED)
+        return Response(AuthorizeOutput(started).data, status=status.HTTP_201_CREATED)
 
 
 class FacebookCallbackView(StaffView):

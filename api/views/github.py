@@ -15,6 +15,7 @@ from api.schema import error_responses
 from api.serializers import (
     CHALLENGE_REGEX,
     PKCE_REGEX,
+    AuthorizeOutput,
     ProviderCallbackInput,
     StrictSerializer,
     TextRegexField,
@@ -56,14 +57,9 @@ class GitHubAuthorizeView(APIView):
                 raise ValidationError({"code_challenge": ["Apps must send an S256 challenge."]})
             return data
 
-    class Output(serializers.Serializer):
-        authorize_url = serializers.URLField()
-        state = serializers.CharField()
-        expires_at = serializers.DateTimeField()
-
     @extend_schema(
         operation_id="github_authorize", tags=["auth"], auth=[], request=Input,
-        responses={201: Output, **error_responses(400, 403, 415, 429, 503)},
+        responses={201: AuthorizeOutput, **error_responses(400, 403, 415, 429, 503)},
         examples=[
             OpenApiExample("Browser (SPA)", value={}, request_only=True),
             OpenApiExample("Mobile app", request_only=True, value={
@@ -86,9 +82,7 @@ class GitHubAuthorizeView(APIView):
             redirect_uri=data.validated_data.get("redirect_uri"),
             code_challenge=data.validated_data.get("code_challenge"),
         )
-        output = {"authorize_url": started.authorize_url, "state": started.flow.state,
-                  "expires_at": started.flow.expires_at}
-        return Response(self.Output(output).data, status=status.HTTP_201_CREATED)
+        return Response(AuthorizeOutput(started).data, status=status.HTTP_201_CREATED)
 
 
 class GitHubCallbackView(APIView):

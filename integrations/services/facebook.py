@@ -32,7 +32,7 @@ from integrations.errors import (
     ProviderError,
     TokenInvalid,
 )
-from integrations.flows import consume_flow, start_flow
+from integrations.flows import StartedAuthorization, consume_flow, start_flow
 from integrations.models import FacebookPageLink, FlowPurpose
 
 if TYPE_CHECKING:
@@ -45,13 +45,6 @@ TOKEN_CHECK_TTL_S = 60
 
 
 # --- Small values returned to views ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StartedLink:
-    authorize_url: str
-    state: str
-    expires_at: datetime
 
 
 @dataclass(frozen=True)
@@ -197,7 +190,7 @@ def forget_page_link(*, only_if: Callable[[FacebookPageLink], bool]) -> _Previou
 # --- Linking ----------------------------------------------------------------------------------
 
 
-def start_facebook_link(*, binding: str, user) -> StartedLink:
+def start_facebook_link(*, binding: str, user) -> StartedAuthorization:
     """Issue a state bound to this session and staff user, and Facebook's dialog URL.
 
     Facebook's classic code flow has no PKCE, so the verifier start_flow keeps is never used.
@@ -208,7 +201,7 @@ def start_facebook_link(*, binding: str, user) -> StartedLink:
     # rerequest: without it Facebook never asks again for a permission declined earlier.
     url = get_facebook_client().dialog_url(state=flow.state, redirect_uri=redirect_uri,
                                         scopes=list(_required_scopes()), rerequest=True)
-    return StartedLink(authorize_url=url, state=flow.state, expires_at=flow.expires_at)
+    return StartedAuthorization(authorize_url=url, state=flow.state, expires_at=flow.expires_at)
 
 
 def refuse_facebook_link(*, state: str, binding: str | None, user, error: str,

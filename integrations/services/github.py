@@ -23,7 +23,7 @@ from integrations.errors import (
     ProviderError,
     TokenInvalid,
 )
-from integrations.flows import StartedFlow, consume_flow, start_flow
+from integrations.flows import StartedAuthorization, consume_flow, start_flow
 from integrations.github import GitHubProfile, GitHubToken, RepoPage
 from integrations.models import FlowClient, FlowPurpose, GitHubAccount
 
@@ -33,12 +33,6 @@ User = get_user_model()
 # Two independent reads per sign-in (profile, emails) run side by side.
 _executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="github-read")
 REFRESH_MARGIN = timedelta(seconds=60)
-
-
-@dataclass(frozen=True)
-class StartedSignIn:
-    authorize_url: str
-    flow: StartedFlow
 
 
 @dataclass(frozen=True)
@@ -54,7 +48,7 @@ def browser_redirect_uri() -> str:
 
 
 def start_github_sign_in(*, client: FlowClient, binding: str, redirect_uri: str | None = None,
-                         code_challenge: str | None = None) -> StartedSignIn:
+                         code_challenge: str | None = None) -> StartedAuthorization:
     """Issue a state (and, for browsers, a server-side PKCE verifier) and the authorize URL.
 
     `redirect_uri` is only for apps and must already be checked against APP_REDIRECT_URIS.
@@ -67,7 +61,7 @@ def start_github_sign_in(*, client: FlowClient, binding: str, redirect_uri: str 
         state=flow.state, code_challenge=flow.code_challenge, redirect_uri=redirect_uri,
         scopes=settings.GITHUB_SCOPES,
     )
-    return StartedSignIn(authorize_url=url, flow=flow)
+    return StartedAuthorization(authorize_url=url, state=flow.state, expires_at=flow.expires_at)
 
 
 def refuse_github_sign_in(*, state: str, binding: str | None, client: FlowClient,
