@@ -9,6 +9,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "backend.settings",
+    "DJANGO_ENV_FILE": "",  # not the developer's local .env (make run writes one)
     "DJANGO_DEBUG": "0",
     "DJANGO_SECRET_KEY": "p" * 20 + "-production-like-secret-key-with-enough-entropy-1234567890",
     "TOKEN_ENCRYPTION_KEYS": "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktdGVzdDA=",
