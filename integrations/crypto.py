@@ -26,6 +26,14 @@ def _fernet() -> MultiFernet:
         ) from exc
 
 
+def valid_keys() -> bool:
+    try:
+        _fernet()
+    except ImproperlyConfigured:
+        return False
+    return True
+
+
 def encrypt_token(plaintext: str) -> str:
     return _fernet().encrypt(plaintext.encode()).decode()
 
