@@ -101,8 +101,9 @@ def consume_flow(*, purpose: FlowPurpose, state: str, binding: str | None, user=
         raise StateMismatch()
     _check_binding(flow, binding=binding, user=user, code_verifier=code_verifier)
     with transaction.atomic():
+        # The verifier goes with the state: this request holds it in memory for the exchange.
         won = OAuthFlow.objects.filter(pk=flow.pk, consumed_at__isnull=True).update(
-            consumed_at=timezone.now()
+            consumed_at=timezone.now(), code_verifier=None
         )
     if not won:
         raise StateUsed()

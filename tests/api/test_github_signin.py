@@ -361,3 +361,9 @@ def test_provider_error_text_is_passed_on_as_plain_text(api_client):
                         error_description="Denied\r\nX-Injected: 1\x1b[0m")
     assert_error(response, 400, "access_denied")
     assert response.json()["message"] == "Denied  X-Injected: 1 [0m"
+
+
+def test_the_pkce_verifier_is_forgotten_once_the_state_is_used(api_client, github):
+    sign_in(api_client, github)
+    flow = OAuthFlow.objects.get()
+    assert flow.consumed_at is not None and flow.code_verifier is None

@@ -30,7 +30,7 @@ def test_rotation_reencrypts_with_the_newest_key_so_the_old_one_can_go(
     settings.TOKEN_ENCRYPTION_KEYS = [new_key, old_key]  # new key first, old kept
     out = io.StringIO()
     call_command("rotate_token_keys", stdout=out)
-    assert "2 rows" in out.getvalue()  # the account and the consumed flow's verifier
+    assert "2 rows" in out.getvalue()  # the account and the flow row (verifier already gone)
     after = stored_ciphertexts()
     assert after != before
 
