@@ -1,4 +1,8 @@
-"""Serves the single-page app's index.html for the SPA routes."""
+"""Serves the single-page app's index.html for the SPA routes.
+
+The shell lives outside frontend/ (a STATICFILES_DIRS entry) on purpose: only this view, with the
+security middleware's CSP and X-Frame-Options, may serve it; /static/index.html does not exist.
+"""
 
 from pathlib import Path
 
@@ -9,14 +13,15 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe
 
 CALLBACK_PATHS = ("/auth/github/callback", "/facebook/callback")
+# A plain file (no template rendering): served as is.
+INDEX = Path(settings.BASE_DIR) / "backend" / "templates" / "spa" / "index.html"
 
 
 @require_safe
 @never_cache
 @ensure_csrf_cookie  # the SPA reads the cookie and sends it back as X-CSRFToken on unsafe calls
 def spa_index(request) -> HttpResponse:
-    index = Path(settings.BASE_DIR) / "frontend" / "index.html"
-    response = FileResponse(index.open("rb"), content_type="text/html; charset=utf-8")
+    response = FileResponse(INDEX.open("rb"), content_type="text/html; charset=utf-8")
     if request.path.rstrip("/") in CALLBACK_PATHS:
         # The URL carries the code and state: never leak it through Referer (RFC 9700 §4.2.4).
         response.headers["Referrer-Policy"] = "no-referrer"

@@ -45,6 +45,12 @@ def test_html_routes_carry_strict_headers_and_callbacks_no_referrer(browser_page
         assert "csrftoken" in headers.get("set-cookie", ""), "the SPA index sets the CSRF cookie"
 
 
+def test_the_app_shell_is_not_a_static_file(browser_page, site):
+    # WhiteNoise adds no CSP or X-Frame-Options: the shell must only come from the SPA view.
+    assert browser_page.request.get(site + "/static/index.html").status == 404
+    assert browser_page.request.get(site + "/static/app.js").status == 200
+
+
 def test_the_app_cannot_be_framed(browser_page, site):
     page = browser_page
     page.set_content(f"<iframe src='{site}/' title='framed'></iframe>")
