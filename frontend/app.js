@@ -39,6 +39,7 @@ const statusRegion = document.getElementById("status");
 const nav = document.getElementById("nav");
 let renderCount = 0;
 let firstRender = true;
+let renderedAt = ""; // pathname + search of the last render
 
 /** Announce a status message (aria-live) and show it in the banner. */
 export function announce(message, kind = "info") {
@@ -90,6 +91,7 @@ function renderNotFound(ctx) {
 
 async function render() {
   const token = ++renderCount;
+  renderedAt = window.location.pathname + window.location.search;
   const path = normalise(window.location.pathname);
   const view = ROUTES[path] ?? renderNotFound;
   clear(main);
@@ -137,6 +139,10 @@ document.addEventListener("click", (event) => {
   }
 });
 
-window.addEventListener("popstate", () => render());
+window.addEventListener("popstate", () => {
+  // A fragment change (the skip link's #main) also fires popstate: same page, nothing to redo.
+  if (window.location.pathname + window.location.search === renderedAt) return;
+  render();
+});
 
 render();

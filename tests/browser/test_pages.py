@@ -30,6 +30,17 @@ def test_route_change_moves_focus_to_the_main_heading(browser_page, site):
     expect(page.get_by_role("heading", level=1)).to_be_focused()
 
 
+def test_skip_link_moves_focus_without_re_rendering(browser_page, site):
+    page = browser_page
+    page.goto(site + "/")
+    expect(page.get_by_role("button", name="Sign in with GitHub")).to_be_visible()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to main content")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#main")).to_be_focused()  # a re-render would focus the h1 instead
+    expect(page.get_by_role("button", name="Sign in with GitHub")).to_be_visible()
+
+
 def test_html_routes_carry_strict_headers_and_callbacks_no_referrer(browser_page, site):
     for route in SPA_ROUTES:
         response = browser_page.request.get(site + route)
