@@ -3,6 +3,14 @@
 
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
+/**
+ * Fired on window when any endpoint but `me` / `auth/logout` answers 401: the session ended
+ * mid-use. Sent once; armed again when `me` answers (signed in again).
+ */
+export const SIGNED_OUT = "signed-out";
+const SESSION_PROBES = new Set(["me", "auth/logout"]);
+let signedOutSent = false;
+
 export class ApiError extends Error {
   constructor(status, code, message, body = null) {
     super(message);
@@ -111,9 +119,14 @@ export async function api(method, path, { body, headers = {}, signal } = {}) {
     data = null;
   }
   if (!response.ok) {
+    if (response.status === 401 && !SESSION_PROBES.has(path) && !signedOutSent) {
+      signedOutSent = true;
+      window.dispatchEvent(new Event(SIGNED_OUT));
+    }
     const code = typeof data?.code === "string" ? data.code : `http_${response.status}`;
     throw new ApiError(response.status, code, humanMessage(response.status, data), data);
   }
+  if (path === "me") signedOutSent = false;
   return data;
 }
 

@@ -1,7 +1,8 @@
 // Entry point: captures OAuth callback parameters and drops them from the address bar before
 // anything else happens (RFC 6749 §3.1.2.5), then runs a small history.pushState router.
+import { SIGNED_OUT } from "./api.js";
 import { append, clear, h } from "./dom.js";
-import { forgetMe, loadMe, setCallbackParams, takeFlash } from "./session.js";
+import { forgetMe, loadMe, setCallbackParams, setFlash, takeFlash } from "./session.js";
 import { renderHome } from "./views/home.js";
 import { renderProfile } from "./views/profile.js";
 import { renderGitHubCallback } from "./views/github-callback.js";
@@ -137,6 +138,13 @@ document.addEventListener("click", (event) => {
   if (url.pathname + url.search !== window.location.pathname + window.location.search) {
     navigate(url.pathname + url.search);
   }
+});
+
+// The session ended mid-use (expired, signed out elsewhere): forget the user and start again.
+window.addEventListener(SIGNED_OUT, () => {
+  forgetMe();
+  setFlash("Your session has ended — please sign in again.", "info");
+  navigate("/", { replace: true });
 });
 
 window.addEventListener("popstate", () => {

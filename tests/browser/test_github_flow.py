@@ -134,3 +134,18 @@ def test_profile_shows_an_error_and_recovers_when_github_is_down(browser_page, a
     repos.get_by_role("button", name="Try again").click()
     expect(repos.locator(".repo").first).to_be_visible()
     expect(repos.get_by_role("alert")).to_have_count(0)
+
+
+def test_a_session_ending_mid_use_returns_home_with_a_message(browser_page, app):
+    page = browser_page
+    sign_in(page, app, "octocat")
+    main = page.get_by_role("main")
+    next_button = main.get_by_role("button", name="Next")
+    expect(next_button).to_be_enabled()
+    page.context.clear_cookies()  # the session ends behind the page's back
+    next_button.click()
+    page.wait_for_url(app + "/")
+    expect(page.locator("#status")).to_have_text("Your session has ended — please sign in again.")
+    expect(page.get_by_role("button", name="Sign in with GitHub")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Profile")) \
+        .to_have_count(0)
