@@ -57,9 +57,13 @@ export function loading(text = "Loading…") {
   return h("p", { class: "loading", role: "status" }, h("span", { class: "spinner", "aria-hidden": "true" }), text);
 }
 
-/** Disable a button while `work` runs; restores it afterwards (unless the page has moved on). */
+/**
+ * Disable a button while `work` runs, then restore it. Disabling drops focus to <body>, so a
+ * button that had focus gets it back (when it is still in the document).
+ */
 export async function busy(button, label, work) {
   const original = button.textContent;
+  const hadFocus = document.activeElement === button;
   button.disabled = true;
   button.setAttribute("aria-busy", "true");
   if (label) button.textContent = label;
@@ -69,6 +73,11 @@ export async function busy(button, label, work) {
     button.disabled = false;
     button.removeAttribute("aria-busy");
     button.textContent = original;
+    if (hadFocus && button.isConnected && document.activeElement !== button) {
+      const active = document.activeElement;
+      // Only take focus back if nothing else claimed it meanwhile.
+      if (!active || active === document.body) button.focus();
+    }
   }
 }
 
