@@ -80,6 +80,14 @@ class FacebookPage {
     this.historySection.hidden = true;
   }
 
+  /** After an action re-rendered the card, put keyboard focus at its top. */
+  focusConnection() {
+    if (!this.ctx.alive()) return;
+    const heading = this.ctx.main.querySelector("#link-title");
+    heading?.setAttribute("tabindex", "-1");
+    heading?.focus();
+  }
+
   region(sectionEl) {
     return sectionEl.querySelector("h2").nextElementSibling;
   }
@@ -184,6 +192,7 @@ class FacebookPage {
       }
       this.ctx.announce("The Facebook Page was unlinked.", "success");
       await this.loadLink();
+      this.focusConnection();
     });
     return button;
   }
@@ -237,6 +246,7 @@ class FacebookPage {
       const name = chosen.labels?.[0]?.firstChild?.textContent ?? "the Page";
       this.ctx.announce(`Posts now go to ${name}.`, "success");
       await this.loadLink();
+      this.focusConnection();
     });
     fill(region, form);
   }

@@ -90,7 +90,10 @@ async function loadRepos(region, ctx, page, { focus = null } = {}) {
     answer = await get(`me/github/repos?page=${encodeURIComponent(page)}`);
   } catch (error) {
     if (!ctx.alive()) return;
-    fill(region, errorAlert(error, { onRetry: () => loadRepos(region, ctx, page) }));
+    const alert = errorAlert(error, { onRetry: () => loadRepos(region, ctx, page, { focus }) });
+    fill(region, alert);
+    // The pager button that had focus is gone: keep keyboard focus in the region.
+    if (focus) alert.querySelector("button")?.focus();
     return;
   }
   if (!ctx.alive()) return;

@@ -44,6 +44,7 @@ def test_staff_connects_picks_a_page_posts_and_sees_history(browser_page, app, s
     picker.get_by_role("button", name="Use this Page").click()
     expect(main.locator("#link")).to_contain_text(page_name)
     expect(picker).to_be_hidden()
+    expect(main.get_by_role("heading", level=2, name="Connection")).to_be_focused()
 
     form = main.locator("#post")
     form.get_by_label("Message").fill("Hello from the browser test")
@@ -78,6 +79,7 @@ def test_staff_with_one_page_is_linked_directly_and_can_unlink(browser_page, app
     page.get_by_role("dialog").get_by_role("button", name="Unlink").click()
     expect(main.get_by_role("button", name="Connect with Facebook")).to_be_visible()
     expect(main.locator("#post")).to_be_hidden()
+    expect(main.get_by_role("heading", level=2, name="Connection")).to_be_focused()
 
 
 def test_non_staff_cannot_reach_the_staff_page(browser_page, app, settings):

@@ -149,3 +149,19 @@ def test_a_session_ending_mid_use_returns_home_with_a_message(browser_page, app)
     expect(page.get_by_role("button", name="Sign in with GitHub")).to_be_visible()
     expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Profile")) \
         .to_have_count(0)
+
+
+def test_a_failed_repo_page_puts_focus_on_try_again(browser_page, app, sandbox_settings):
+    page = browser_page
+    page.problems.expected_statuses.update({502, 504})
+    sign_in(page, app, "octocat")
+    repos = page.locator("#repositories")
+    next_button = repos.get_by_role("button", name="Next")
+    expect(next_button).to_be_enabled()
+    sandbox_settings.fault("github.repos", "5xx", count=50)
+    next_button.click()
+    expect(repos.get_by_role("button", name="Try again")).to_be_focused()
+    requests.delete(sandbox_settings.url + "/_sandbox/faults", timeout=5)
+    repos.get_by_role("button", name="Try again").click()
+    expect(repos.get_by_text("Page 2", exact=True)).to_be_visible()
+    expect(repos.locator(".pager button:focus")).to_have_count(1)  # focus stays on the pager
