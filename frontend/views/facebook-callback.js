@@ -44,6 +44,7 @@ export async function renderFacebookCallback(ctx) {
       FAILURES[error.code] ?? error.message);
     return;
   }
+  if (!ctx.alive()) return;
   setFlash("Login to Facebook successful", "success");
   ctx.navigate("/facebook", { replace: true });
 }

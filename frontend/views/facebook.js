@@ -69,6 +69,9 @@ class FacebookPage {
     this.historySection = section("history", "Post history", h("div"));
     this.pending = null; // {signature, key}: the Idempotency-Key kept for retries
     this.historyPage = 1;
+    // Request counters: only the newest loadPages / loadHistory answer may fill its region.
+    this.pagesRequest = 0;
+    this.historyRequest = 0;
   }
 
   mount() {
@@ -187,9 +190,11 @@ class FacebookPage {
         }, "Unlinking…", () => del("facebook/page"));
         if (!done) return;
       } catch (error) {
+        if (!this.ctx.alive()) return;
         this.statusRegion.append(errorAlert(error));
         return;
       }
+      if (!this.ctx.alive()) return;
       this.ctx.announce("The Facebook Page was unlinked.", "success");
       await this.loadLink();
       this.focusConnection();
@@ -199,16 +204,18 @@ class FacebookPage {
 
   async loadPages() {
     const region = this.region(this.pickerSection);
+    const request = ++this.pagesRequest;
+    const latest = () => this.ctx.alive() && request === this.pagesRequest;
     fill(region, loading("Loading the Pages you manage…"));
     let pages;
     try {
       pages = listOf(await get("facebook/pages"));
     } catch (error) {
-      if (!this.ctx.alive()) return;
+      if (!latest()) return;
       fill(region, errorAlert(error, { onRetry: () => this.loadPages() }));
       return;
     }
-    if (!this.ctx.alive()) return;
+    if (!latest()) return;
     if (!pages.length) {
       fill(region, h("p", {}, "This Facebook account manages no Pages."));
       return;
@@ -240,9 +247,11 @@ class FacebookPage {
         this.link = await busy(submit, "Saving…",
           () => put("facebook/page", { page_id: chosen.value })) ?? this.link;
       } catch (error) {
+        if (!this.ctx.alive()) return;
         fill(errors, errorAlert(error));
         return;
       }
+      if (!this.ctx.alive()) return;
       const name = chosen.labels?.[0]?.firstChild?.textContent ?? "the Page";
       this.ctx.announce(`Posts now go to ${name}.`, "success");
       await this.loadLink();
@@ -336,16 +345,18 @@ class FacebookPage {
 
   async loadHistory(page) {
     const region = this.region(this.historySection);
+    const request = ++this.historyRequest;
+    const latest = () => this.ctx.alive() && request === this.historyRequest;
     fill(region, loading("Loading the post history…"));
     let answer;
     try {
       answer = await get(`facebook/page/posts?page=${encodeURIComponent(page)}`);
     } catch (error) {
-      if (!this.ctx.alive()) return;
+      if (!latest()) return;
       fill(region, errorAlert(error, { onRetry: () => this.loadHistory(page) }));
       return;
     }
-    if (!this.ctx.alive()) return;
+    if (!latest()) return;
     this.historyPage = Number(answer?.page) || page;
     const posts = listOf(answer);
     const hasNext = Boolean(answer?.next_page ?? answer?.next);

@@ -57,6 +57,7 @@ export async function renderGitHubCallback(ctx) {
     return;
   }
   forgetMe();
+  if (!ctx.alive()) return;
   setFlash("You are signed in.", "success");
   ctx.navigate("/profile", { replace: true });
 }
