@@ -55,7 +55,10 @@ const MESSAGES = {
   token_invalid: "Access to the provider is no longer valid. Connect again.",
   not_linked: "Nothing is linked yet.",
   server_error: "Something went wrong on our side. Please try again.",
+  bad_response: "The server sent an unexpected answer. Please try again.",
 };
+
+const TIMEOUT_MS = 20000; // a request with no answer by then fails as network_error
 
 const FIELD_LABELS = { scheduled_at: "Schedule", page_id: "Page", non_field_errors: "" };
 
@@ -87,14 +90,18 @@ function humanMessage(status, body) {
   return "The request could not be completed.";
 }
 
-/** Call the API. Resolves to the parsed JSON (null for 204); rejects with ApiError. */
+/**
+ * Call the API. Resolves to the parsed JSON (null for 204); rejects with ApiError. Without a
+ * `signal` of its own, a request gives up after TIMEOUT_MS (-> network_error). A 2xx answer
+ * that is not JSON is a `bad_response` error, never a null the caller could misread.
+ */
 export async function api(method, path, { body, headers = {}, signal } = {}) {
   const init = {
     method,
     credentials: "same-origin",
     cache: "no-store",
     headers: { Accept: "application/json", ...headers },
-    signal,
+    signal: signal ?? AbortSignal.timeout(TIMEOUT_MS),
   };
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
@@ -113,10 +120,19 @@ export async function api(method, path, { body, headers = {}, signal } = {}) {
   }
   if (response.status === 204) return null;
   let data = null;
+  let parsed = false;
   try {
     data = await response.json();
-  } catch {
+    parsed = true;
+  } catch (error) {
+    if (error?.name === "AbortError") throw error; // the caller's own abort, mid-body
+    if (error?.name === "TimeoutError") {
+      throw new ApiError(0, "network_error", MESSAGES.network_error);
+    }
     data = null;
+  }
+  if (response.ok && !parsed) {
+    throw new ApiError(response.status, "bad_response", MESSAGES.bad_response);
   }
   if (!response.ok) {
     if (response.status === 401 && !SESSION_PROBES.has(path) && !signedOutSent) {

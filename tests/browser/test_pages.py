@@ -44,6 +44,14 @@ def test_skip_link_moves_focus_without_re_rendering(browser_page, site):
     expect(page.locator("main h1[data-probe=kept]")).to_have_count(1)
 
 
+def test_a_2xx_answer_that_is_not_json_is_an_error_not_signed_out(browser_page, site):
+    page = browser_page
+    page.route("**/api/v1/me", lambda route: route.fulfill(
+        status=200, content_type="text/html", body="<html>proxy login page</html>"))
+    page.goto(site + "/")
+    expect(page.get_by_role("alert")).to_contain_text("The server sent an unexpected answer")
+
+
 def test_html_routes_carry_strict_headers_and_callbacks_no_referrer(browser_page, site):
     for route in SPA_ROUTES:
         response = browser_page.request.get(site + route)
