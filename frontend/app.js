@@ -1,31 +1,17 @@
-// Entry point: captures OAuth callback parameters and drops them from the address bar before
-// anything else happens (RFC 6749 §3.1.2.5), then runs a small history.pushState router.
+// Entry point: a small history.pushState router. (capture.js, loaded before this, has already
+// taken the OAuth callback parameters out of the address bar.)
 import { SIGNED_OUT } from "./api.js";
 import { append, clear, h } from "./dom.js";
-import { forgetMe, loadMe, setCallbackParams, setFlash, takeFlash } from "./session.js";
+import { forgetMe, loadMe, setFlash, takeFlash } from "./session.js";
 import { renderHome } from "./views/home.js";
 import { renderProfile } from "./views/profile.js";
 import { renderGitHubCallback } from "./views/github-callback.js";
 import { renderFacebook } from "./views/facebook.js";
 import { renderFacebookCallback } from "./views/facebook-callback.js";
 
-const CALLBACK_KEYS = ["code", "state", "error", "error_reason", "error_description"];
-
 function normalise(pathname) {
   return pathname.length > 1 ? pathname.replace(/\/+$/, "") : pathname;
 }
-
-(function captureCallback() {
-  const path = normalise(window.location.pathname);
-  if (path !== "/auth/github/callback" && path !== "/facebook/callback") return;
-  const search = new URLSearchParams(window.location.search);
-  const params = {};
-  for (const key of CALLBACK_KEYS) {
-    if (search.has(key)) params[key] = search.get(key);
-  }
-  window.history.replaceState(null, "", path);
-  if (Object.keys(params).length) setCallbackParams(path, params);
-})();
 
 const ROUTES = {
   "/": renderHome,

@@ -1,10 +1,11 @@
 // Who is signed in (GET /api/v1/me, cached until invalidated), one-shot flash messages that
-// survive a client-side navigation, and the OAuth callback parameters captured at start-up.
+// survive a client-side navigation, and (from capture.js) the OAuth callback parameters.
 import { ApiError, get, post } from "./api.js";
+
+export { takeCallbackParams } from "./capture.js";
 
 let mePromise = null;
 let flashMessage = null;
-let callbackParams = null;
 
 /** The signed-in user, or null when signed out. Other errors propagate. */
 export function loadMe({ fresh = false } = {}) {
@@ -30,19 +31,6 @@ export function takeFlash() {
   const value = flashMessage;
   flashMessage = null;
   return value;
-}
-
-/** Called once, before anything renders, on the callback routes. */
-export function setCallbackParams(path, params) {
-  callbackParams = { path, params };
-}
-
-/** The captured parameters for this callback route (single use: a reload shows "start again"). */
-export function takeCallbackParams(path) {
-  if (!callbackParams || callbackParams.path !== path) return null;
-  const { params } = callbackParams;
-  callbackParams = null;
-  return params;
 }
 
 /** Start an authorization flow and leave for the provider. Resolves only on failure. */

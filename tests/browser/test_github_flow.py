@@ -95,6 +95,17 @@ def test_callback_drops_code_and_state_from_the_address_bar(browser_page, app):
     expect(page.get_by_role("button", name="Try again")).to_be_visible()
 
 
+def test_callback_parameters_leave_the_address_bar_even_if_the_app_fails_to_load(browser_page,
+                                                                                 app):
+    page = browser_page
+    page.route("**/static/app.js", lambda route: route.abort())
+    page.goto(app + "/auth/github/callback?code=abc123code&state=" + "s" * 43)
+    page.wait_for_function("window.location.search === ''")
+    assert page.url == app + "/auth/github/callback"
+    # The refused app.js is logged by Chromium; that one failure is the point of the test.
+    page.problems.console[:] = [c for c in page.problems.console if "ERR_FAILED" not in c]
+
+
 def test_delete_account_asks_first_then_deletes(browser_page, app):
     page = browser_page
     sign_in(page, app, "mona")
