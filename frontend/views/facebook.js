@@ -63,7 +63,9 @@ function connectButton(label) {
 class FacebookPage {
   constructor(ctx) {
     this.ctx = ctx;
-    this.statusRegion = h("div", { "aria-live": "polite" });
+    // Not a live region: the whole card would be read out on every re-render. Outcomes go
+    // through #status (ctx.announce) instead.
+    this.statusRegion = h("div");
     this.pickerSection = section("picker", "Choose the Page", h("div"));
     this.postSection = section("post", "Post to the Page", h("div"));
     this.historySection = section("history", "Post history", h("div"));

@@ -176,7 +176,7 @@ export async function renderProfile(ctx) {
     ctx.navigate("/", { replace: true });
     return;
   }
-  const tokenRegion = h("div", { "aria-live": "polite" });
+  const tokenRegion = h("div");
   const reposRegion = h("div");
   accountRegion.replaceWith(
     section("account", "Account", h("div", { id: "account-details" })),
