@@ -39,12 +39,17 @@ export function navigate(path, { replace = false } = {}) {
   render();
 }
 
+function setTitle(heading) {
+  const text = heading?.textContent || "OAuth Bridge";
+  document.title = text === "OAuth Bridge" ? text : `${text} — OAuth Bridge`;
+}
+
 function focusHeading() {
   const heading = main.querySelector("h1");
   if (!heading) return;
   heading.setAttribute("tabindex", "-1");
   heading.focus();
-  document.title = `${heading.textContent} — OAuth Bridge`;
+  setTitle(heading);
 }
 
 let navCount = 0;
@@ -99,7 +104,7 @@ async function render() {
   };
   const pending = view(ctx);
   if (!firstRender) focusHeading();
-  else document.title = `${main.querySelector("h1")?.textContent ?? "Home"} — OAuth Bridge`;
+  else setTitle(main.querySelector("h1"));
   firstRender = false;
   renderNav();
   try {

@@ -104,7 +104,6 @@ export function timeEl(value, fallback = "unknown") {
   return h("time", { datetime: new Date(value).toISOString() }, label);
 }
 
-/** A modal confirmation built on <dialog>; resolves true when confirmed. */
 /**
  * Ask first, then run `work` with the button busy. Resolves false (focus back on the button)
  * when the person cancels; errors from `work` propagate to the caller.
@@ -118,15 +117,18 @@ export async function confirmThenRun(button, dialog, busyLabel, work) {
   return true;
 }
 
+/** A modal confirmation built on <dialog>; resolves true when confirmed. */
 export function confirmDialog({ title, body, confirmLabel, cancelLabel = "Cancel", danger = true }) {
   return new Promise((resolve) => {
     const titleId = `dlg-${Math.random().toString(36).slice(2)}`;
+    const bodyId = `${titleId}-body`;
     const confirmBtn = h("button", { type: "button", class: danger ? "btn danger" : "btn primary" },
       confirmLabel);
     const cancelBtn = h("button", { type: "button", class: "btn" }, cancelLabel);
-    const dialog = h("dialog", { class: "dialog", "aria-labelledby": titleId },
+    const dialog = h("dialog", { class: "dialog", "aria-labelledby": titleId,
+      "aria-describedby": bodyId },
       h("h2", { id: titleId }, title),
-      h("p", {}, body),
+      h("p", { id: bodyId }, body),
       h("div", { class: "actions" }, cancelBtn, confirmBtn));
     let result = false;
     confirmBtn.addEventListener("click", () => { result = true; dialog.close(); });

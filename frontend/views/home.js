@@ -22,7 +22,7 @@ export function githubButton(label = "Sign in with GitHub") {
 export async function renderHome(ctx) {
   const account = h("div", { class: "account-slot" }, loading("Checking whether you are signed in…"));
   ctx.main.append(
-    h("h1", {}, "Sign in with GitHub"),
+    h("h1", {}, "OAuth Bridge"),
     h("p", { class: "lead" },
       "OAuth Bridge signs you in with your GitHub account. After signing in you can see your ",
       "profile, whether this app's access to GitHub is still valid, and your repositories."),

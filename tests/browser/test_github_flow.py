@@ -112,6 +112,8 @@ def test_delete_account_asks_first_then_deletes(browser_page, app):
     page.get_by_role("button", name="Delete account").click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text("Delete your account?")
+    expect(dialog).to_have_accessible_name("Delete your account?")
+    expect(dialog).to_have_accessible_description(re.compile("It cannot be undone"))
     dialog.get_by_role("button", name="Cancel").click()
     expect(dialog).to_have_count(0)
     assert get_user_model().objects.filter(github_account__login="mona").exists()

@@ -16,6 +16,9 @@ def test_every_route_renders_for_an_anonymous_visitor(browser_page, site):
         page.goto(site + route)
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         expect(page.locator("main .loading")).to_have_count(0)
+    page.goto(site + "/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("OAuth Bridge")
+    assert page.title() == "OAuth Bridge"
     # Signed-out visitors of the signed-in pages are sent home.
     page.goto(site + "/profile")
     page.wait_for_url(site + "/")
