@@ -19,11 +19,6 @@ export class ApiError extends Error {
     this.code = code;
     this.body = body;
   }
-
-  /** A network failure, timeout or server fault: the same request may be retried. */
-  get retryable() {
-    return this.status === 0 || this.status >= 500 || this.status === 429;
-  }
 }
 
 function readCookie(name) {

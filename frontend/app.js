@@ -96,11 +96,9 @@ async function render() {
     path,
     navigate,
     announce,
-    flash,
     /** False once the user has moved on: late answers must not touch the new page. */
     alive: () => token === renderCount,
     focusHeading,
-    refreshNav: () => { forgetMe(); renderNav(); },
   };
   const pending = view(ctx);
   if (!firstRender) focusHeading();

@@ -48,11 +48,6 @@ export function externalLink(url, ...children) {
   return h("a", { href, target: "_blank", rel: "noopener noreferrer" }, ...children);
 }
 
-/** A same-app link handled by the router. */
-export function appLink(path, text, props = {}) {
-  return h("a", { href: path, "data-link": true, ...props }, text);
-}
-
 export function loading(text = "Loading…") {
   return h("p", { class: "loading", role: "status" }, h("span", { class: "spinner", "aria-hidden": "true" }), text);
 }

@@ -36,7 +36,7 @@ export function takeFlash() {
 /** Start an authorization flow and leave for the provider. Resolves only on failure. */
 export async function goToProvider(endpoint) {
   const answer = await post(endpoint, {});
-  const url = answer?.authorize_url ?? answer?.dialog_url ?? answer?.url;
+  const url = answer?.authorize_url;
   let target;
   try {
     target = new URL(url);

@@ -7,30 +7,9 @@ import { errorAlert, facts, fill, notice, section } from "./common.js";
 
 const MESSAGE_MAX = 63206; // Facebook's limit for a Page post message
 
+/** The `results` of a list answer (GET facebook/pages, facebook/page/posts). */
 function listOf(answer) {
-  if (Array.isArray(answer)) return answer;
-  if (Array.isArray(answer?.results)) return answer.results;
-  if (Array.isArray(answer?.pages)) return answer.pages;
-  if (Array.isArray(answer?.data)) return answer.data;
-  return [];
-}
-
-/** The link state's token part; tolerant of `token` or `user_token` naming. */
-function tokenOf(link) {
-  return link?.token ?? link?.user_token ?? null;
-}
-
-function pageOf(link) {
-  const page = link?.page;
-  if (page && typeof page === "object") return page;
-  if (link?.page_id) return { id: link.page_id, name: link.page_name };
-  return null;
-}
-
-function isLinked(link) {
-  if (!link) return false;
-  if (typeof link.linked === "boolean") return link.linked;
-  return Boolean(link.facebook_user_id || tokenOf(link) || pageOf(link));
+  return Array.isArray(answer?.results) ? answer.results : [];
 }
 
 export function validityWords(token) {
@@ -99,15 +78,13 @@ class FacebookPage {
 
   async loadLink() {
     fill(this.statusRegion, loading("Checking the Facebook link…"));
-    let link = null;
+    let link;
     try {
-      link = await get("facebook/page");
+      link = await get("facebook/page"); // always 200: {linked: false, ...} when nothing is linked
     } catch (error) {
       if (!this.ctx.alive()) return;
-      if (error.code !== "not_linked" && error.status !== 404) {
-        fill(this.statusRegion, errorAlert(error, { onRetry: () => this.loadLink() }));
-        return;
-      }
+      fill(this.statusRegion, errorAlert(error, { onRetry: () => this.loadLink() }));
+      return;
     }
     if (!this.ctx.alive()) return;
     this.link = link;
@@ -116,7 +93,7 @@ class FacebookPage {
 
   renderLink() {
     const link = this.link;
-    if (!isLinked(link)) {
+    if (!link?.linked) {
       fill(this.statusRegion,
         h("p", {}, "No Facebook account is connected yet. Connect with Facebook to choose the ",
           "Page this site posts to."),
@@ -127,9 +104,8 @@ class FacebookPage {
       this.loadHistory(1);
       return;
     }
-    const token = tokenOf(link);
-    const page = pageOf(link);
-    const missing = token?.missing_scopes ?? link.missing_scopes ?? [];
+    const { token, page } = link;
+    const missing = token?.missing_scopes ?? [];
     const valid = token?.valid !== false;
     const pageToken = link.page_token;
     const relink = link.relink_needed === true || !valid;
@@ -153,7 +129,7 @@ class FacebookPage {
           ? timeEl(token.data_access_expires_at) : null],
         ["Permissions", Array.isArray(token?.scopes) && token.scopes.length
           ? token.scopes.join(", ") : null],
-        ["Facebook user", link.facebook_user_name || link.facebook_user_id || null],
+        ["Facebook user", link.facebook_user_id],
         ["Linked by", link.linked_by?.display_name ?? link.linked_by?.username ?? null],
         ["Linked at", link.linked_at ? timeEl(link.linked_at) : null],
       ]),
@@ -222,7 +198,7 @@ class FacebookPage {
       fill(region, h("p", {}, "This Facebook account manages no Pages."));
       return;
     }
-    const current = pages.find((p) => p.selected)?.id ?? pageOf(this.link)?.id;
+    const current = pages.find((p) => p.selected)?.id ?? this.link?.page?.id;
     const errors = h("div");
     const submit = h("button", { type: "submit", class: "btn primary" }, "Use this Page");
     const form = h("form", { class: "picker", novalidate: true },
@@ -359,14 +335,14 @@ class FacebookPage {
       return;
     }
     if (!latest()) return;
-    this.historyPage = Number(answer?.page) || page;
+    this.historyPage = page;
     const posts = listOf(answer);
-    const hasNext = Boolean(answer?.next_page ?? answer?.next);
-    const hasPrev = this.historyPage > 1 || Boolean(answer?.previous);
+    const hasNext = Boolean(answer?.next);
+    const hasPrev = page > 1;
     const prev = h("button", { type: "button", class: "btn", disabled: !hasPrev }, "Newer");
     const next = h("button", { type: "button", class: "btn", disabled: !hasNext }, "Older");
     prev.addEventListener("click", () => this.loadHistory(this.historyPage - 1));
-    next.addEventListener("click", () => this.loadHistory(answer?.next_page ?? this.historyPage + 1));
+    next.addEventListener("click", () => this.loadHistory(this.historyPage + 1));
     fill(region,
       posts.length ? h("ol", { class: "posts" }, posts.map(postItem))
         : h("p", {}, "Nothing has been posted yet."),
