@@ -31,6 +31,21 @@ export function facts(pairs) {
   return list;
 }
 
+/**
+ * "Previous · Page N · Next" navigation. Returns the <nav> and both buttons (callers move focus
+ * to them after a re-render).
+ */
+export function pager(label, { page, hasPrev, hasNext, onPrev, onNext,
+  prevLabel = "Previous", nextLabel = "Next" }) {
+  const prev = h("button", { type: "button", class: "btn", disabled: !hasPrev, onClick: onPrev },
+    prevLabel);
+  const next = h("button", { type: "button", class: "btn", disabled: !hasNext, onClick: onNext },
+    nextLabel);
+  const nav = h("nav", { class: "pager", "aria-label": label },
+    prev, h("span", { class: "page-no" }, `Page ${page}`), next);
+  return { nav, prev, next };
+}
+
 /** Replace the content of a region (keeps the element, so focus and labels stay stable). */
 export function fill(region, ...children) {
   region.replaceChildren(...children.flat().filter((c) => c != null && c !== false));

@@ -3,7 +3,7 @@
 import { ApiError, del, get, post, put } from "../api.js";
 import { busy, confirmThenRun, externalLink, formatDateTime, h, loading, timeEl } from "../dom.js";
 import { goToProvider, loadMe, setFlash } from "../session.js";
-import { errorAlert, facts, fill, notice, section } from "./common.js";
+import { errorAlert, facts, fill, notice, pager, section } from "./common.js";
 
 const MESSAGE_MAX = 63206; // Facebook's limit for a Page post message
 
@@ -49,7 +49,6 @@ class FacebookPage {
     this.postSection = section("post", "Post to the Page", h("div"));
     this.historySection = section("history", "Post history", h("div"));
     this.pending = null; // {signature, key}: the Idempotency-Key kept for retries
-    this.historyPage = 1;
     // Request counters: only the newest loadPages / loadHistory answer may fill its region.
     this.pagesRequest = 0;
     this.historyRequest = 0;
@@ -335,20 +334,18 @@ class FacebookPage {
       return;
     }
     if (!latest()) return;
-    this.historyPage = page;
     const posts = listOf(answer);
     const hasNext = Boolean(answer?.next);
     const hasPrev = page > 1;
-    const prev = h("button", { type: "button", class: "btn", disabled: !hasPrev }, "Newer");
-    const next = h("button", { type: "button", class: "btn", disabled: !hasNext }, "Older");
-    prev.addEventListener("click", () => this.loadHistory(this.historyPage - 1));
-    next.addEventListener("click", () => this.loadHistory(this.historyPage + 1));
     fill(region,
       posts.length ? h("ol", { class: "posts" }, posts.map(postItem))
         : h("p", {}, "Nothing has been posted yet."),
       hasNext || hasPrev
-        ? h("nav", { class: "pager", "aria-label": "Post history pages" }, prev,
-          h("span", { class: "page-no" }, `Page ${this.historyPage}`), next)
+        ? pager("Post history pages", {
+          page, hasPrev, hasNext, prevLabel: "Newer", nextLabel: "Older",
+          onPrev: () => this.loadHistory(page - 1),
+          onNext: () => this.loadHistory(page + 1),
+        }).nav
         : null);
   }
 }

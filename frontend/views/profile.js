@@ -2,7 +2,7 @@
 import { ApiError, del, get, post } from "../api.js";
 import { busy, confirmThenRun, externalLink, formatDate, h, loading, safeUrl, timeEl } from "../dom.js";
 import { forgetMe, loadMe, setFlash } from "../session.js";
-import { errorAlert, facts, fill, section } from "./common.js";
+import { errorAlert, facts, fill, pager, section } from "./common.js";
 import { githubButton } from "./home.js";
 
 function avatar(github) {
@@ -103,14 +103,14 @@ async function loadRepos(region, ctx, page, { focus = null } = {}) {
   const list = repos.length
     ? h("ul", { class: "repos" }, repos.map(repoItem))
     : h("p", {}, current > 1 ? "No more repositories." : "You have no repositories yet.");
-  const prevBtn = h("button", { type: "button", class: "btn", disabled: current <= 1 },
-    "Previous");
-  const nextBtn = h("button", { type: "button", class: "btn", disabled: !next }, "Next");
-  prevBtn.addEventListener("click", () => loadRepos(region, ctx, current - 1, { focus: "prev" }));
-  nextBtn.addEventListener("click", () => loadRepos(region, ctx, next, { focus: "next" }));
-  fill(region, list,
-    h("nav", { class: "pager", "aria-label": "Repository pages" },
-      prevBtn, h("span", { class: "page-no" }, `Page ${current}`), nextBtn));
+  const { nav, prev: prevBtn, next: nextBtn } = pager("Repository pages", {
+    page: current,
+    hasPrev: current > 1,
+    hasNext: Boolean(next),
+    onPrev: () => loadRepos(region, ctx, current - 1, { focus: "prev" }),
+    onNext: () => loadRepos(region, ctx, next, { focus: "next" }),
+  });
+  fill(region, list, nav);
   if (focus) {
     // The clicked button was re-rendered: keep keyboard focus on the pager.
     ctx.announce(`Showing page ${current} of your repositories.`);
