@@ -94,3 +94,28 @@ def test_non_staff_cannot_reach_the_staff_page(browser_page, app, settings):
     expect(main.get_by_role("button")).to_have_count(0)
     expect(main.get_by_text("Connect with Facebook")).to_have_count(0)
     assert page.request.get(app + "/api/v1/facebook/page").status == 403
+
+
+def test_post_history_pages_older_and_newer(browser_page, app, staff_octocat):
+    from integrations.models import PagePost
+
+    page = browser_page
+    sign_in(page, app, "octocat")
+    connect_facebook(page, app, "sam")
+    page.wait_for_url(app + "/facebook")
+    for number in range(21):  # one more than a page of history
+        PagePost.objects.create(idempotency_key=f"history-{number}", page_id="1",
+                                message=f"Post number {number}", status="published",
+                                request_fingerprint="x")
+    page.reload()
+    history = page.get_by_role("main").locator("#history")
+    expect(history.locator(".post")).to_have_count(20)
+    expect(history.locator(".post").first).to_contain_text("Post number 20")
+    pages = history.get_by_role("navigation", name="Post history pages")
+    expect(pages.get_by_role("button", name="Newer")).to_be_disabled()
+    pages.get_by_role("button", name="Older").click()
+    expect(history.locator(".post")).to_have_count(1)
+    expect(history.locator(".post")).to_contain_text("Post number 0")
+    expect(pages.get_by_role("button", name="Older")).to_be_disabled()
+    pages.get_by_role("button", name="Newer").click()
+    expect(history.locator(".post")).to_have_count(20)
