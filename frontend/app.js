@@ -104,7 +104,15 @@ async function render() {
   if (!firstRender) focusHeading();
   else setTitle(main.querySelector("h1"));
   firstRender = false;
-  renderNav();
+  // On the GitHub callback, the sign-in POST must be the only request in flight: a parallel
+  // /me still carrying the pre-sign-in session cookie can reach the server after the session
+  // key was rotated, find its session gone, and answer by deleting the (new) session cookie.
+  if (path === "/auth/github/callback") {
+    const navAfter = () => { if (ctx.alive()) renderNav(); };
+    pending.then(navAfter, navAfter);
+  } else {
+    renderNav();
+  }
   try {
     await pending;
   } catch (error) {

@@ -95,6 +95,25 @@ def test_callback_drops_code_and_state_from_the_address_bar(browser_page, app):
     expect(page.get_by_role("button", name="Try again")).to_be_visible()
 
 
+def test_the_sign_in_post_is_alone_in_flight_on_the_callback_page(browser_page, app):
+    """A parallel /me with the pre-sign-in cookie could land after the session key rotates,
+    find no session, and delete the new session cookie: a random sign-out right after sign-in."""
+    page = browser_page
+    events = []
+    page.on("request", lambda r: events.append(("sent", r.method, r.url))
+            if "/api/" in r.url else None)
+    page.on("requestfinished", lambda r: events.append(("done", r.method, r.url))
+            if "/api/" in r.url else None)
+    page.goto(app + "/auth/github/callback?code=abc123code&state=" + "s" * 43)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign-in did not complete")
+    page.wait_for_load_state("networkidle")
+    callback = [i for i, e in enumerate(events) if e[2].endswith("/auth/github/callback")]
+    sent, done = callback[0], callback[-1]
+    assert events[done][0] == "done"
+    assert not any(e[0] == "sent" for e in events[sent + 1:done]), events
+    assert not any(e[0] == "sent" for e in events[:sent]), events
+
+
 def test_callback_parameters_leave_the_address_bar_even_if_the_app_fails_to_load(browser_page,
                                                                                  app):
     page = browser_page
