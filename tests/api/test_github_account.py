@@ -13,8 +13,8 @@ from tests.fixtures.github import (
     ACCESS_TOKEN,
     API,
     GITHUB,
-    REFRESH_TOKEN,
     assert_error,
+    expiring_token_body,
     sign_in,
 )
 
@@ -109,12 +109,15 @@ def test_delete_account_works_when_github_is_down_and_logs_no_token(signed_in, g
     assert "SENTINEL" not in caplog.text
 
 
-def test_expired_token_is_refreshed_and_the_refresh_token_rotates(api_client, github):
-    sign_in(api_client, github, token_body={
-        "access_token": ACCESS_TOKEN, "refresh_token": REFRESH_TOKEN, "expires_in": 28800,
-        "refresh_token_expires_in": 15897600, "scope": "", "token_type": "bearer"})
+def sign_in_with_an_expired_token(api_client, github) -> None:
+    """Sign in with an expiring token, then let it expire: the next use must refresh it."""
+    sign_in(api_client, github, token_body=expiring_token_body())
     GitHubAccount.objects.update(token_expires_at=timezone.now() - timedelta(minutes=1))
     github.reset()
+
+
+def test_expired_token_is_refreshed_and_the_refresh_token_rotates(api_client, github):
+    sign_in_with_an_expired_token(api_client, github)
     github.post(f"{GITHUB}/login/oauth/access_token", json={
         "access_token": "ghu_NEWTOKEN" + "c" * 30, "refresh_token": "ghr_NEWREFRESH" + "d" * 60,
         "expires_in": "28800", "refresh_token_expires_in": "15897600", "scope": "",
@@ -131,11 +134,7 @@ def test_expired_token_is_refreshed_and_the_refresh_token_rotates(api_client, gi
 
 
 def test_failed_refresh_means_relink_not_500(api_client, github):
-    sign_in(api_client, github, token_body={
-        "access_token": ACCESS_TOKEN, "refresh_token": REFRESH_TOKEN, "expires_in": 28800,
-        "scope": "", "token_type": "bearer"})
-    GitHubAccount.objects.update(token_expires_at=timezone.now() - timedelta(minutes=1))
-    github.reset()
+    sign_in_with_an_expired_token(api_client, github)
     github.post(f"{GITHUB}/login/oauth/access_token", json={
         "error": "bad_refresh_token", "error_description": "The refresh token is invalid."})
     assert api_client.get("/api/v1/me/github/token").json()["valid"] is False
@@ -215,11 +214,7 @@ def test_a_deactivated_user_cannot_sign_in(api_client, github):
 
 
 def test_refreshed_token_expiry_is_what_the_check_reports(api_client, github):
-    sign_in(api_client, github, token_body={
-        "access_token": ACCESS_TOKEN, "refresh_token": REFRESH_TOKEN, "expires_in": 28800,
-        "refresh_token_expires_in": 15897600, "scope": "", "token_type": "bearer"})
-    GitHubAccount.objects.update(token_expires_at=timezone.now() - timedelta(minutes=1))
-    github.reset()
+    sign_in_with_an_expired_token(api_client, github)
     github.post(f"{GITHUB}/login/oauth/access_token", json={
         "access_token": "ghu_NEWTOKEN" + "c" * 30, "refresh_token": "ghr_NEW" + "d" * 60,
         "expires_in": 28800, "scope": "", "token_type": "bearer"})

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from integrations.models import GitHubAccount
-from tests.fixtures.github import ACCESS_TOKEN, REFRESH_TOKEN, sign_in
+from tests.fixtures.github import ACCESS_TOKEN, REFRESH_TOKEN, expiring_token_body, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -21,9 +21,7 @@ def stored_ciphertexts() -> list[tuple]:
 
 def test_rotation_reencrypts_with_the_newest_key_so_the_old_one_can_go(
         api_client, github, settings):
-    sign_in(api_client, github, token_body={
-        "access_token": ACCESS_TOKEN, "refresh_token": REFRESH_TOKEN, "expires_in": 28800,
-        "scope": "", "token_type": "bearer"})
+    sign_in(api_client, github, token_body=expiring_token_body())
     old_key, new_key = settings.TOKEN_ENCRYPTION_KEYS[0], Fernet.generate_key().decode()
     before = stored_ciphertexts()
 
