@@ -227,13 +227,13 @@ class PostInvalid(IntegrationError):
     status = 400
     code = "validation_error"
 
-    def __init__(self, message: str, *, field: str) -> None:
-        super().__init__(message, provider="facebook")
-        self.field = field
+    def __init__(self, problem: str, *, field: str) -> None:
+        super().__init__(f"{field}: {problem}", provider="facebook")
+        self.field, self.problem = field, problem
 
     def public_fields(self) -> dict[str, Any]:
         """The same `fields` shape as a serializer's validation error."""
-        return {"fields": {self.field: [self.message]}}
+        return {"fields": {self.field: [self.problem]}}
 
 
 class IdempotencyKeyReused(IntegrationError):
