@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -42,29 +42,22 @@ from integrations.facebook.types import (
     TokenInfo,
 )
 from integrations.parsing import id_str, str_or_none
+from integrations.provider_client import ProviderClient
 
 MAX_PAGES_FOLLOWED = 20
 
 
-class FacebookClient(http.HttpClient):
-    provider = "facebook"
-    now: Callable[[], datetime] = staticmethod(lambda: datetime.now(UTC))  # test seam
+class FacebookClient(ProviderClient):
+    """Talks to Facebook Login and the Graph API (or the sandbox), at one Graph version."""
 
-    def __init__(
-        self,
-        app_id: str,
-        app_secret: str,
-        *,
-        web_url: str,
-        graph_url: str,
-        graph_version: str = "v25.0",
-        session: requests.Session | None = None,
-        timeout_s: tuple[float, float] = http.DEFAULT_TIMEOUT_S,
-    ) -> None:
-        super().__init__(session=session, timeout_s=timeout_s)
+    provider = "facebook"
+
+    def __init__(self, app_id: str, app_secret: str, *, web_url: str, graph_url: str,
+                 graph_version: str = "v25.0", session: requests.Session | None = None,
+                 timeout_s: tuple[float, float] = http.DEFAULT_TIMEOUT_S) -> None:
+        super().__init__(web_url=web_url, session=session, timeout_s=timeout_s)
         self.app_id = str(app_id)
         self._app_secret = app_secret
-        self.web_url = web_url.rstrip("/")
         self.graph_version = graph_version.strip("/")
         self.graph_base = f"{graph_url.rstrip('/')}/{self.graph_version}"
 

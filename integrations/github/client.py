@@ -8,9 +8,8 @@ this client's pooled `HttpClient.send()`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -33,6 +32,7 @@ from integrations.github.parsing import (
 )
 from integrations.github.types import GitHubProfile, GitHubToken, RepoPage
 from integrations.parsing import iso_datetime, str_tuple
+from integrations.provider_client import ProviderClient
 from integrations.pygithub_transport import pygithub_requester
 from integrations.token_check import TokenCheck
 
@@ -40,26 +40,17 @@ API_VERSION = "2022-11-28"
 REST_ACCEPT = "application/vnd.github+json"
 
 
-class GitHubClient(http.HttpClient):
+class GitHubClient(ProviderClient):
     """Talks to github.com or a GitHub Enterprise Server (or the sandbox): same thing to us."""
 
     provider = "github"
-    now: Callable[[], datetime] = staticmethod(lambda: datetime.now(UTC))  # test seam
 
-    def __init__(
-        self,
-        client_id: str,
-        client_secret: str,
-        *,
-        web_url: str,
-        api_url: str,
-        session: requests.Session | None = None,
-        timeout_s: tuple[float, float] = http.DEFAULT_TIMEOUT_S,
-    ) -> None:
-        super().__init__(session=session, timeout_s=timeout_s)
+    def __init__(self, client_id: str, client_secret: str, *, web_url: str, api_url: str,
+                 session: requests.Session | None = None,
+                 timeout_s: tuple[float, float] = http.DEFAULT_TIMEOUT_S) -> None:
+        super().__init__(web_url=web_url, session=session, timeout_s=timeout_s)
         self.client_id = client_id
         self._client_secret = client_secret
-        self.web_url = web_url.rstrip("/")
         self.api_url = api_url.rstrip("/")
 
     def __repr__(self) -> str:
