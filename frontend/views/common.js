@@ -1,5 +1,6 @@
 // Pieces shared by the views: error alerts with a retry, sections, definition rows.
-import { h } from "../dom.js";
+import { del } from "../api.js";
+import { confirmThenRun, h } from "../dom.js";
 
 /** A role=alert box with the human message and, optionally, a retry button. */
 export function errorAlert(error, { onRetry, retryLabel = "Try again" } = {}) {
@@ -50,4 +51,31 @@ export function pager(label, { page, hasPrev, hasNext, onPrev, onNext,
 export function fill(region, ...children) {
   region.replaceChildren(...children.flat().filter((c) => c != null && c !== false));
   return region;
+}
+
+/** The `results` of a list answer (GET facebook/pages, facebook/page/posts). */
+export function listOf(answer) {
+  return Array.isArray(answer?.results) ? answer.results : [];
+}
+
+/**
+ * A danger button that asks first, then DELETEs `path`: `onError(error)` when that fails,
+ * `onDone()` when it worked (nothing when the person changed their mind). `onStart()` runs on
+ * every click.
+ */
+export function confirmedDelete({ label, working, path, dialog, onError, onDone,
+  onStart = () => {} }) {
+  const button = h("button", { type: "button", class: "btn danger" }, label);
+  button.addEventListener("click", async () => {
+    onStart();
+    try {
+      const done = await confirmThenRun(button, dialog, working, () => del(path));
+      if (!done) return;
+    } catch (error) {
+      onError(error);
+      return;
+    }
+    await onDone();
+  });
+  return button;
 }
