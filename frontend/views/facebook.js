@@ -2,8 +2,7 @@
 // (link state, connect, unlink), the Page picker, the post form and the post history.
 // Non-staff see only "This page is for staff only".
 import { h, loading } from "../dom.js";
-import { loadMe, setFlash } from "../session.js";
-import { errorAlert, fill } from "./common.js";
+import { fill, signedInUser } from "./common.js";
 import { Connection } from "./facebook/connection.js";
 import { PagePicker } from "./facebook/page-picker.js";
 import { PostForm } from "./facebook/post-form.js";
@@ -22,19 +21,8 @@ export async function renderFacebook(ctx) {
   const heading = h("h1", {}, "Facebook Page");
   const body = h("div", {}, loading("Checking your access…"));
   ctx.main.append(heading, body);
-  let me;
-  try {
-    me = await loadMe({ fresh: true });
-  } catch (error) {
-    if (ctx.alive()) fill(body, errorAlert(error, { onRetry: () => ctx.navigate("/facebook", { replace: true }) }));
-    return;
-  }
-  if (!ctx.alive()) return;
-  if (!me) {
-    setFlash("Please sign in first.", "info");
-    ctx.navigate("/", { replace: true });
-    return;
-  }
+  const me = await signedInUser(ctx, body, "/facebook");
+  if (!me) return;
   if (!me.is_staff) {
     heading.textContent = "This page is for staff only";
     document.title = "This page is for staff only — OAuth Bridge";

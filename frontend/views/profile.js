@@ -1,8 +1,8 @@
 // `/profile`: the GitHub profile, token validity in words, repositories, sign out, delete.
 import { ApiError, get, post } from "../api.js";
 import { busy, externalLink, formatDate, h, loading, safeUrl, timeEl } from "../dom.js";
-import { forgetMe, loadMe, setFlash } from "../session.js";
-import { confirmedDelete, errorAlert, facts, fill, pager, section } from "./common.js";
+import { forgetMe, setFlash } from "../session.js";
+import { confirmedDelete, errorAlert, facts, fill, pager, section, signedInUser } from "./common.js";
 import { githubButton } from "./home.js";
 
 function avatar(github) {
@@ -158,21 +158,8 @@ function accountActions(ctx) {
 export async function renderProfile(ctx) {
   const accountRegion = h("div", {}, loading("Loading your profile…"));
   ctx.main.append(h("h1", {}, "Your profile"), accountRegion);
-  let me;
-  try {
-    me = await loadMe({ fresh: true });
-  } catch (error) {
-    if (ctx.alive()) {
-      fill(accountRegion, errorAlert(error, { onRetry: () => ctx.navigate("/profile", { replace: true }) }));
-    }
-    return;
-  }
-  if (!ctx.alive()) return;
-  if (!me) {
-    setFlash("Please sign in first.", "info");
-    ctx.navigate("/", { replace: true });
-    return;
-  }
+  const me = await signedInUser(ctx, accountRegion, "/profile");
+  if (!me) return;
   const tokenRegion = h("div");
   const reposRegion = h("div");
   accountRegion.replaceWith(

@@ -1,9 +1,10 @@
 // The Connection card of /facebook: the link state in the tutorial's words, connect, change
 // Page, unlink. It decides which of the other cards show.
 import { get } from "../../api.js";
-import { busy, formatDateTime, h, loading, timeEl } from "../../dom.js";
-import { goToProvider } from "../../session.js";
-import { confirmedDelete, errorAlert, facts, fill, notice, section } from "../common.js";
+import { formatDateTime, h, loading, timeEl } from "../../dom.js";
+import {
+  confirmedDelete, errorAlert, facts, fill, notice, providerButton, section,
+} from "../common.js";
 
 export function validityWords(token) {
   if (token && token.valid === null) return "Could not check the access token with Facebook right now";
@@ -18,18 +19,10 @@ function validityClass(token) {
 }
 
 function connectButton(label) {
-  const slot = h("div", { class: "connect" });
-  const button = h("button", { type: "button", class: "btn facebook" }, label);
-  button.addEventListener("click", async () => {
-    slot.querySelector(".alert")?.remove();
-    try {
-      await busy(button, "Redirecting to Facebook…", () => goToProvider("facebook/authorize"));
-    } catch (error) {
-      slot.append(errorAlert(error));
-    }
+  return providerButton({
+    label, authorizePath: "facebook/authorize", working: "Redirecting to Facebook…",
+    slotClass: "connect", buttonClass: "facebook",
   });
-  slot.append(button);
-  return slot;
 }
 
 function linkFacts(link) {
