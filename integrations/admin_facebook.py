@@ -14,7 +14,7 @@ from solo.admin import SingletonModelAdmin
 from integrations.crypto import mask_token
 from integrations.errors import IntegrationError
 from integrations.models import DataDeletionRequest, FacebookPageLink, PagePost
-from integrations.services.facebook import check_token
+from integrations.services.facebook.token_checks import check_token
 
 _READONLY = ("facebook_user_id", "masked_user_token", "user_token_validity",
              "user_token_expires_at", "data_access_expires_at", "scopes", "page_id", "page_name",

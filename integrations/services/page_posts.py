@@ -13,6 +13,7 @@ import logging
 import secrets
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -31,7 +32,7 @@ from integrations.errors import (
     ProviderTimeout,
 )
 from integrations.models import PagePost, PagePostSource, PagePostStatus
-from integrations.services.facebook import read_page_link
+from integrations.services.facebook.page_link import read_page_link
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,6 @@ IDEMPOTENCY_WAIT_S = 15.0
 ORPHANED_AFTER = timedelta(minutes=5)
 UNKNOWN_OUTCOME_MESSAGE = ("Facebook did not answer in time, so the post may have been "
                            "published: check the Page before posting it again.")
-_sleep = time.sleep  # test seam
 
 
 @dataclass(frozen=True)
@@ -89,8 +89,11 @@ def request_fingerprint(*, message: str, link: str | None, scheduled_at: datetim
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def _await_result(post: PagePost, fingerprint: str) -> PagePost:
-    """A retry: same body or refuse; wait briefly while the first request is still sending."""
+def _await_result(post: PagePost, fingerprint: str, *,
+                  sleep: Callable[[float], None] = time.sleep) -> PagePost:
+    """A retry: same body or refuse; wait briefly while the first request is still sending.
+
+    `sleep` is the wait between polls (a collaborator, like DRF's throttle `timer`)."""
     if not secrets.compare_digest(post.request_fingerprint, fingerprint):
         raise IdempotencyKeyReused(provider="facebook")
     deadline = time.monotonic() + IDEMPOTENCY_WAIT_S
@@ -99,7 +102,7 @@ def _await_result(post: PagePost, fingerprint: str) -> PagePost:
             return _close_orphan(post)
         if time.monotonic() >= deadline:
             raise IdempotencyInProgress(provider="facebook")
-        _sleep(0.1)
+        sleep(0.1)
         post.refresh_from_db()
     return post
 
@@ -127,22 +130,24 @@ def _close_orphan(post: PagePost) -> PagePost:
 
 def submit_page_post(*, message: str, link: str | None = None,
                      scheduled_at: datetime | None = None, idempotency_key: str | None = None,
-                     created_by=None, source: str = PagePostSource.SERVICE) -> PostOutcome:
+                     created_by=None, source: str = PagePostSource.SERVICE,
+                     sleep: Callable[[float], None] = time.sleep) -> PostOutcome:
     """Post to the linked Page at most once per idempotency key; every attempt is recorded.
 
     The row with the unique key is committed before the Graph call, so of two racing requests
     exactly one publishes; the other waits for its result and answers with the same post.
-    Provider errors are recorded on the row, then raised.
+    Provider errors are recorded on the row, then raised. `sleep` waits between polls of a
+    pending first request.
     """
     errors = post_input_errors(message=message, link=link, scheduled_at=scheduled_at)
     if errors:
         field, problem = next(iter(errors.items()))
-        raise PostInvalid(f"{field}: {problem}", field=field)
+        raise PostInvalid(problem, field=field)
     key = idempotency_key or f"auto-{uuid.uuid4().hex}"
     fingerprint = request_fingerprint(message=message, link=link, scheduled_at=scheduled_at)
     existing = PagePost.objects.filter(idempotency_key=key).first()
     if existing is not None:
-        return PostOutcome(_await_result(existing, fingerprint), replayed=True)
+        return PostOutcome(_await_result(existing, fingerprint, sleep=sleep), replayed=True)
     page_link = read_page_link()
     if not page_link.has_page:
         raise NotLinked("No Facebook Page is linked: link one first." if not page_link.is_linked
@@ -156,7 +161,7 @@ def submit_page_post(*, message: str, link: str | None = None,
             )
     except IntegrityError:
         existing = PagePost.objects.get(idempotency_key=key)
-        return PostOutcome(_await_result(existing, fingerprint), replayed=True)
+        return PostOutcome(_await_result(existing, fingerprint, sleep=sleep), replayed=True)
     _send(post, page_token=page_link.page_token)
     return PostOutcome(post, replayed=False)
 

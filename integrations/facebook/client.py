@@ -10,106 +10,54 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
-import logging
-import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import requests
 
 from integrations import http
 from integrations import signed_request as _signed_request
 from integrations.errors import (
-    AuthorizationFailed,
     BadProviderResponse,
-    ContentRejected,
     PermissionMissing,
     ProviderError,
-    ProviderRateLimited,
     ProviderUnavailable,
     TokenInvalid,
 )
-from integrations.parsing import id_str, int_or_none, str_or_none, str_tuple, unix_datetime
+from integrations.facebook.errors import graph_error
+from integrations.facebook.parsing import (
+    next_cursor,
+    page_path,
+    parse_page,
+    parse_token,
+    parse_token_info,
+)
+from integrations.facebook.types import (
+    FacebookPage,
+    FacebookToken,
+    FacebookUser,
+    PagePostResult,
+    TokenInfo,
+)
+from integrations.parsing import id_str, str_or_none
+from integrations.provider_client import ProviderClient
 
-logger = logging.getLogger(__name__)
-
-RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, 80001})
-# Graph codes that refuse the content itself (B12), with our own words (never Facebook's text).
-CONTENT_REJECTIONS = {
-    506: "Facebook refused this post as a duplicate of a recent one; change the text.",
-    368: "Facebook is temporarily blocking posts from this Page for policy reasons.",
-    1609005: "Facebook could not attach this link; check the URL.",
-}
 MAX_PAGES_FOLLOWED = 20
-_PAGE_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 
-@dataclass(frozen=True)
-class FacebookToken:
-    access_token: str = field(repr=False)
-    token_type: str
-    expires_at: datetime | None
+class FacebookClient(ProviderClient):
+    """Talks to Facebook Login and the Graph API (or the sandbox), at one Graph version."""
 
-
-@dataclass(frozen=True)
-class TokenInfo:
-    is_valid: bool
-    type: str | None
-    app_id: str | None
-    user_id: str | None
-    profile_id: str | None
-    expires_at: datetime | None  # None = never
-    data_access_expires_at: datetime | None
-    scopes: tuple[str, ...]
-    error_code: int | None
-    error_subcode: int | None
-    error_message: str | None
-
-
-@dataclass(frozen=True)
-class FacebookUser:
-    id: str
-    name: str | None
-
-
-@dataclass(frozen=True)
-class FacebookPage:
-    id: str
-    name: str
-    category: str | None
-    tasks: tuple[str, ...]
-    access_token: str | None = field(repr=False)
-
-
-@dataclass(frozen=True)
-class PagePostResult:
-    id: str
-    scheduled: bool
-
-
-class FacebookClient(http.HttpClient):
     provider = "facebook"
-    now: Callable[[], datetime] = staticmethod(lambda: datetime.now(UTC))  # test seam
 
-    def __init__(
-        self,
-        app_id: str,
-        app_secret: str,
-        *,
-        web_url: str,
-        graph_url: str,
-        graph_version: str = "v25.0",
-        session: requests.Session | None = None,
-        timeout_s: tuple[float, float] = http.DEFAULT_TIMEOUT_S,
-    ) -> None:
-        super().__init__(session=session, timeout_s=timeout_s)
+    def __init__(self, app_id: str, app_secret: str, *, web_url: str, graph_url: str,
+                 graph_version: str = "v25.0", session: requests.Session | None = None,
+                 timeout_s: tuple[float, float] = http.DEFAULT_TIMEOUT_S) -> None:
+        super().__init__(web_url=web_url, session=session, timeout_s=timeout_s)
         self.app_id = str(app_id)
         self._app_secret = app_secret
-        self.web_url = web_url.rstrip("/")
         self.graph_version = graph_version.strip("/")
         self.graph_base = f"{graph_url.rstrip('/')}/{self.graph_version}"
 
@@ -143,7 +91,7 @@ class FacebookClient(http.HttpClient):
             "redirect_uri": redirect_uri,
             "code": code,
         }, exchange=True)
-        return self._parse_token(body)
+        return parse_token(body, self.now())
 
     def extend_token(self, token: str) -> FacebookToken:
         """grant_type=fb_exchange_token: a short-lived user token for a ~60-day one."""
@@ -153,7 +101,7 @@ class FacebookClient(http.HttpClient):
             "client_secret": self._app_secret,
             "fb_exchange_token": token,
         })
-        return self._parse_token(body)
+        return parse_token(body, self.now())
 
     def debug_token(self, token: str) -> TokenInfo:
         """GET /debug_token with the app token. A token issued to another app is not valid."""
@@ -165,7 +113,7 @@ class FacebookClient(http.HttpClient):
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, dict):
             raise BadProviderResponse(provider=self.provider)
-        return self._parse_token_info(data)
+        return parse_token_info(data, app_id=self.app_id)
 
     # --- Graph calls made with a user or Page token ---------------------------------------
 
@@ -186,8 +134,8 @@ class FacebookClient(http.HttpClient):
             body = self._graph("GET", "me/accounts", params=params, token=token)
             if not isinstance(body, dict) or not isinstance(body.get("data"), list):
                 raise BadProviderResponse(provider=self.provider)
-            pages.extend(_parse_page(item) for item in body["data"])
-            after = _next_cursor(body.get("paging"))
+            pages.extend(parse_page(item) for item in body["data"])
+            after = next_cursor(body.get("paging"))
             if after is None or after in seen_cursors or not body["data"]:
                 break
             seen_cursors.add(after)
@@ -199,7 +147,7 @@ class FacebookClient(http.HttpClient):
     def get_page_token(self, user_token: str, page_id: str) -> str:
         """GET /{page_id}?fields=access_token: the Page token, if this user manages the Page."""
         body = self._graph(
-            "GET", _page_path(page_id), params={"fields": "access_token"}, token=user_token
+            "GET", page_path(page_id), params={"fields": "access_token"}, token=user_token
         )
         page_token = body.get("access_token") if isinstance(body, dict) else None
         if not isinstance(page_token, str) or not page_token:
@@ -222,7 +170,7 @@ class FacebookClient(http.HttpClient):
                 raise ValueError("scheduled_at must be timezone-aware")
             form["published"] = "false"
             form["scheduled_publish_time"] = str(int(scheduled_at.timestamp()))
-        body = self._graph("POST", f"{_page_path(page_id)}/feed", data=form, token=page_token)
+        body = self._graph("POST", f"{page_path(page_id)}/feed", data=form, token=page_token)
         post_id = id_str(body.get("id") if isinstance(body, dict) else None)
         if post_id is None:
             raise BadProviderResponse(provider=self.provider)
@@ -281,7 +229,7 @@ class FacebookClient(http.HttpClient):
         except ProviderUnavailable as exc:  # HTML or non-JSON: reported after a 5xx status
             body, unreadable = None, exc
         if isinstance(body, dict) and isinstance(body.get("error"), dict):
-            self._raise_for_error(body["error"], response.headers, exchange=exchange)
+            raise graph_error(body["error"], response.headers, exchange=exchange)
         if response.status >= 500:
             raise ProviderUnavailable(provider=self.provider)
         if unreadable is not None:
@@ -289,128 +237,3 @@ class FacebookClient(http.HttpClient):
         if response.status >= 400:
             raise ProviderError(provider=self.provider)
         return body
-
-    def _raise_for_error(
-        self, error: Mapping[str, Any], headers: Mapping[str, str], *, exchange: bool = False
-    ) -> None:
-        """Decide by Graph `code`/`error_subcode`, not by HTTP status. Upstream text is kept on a
-        private attribute for server logs only."""
-        code = int_or_none(error.get("code"))
-        subcode = int_or_none(error.get("error_subcode", error.get("subcode")))
-        exc: ProviderError
-        if exchange and code == 100:
-            exc = AuthorizationFailed(provider=self.provider, provider_code=str(subcode or code))
-        elif code in (190, 102):
-            exc = TokenInvalid(provider=self.provider, subcode=subcode)
-        elif code in RATE_LIMIT_CODES:
-            exc = ProviderRateLimited(provider=self.provider, retry_after_s=_retry_after(headers))
-        elif code == 10 or (code is not None and 200 <= code <= 299):
-            exc = PermissionMissing(provider=self.provider)
-        elif code in (1, 2):
-            exc = ProviderUnavailable(provider=self.provider)
-        elif code in CONTENT_REJECTIONS:
-            exc = ContentRejected(CONTENT_REJECTIONS[code], provider=self.provider)
-        else:
-            exc = ProviderError(provider=self.provider)
-        exc.graph_code, exc.graph_subcode = code, subcode
-        exc._graph_message = _clean(error.get("message"))
-        logger.warning(
-            "facebook graph error code=%s subcode=%s fbtrace_id=%s -> %s",
-            code, subcode, _clean(error.get("fbtrace_id"), 64), type(exc).__name__,
-        )
-        raise exc
-
-    # --- Parsing -------------------------------------------------------------------------
-
-    def _parse_token(self, body: Any) -> FacebookToken:
-        access_token = body.get("access_token") if isinstance(body, dict) else None
-        if not isinstance(access_token, str) or not access_token:
-            raise BadProviderResponse("Facebook sent no access token.", provider=self.provider)
-        expires_in = int_or_none(body.get("expires_in"))
-        return FacebookToken(
-            access_token=access_token,
-            token_type=str_or_none(body.get("token_type")) or "bearer",
-            expires_at=self.now() + timedelta(seconds=expires_in)
-            if expires_in is not None and expires_in > 0 else None,
-        )
-
-    def _parse_token_info(self, data: Mapping[str, Any]) -> TokenInfo:
-        error = data.get("error") if isinstance(data.get("error"), dict) else {}
-        app_id = id_str(data.get("app_id"))
-        user_id = id_str(data.get("user_id"))
-        token_type = str_or_none(data.get("type"))
-        is_valid = data.get("is_valid") is True
-        error_message = _clean(error.get("message"))
-        if is_valid and app_id != self.app_id:
-            # Meta: never assume a token was issued to you.
-            is_valid, error_message = False, "The token was issued to another app."
-        if is_valid and token_type in ("USER", "PAGE") and user_id is None:
-            raise BadProviderResponse("Facebook sent a token without a user.", provider="facebook")
-        return TokenInfo(
-            is_valid=is_valid,
-            type=token_type,
-            app_id=app_id,
-            user_id=user_id,
-            profile_id=id_str(data.get("profile_id")),
-            expires_at=unix_datetime(data.get("expires_at")),  # 0 means never
-            data_access_expires_at=unix_datetime(data.get("data_access_expires_at")),
-            scopes=str_tuple(data.get("scopes")),
-            error_code=int_or_none(error.get("code")),
-            error_subcode=int_or_none(error.get("subcode", error.get("error_subcode"))),
-            error_message=error_message,
-        )
-
-
-# --- Helpers --------------------------------------------------------------------------------
-
-
-def _clean(value: Any, limit: int = 300) -> str | None:
-    """Provider text for our logs: printable, bounded."""
-    if not isinstance(value, str):
-        return None
-    return "".join(c if c.isprintable() else "?" for c in value[:limit])
-
-
-def _page_path(page_id: str) -> str:
-    if not isinstance(page_id, str) or not _PAGE_ID.fullmatch(page_id):
-        raise ValueError("page_id must be a Graph object id")
-    return quote(page_id, safe="")
-
-
-def _parse_page(item: Any) -> FacebookPage:
-    page_id = id_str(item.get("id")) if isinstance(item, dict) else None
-    if page_id is None:
-        raise BadProviderResponse("Facebook sent a Page without an id.", provider="facebook")
-    return FacebookPage(
-        id=page_id,
-        name=str_or_none(item.get("name")) or "",
-        category=str_or_none(item.get("category")),
-        tasks=str_tuple(item.get("tasks")),
-        access_token=str_or_none(item.get("access_token")),
-    )
-
-
-def _next_cursor(paging: Any) -> str | None:
-    if not isinstance(paging, dict) or not paging.get("next"):
-        return None
-    cursors = paging.get("cursors")
-    return str_or_none(cursors.get("after")) if isinstance(cursors, dict) else None
-
-
-def _retry_after(headers: Mapping[str, str]) -> int:
-    """Seconds until Facebook lets us back in: `Retry-After`, else the largest BUC
-    `estimated_time_to_regain_access` (minutes), else 60."""
-    retry_after = int_or_none(headers.get("Retry-After"))
-    if retry_after is not None and retry_after > 0:
-        return retry_after
-    minutes = 0
-    try:
-        usage = json.loads(headers.get("X-Business-Use-Case-Usage") or "{}")
-        for entries in usage.values() if isinstance(usage, dict) else ():
-            for entry in entries if isinstance(entries, list) else ():
-                if isinstance(entry, dict):
-                    regain = int_or_none(entry.get("estimated_time_to_regain_access"))
-                    minutes = max(minutes, regain or 0)
-    except (ValueError, RecursionError):
-        pass
-    return minutes * 60 if minutes > 0 else 60
