@@ -37,6 +37,11 @@ def get_facebook_client() -> FacebookClient:
     return _facebook_client(app_id, secret, web_url, graph_url, version, _timeout_s())
 
 
+def spa_url() -> str:
+    """Where the SPA (and so the browser callback routes) lives: SPA_URL, else PUBLIC_URL."""
+    return (settings.SPA_URL or settings.PUBLIC_URL).rstrip("/")
+
+
 def clear_client_cache() -> None:
     """Drop cached clients (tests; settings changes at runtime)."""
     for cache in (_github_client, _facebook_client):

@@ -20,7 +20,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from integrations.config import get_facebook_client
+from integrations.config import get_facebook_client, spa_url
 from integrations.errors import (
     AccessDenied,
     AuthorizationFailed,
@@ -80,7 +80,7 @@ class LinkState:
 
 
 def facebook_redirect_uri() -> str:
-    return settings.PUBLIC_URL + "/facebook/callback"
+    return spa_url() + "/facebook/callback"
 
 
 def _required_scopes() -> tuple[str, ...]:

@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from integrations.config import get_github_client
+from integrations.config import get_github_client, spa_url
 from integrations.errors import (
     AccessDenied,
     AccountDisabled,
@@ -44,7 +44,7 @@ class TokenStatus:
 
 
 def browser_redirect_uri() -> str:
-    return settings.PUBLIC_URL + "/auth/github/callback"
+    return spa_url() + "/auth/github/callback"
 
 
 def start_github_sign_in(*, client: FlowClient, binding: str, redirect_uri: str | None = None,
