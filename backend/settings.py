@@ -232,8 +232,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "OAuth Bridge API",
     "DESCRIPTION": (
         "JSON API for Sign in with GitHub (single-page and mobile apps) and staff-only Facebook "
-        "Page linking. Browsers authenticate with the session cookie and send the CSRF token in "
-        "the `X-CSRFToken` header on unsafe methods; apps send `Authorization: Token <token>`. "
+        "Page linking. Browsers authenticate with the session cookie and send the CSRF token "
+        "(from `GET /api/v1/auth/csrf`, or the CSRF cookie on the API's own origin) in the "
+        "`X-CSRFToken` header on unsafe methods; origins in CORS_ALLOWED_ORIGINS may do so "
+        "cross-origin with credentials. Apps send `Authorization: Token <token>`. "
         "Every error has the shape `{code, message, fields?, retry_after?}`."
     ),
     "VERSION": "1.0.0",

@@ -13,11 +13,15 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import environ
+from corsheaders.defaults import default_headers
 from django.core.exceptions import ImproperlyConfigured
 
 SAMESITE_CHOICES = ("Lax", "Strict", "None")
 # Headers the SPA reads from cross-origin answers (CORS hides all but the safelisted ones).
 EXPOSE_HEADERS = ["Retry-After"]
+# Request headers a cross-origin caller may send: the defaults (Content-Type, X-CSRFToken,
+# Authorization...) and the Page post's Idempotency-Key.
+ALLOW_HEADERS = [*default_headers, "idempotency-key"]
 
 
 def origin_of(url: str) -> str:
@@ -51,6 +55,7 @@ def browser_settings(env: environ.Env, *, public_url: str, secure: bool) -> dict
         "CORS_URLS_REGEX": r"^/api/",
         "CORS_PREFLIGHT_MAX_AGE": env.int("CORS_PREFLIGHT_MAX_AGE", default=3600),
         "CORS_EXPOSE_HEADERS": EXPOSE_HEADERS,
+        "CORS_ALLOW_HEADERS": ALLOW_HEADERS,
         # Django's CSRF check compares Origin with these: the SPA's origin must be trusted.
         "CSRF_TRUSTED_ORIGINS": list(dict.fromkeys(
             [*trusted, *env.list("CSRF_TRUSTED_ORIGINS", default=[])])),

@@ -63,27 +63,42 @@ def test_preflight_from_a_listed_origin_is_cached(csrf_client, spa_elsewhere, se
     answer = csrf_client.options(AUTHORIZE, HTTP_ORIGIN=SPA,
                                  HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
                                  HTTP_ACCESS_CONTROL_REQUEST_HEADERS="content-type,x-csrftoken")
+    post = csrf_client.options("/api/v1/facebook/page/posts", HTTP_ORIGIN=SPA,
+                               HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+                               HTTP_ACCESS_CONTROL_REQUEST_HEADERS="idempotency-key")
     assert answer.status_code == 200
     assert answer["Access-Control-Allow-Origin"] == SPA
     assert answer["Access-Control-Max-Age"] == str(settings.CORS_PREFLIGHT_MAX_AGE)
     assert "x-csrftoken" in answer["Access-Control-Allow-Headers"]
+    assert "idempotency-key" in post["Access-Control-Allow-Headers"]
 
 
+@pytest.mark.parametrize("origin", [OTHER, "null", SPA + ".evil.example.net",
+                                    "https://app.example.test:8080"])
 def test_unlisted_origin_gets_no_cors_headers_and_its_credentialed_post_fails(
-        csrf_client, spa_elsewhere):
+        csrf_client, spa_elsewhere, origin):
     # Even with a valid token and cookie (as if stolen), Django's Origin check refuses it, and
     # without CORS headers the browser would not let the page read any answer anyway.
-    fetched = csrf_client.get("/api/v1/auth/csrf", HTTP_ORIGIN=OTHER)
+    fetched = csrf_client.get("/api/v1/auth/csrf", HTTP_ORIGIN=origin)
     token = fetched.json()["csrf_token"]
-    preflight = csrf_client.options(AUTHORIZE, HTTP_ORIGIN=OTHER,
+    preflight = csrf_client.options(AUTHORIZE, HTTP_ORIGIN=origin,
                                     HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST")
-    answer = csrf_client.post(AUTHORIZE, {}, format="json", HTTP_ORIGIN=OTHER,
+    answer = csrf_client.post(AUTHORIZE, {}, format="json", HTTP_ORIGIN=origin,
                               HTTP_X_CSRFTOKEN=token)
-    me = csrf_client.get("/api/v1/me", HTTP_ORIGIN=OTHER)
+    me = csrf_client.get("/api/v1/me", HTTP_ORIGIN=origin)
     for response in (fetched, preflight, answer, me):
         assert not any(h.lower().startswith("access-control-") for h in response.headers)
     assert answer.status_code == 403
     assert answer.json()["code"] == "csrf_failed"
+
+
+def test_the_csrf_endpoint_is_in_the_schema(api_client):
+    schema = api_client.get("/api/v1/schema?format=json").json()
+    operation = schema["paths"]["/api/v1/auth/csrf"]["get"]
+    assert operation["operationId"] == "auth_csrf"
+    assert operation.get("security", []) in ([], [{}])  # no credentials needed
+    ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    assert schema["components"]["schemas"][ref.rsplit("/", 1)[1]]["required"] == ["csrf_token"]
 
 
 def test_cors_covers_the_api_only(client, spa_elsewhere):
