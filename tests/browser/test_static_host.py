@@ -128,3 +128,28 @@ def test_static_host_sends_the_documented_headers(browser_page, app, static_spa)
     callback = page.goto(spa + "/auth/github/callback?code=c&state=s")
     assert callback.headers["referrer-policy"] == "no-referrer"
     expect(page).to_have_url(spa + "/auth/github/callback")
+
+
+def test_a_stale_csrf_token_is_fetched_again_and_the_request_retried_once(
+        browser_page, app, static_spa, settings):
+    settings.STAFF_GITHUB_LOGINS = ["octocat"]
+    page, spa = browser_page, static_spa
+    page.problems.allowed_origins.add(spa)
+    sign_in(page, spa, "octocat")
+    connect_facebook(page, spa, "alex")  # two Pages: the picker asks which one
+    main = page.get_by_role("main")
+    picker = main.locator("#picker")
+    expect(picker.get_by_role("radio")).to_have_count(2)
+    # The SPA holds the token it fetched for the callback POST; the cookie it pairs with goes
+    # away (expired, cleared), so that token no longer passes.
+    page.context.clear_cookies(name=settings.CSRF_COOKIE_NAME)
+    answers = []
+    page.on("response", lambda r: r.url.startswith(app + "/api/") and (
+        r.request.method != "GET" or "/auth/csrf" in r.url) and answers.append(
+        (r.request.method, r.url.removeprefix(app + "/api/v1/"), r.status)))
+    picker.get_by_role("radio").first.check()
+    picker.get_by_role("button", name="Use this Page").click()
+    expect(picker).to_be_hidden()
+    assert [(method, status) for method, _, status in answers] == [
+        ("PUT", 403), ("GET", 200), ("PUT", 200)]
+    assert answers[1][1] == "auth/csrf" and answers[0][1] == answers[2][1]
