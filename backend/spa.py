@@ -12,6 +12,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe
 
+# The client-side router's routes: each answers with index.html (here and on a static host).
+SPA_ROUTES = ("/", "/profile", "/auth/github/callback", "/facebook", "/facebook/callback")
 CALLBACK_PATHS = ("/auth/github/callback", "/facebook/callback")
 # A plain file (no template rendering): served as is.
 INDEX = Path(settings.BASE_DIR) / "backend" / "templates" / "spa" / "index.html"

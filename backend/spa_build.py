@@ -14,12 +14,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils.csp import CSP, build_policy
+from django.utils.html import escape
 
 from backend.conf.cors import origin_of
-from backend.spa import CALLBACK_PATHS, INDEX
+from backend.spa import CALLBACK_PATHS, INDEX, SPA_ROUTES
 
 FRONTEND = Path(settings.BASE_DIR) / "frontend"
-SPA_ROUTES = ("/", "/profile", "/auth/github/callback", "/facebook", "/facebook/callback")
 DOCS_LINK = 'href="/api/v1/docs"'
 
 
@@ -39,7 +39,7 @@ def build_spa(*, api_url: str, output: Path) -> list[Path]:
     if DOCS_LINK not in html:
         raise ValueError(f"{INDEX} no longer links the API docs as {DOCS_LINK}")
     index = output / "index.html"
-    index.write_text(html.replace(DOCS_LINK, f'href="{api_url}/api/v1/docs"'))
+    index.write_text(html.replace(DOCS_LINK, f'href="{escape(api_url)}/api/v1/docs"'))
     headers = output / "_headers"
     headers.write_text(static_host_headers(api_url))
     redirects = output / "_redirects"  # every SPA route answers with the shell

@@ -2,9 +2,9 @@
 
 Deployment shapes (README "Integration modes"):
 - same origin: the backend serves the SPA; nothing to set.
-- same site, another origin (app.example.com + api.example.com, or another port): SPA_URL and
-  CORS_ALLOWED_ORIGINS; SameSite=Lax still works. A COOKIE_DOMAIN is needed only when the SPA
-  host itself must see the cookies (it does not: the SPA reads its CSRF token from /auth/csrf).
+- same site, another origin (app.example.com + api.example.com, or another port): SPA_URL (its
+  origin joins CORS_ALLOWED_ORIGINS); SameSite=Lax still works. SESSION_/CSRF_COOKIE_DOMAIN
+  only when another host must see the cookies itself (our SPA does not: it asks /auth/csrf).
 - cross site (app.example.net + api.example.com): also COOKIE_SAMESITE=None, which needs HTTPS.
 """
 
@@ -35,8 +35,11 @@ def origin_of(url: str) -> str:
 def browser_settings(env: environ.Env, *, public_url: str, secure: bool) -> dict[str, object]:
     """The SPA, CORS, CSRF-origin and cookie settings, read from the environment."""
     spa_url = env.str("SPA_URL", default="").rstrip("/")
-    cors_origins = [origin_of(o) for o in env.list("CORS_ALLOWED_ORIGINS", default=[])]
-    trusted = [origin_of(public_url), *([origin_of(spa_url)] if spa_url else []), *cors_origins]
+    listed = [origin_of(o) for o in env.list("CORS_ALLOWED_ORIGINS", default=[])]
+    # The SPA's own origin, when it is not the API's, must be allowed: it joins the list.
+    spa_origin = [origin_of(spa_url)] if spa_url else []
+    cors_origins = [o for o in dict.fromkeys([*spa_origin, *listed]) if o != origin_of(public_url)]
+    trusted = list(dict.fromkeys([origin_of(public_url), *cors_origins]))
     session_secure = env.bool("SESSION_COOKIE_SECURE", default=secure)
     csrf_secure = env.bool("CSRF_COOKIE_SECURE", default=secure)
     samesite = env.str("COOKIE_SAMESITE", default="Lax")

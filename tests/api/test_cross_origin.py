@@ -149,6 +149,14 @@ def test_csrf_trusted_origins_follow_the_spa_and_the_cors_list(monkeypatch):
                                             "https://admin.example.com"]
 
 
+def test_the_spa_origin_is_allowed_without_repeating_it(monkeypatch):
+    conf = read(monkeypatch, SPA_URL="https://app.example.com/spa")
+    assert conf["CORS_ALLOWED_ORIGINS"] == ["https://app.example.com"]
+    same = read(monkeypatch, SPA_URL="https://api.example.com")
+    assert same["CORS_ALLOWED_ORIGINS"] == []
+    assert same["CSRF_TRUSTED_ORIGINS"] == ["https://api.example.com"]
+
+
 def test_a_cookie_domain_falls_back_to_the_secure_prefix(monkeypatch):
     conf = read(monkeypatch, SESSION_COOKIE_DOMAIN="example.com")
     assert conf["SESSION_COOKIE_DOMAIN"] == "example.com"

@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from backend.spa_build import SPA_ROUTES, build_spa
+from backend.spa import SPA_ROUTES
+from backend.spa_build import build_spa
 from tests.browser.helpers import sign_in
 from tests.browser.test_facebook_flow import connect_facebook
 

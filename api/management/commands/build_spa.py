@@ -25,5 +25,5 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         for path in written:
             self.stdout.write(f"Wrote {path}")
-        self.stdout.write(f"Deploy {output}; set SPA_URL and CORS_ALLOWED_ORIGINS on the API to "
-                          "its origin (README: Integration modes).")
+        self.stdout.write(f"Deploy {output}, then set SPA_URL on the API to where it is served "
+                          "(README: Integration modes).")
