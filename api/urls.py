@@ -7,7 +7,7 @@ from drf_spectacular.views import (
 )
 
 from api.views.github import GitHubAuthorizeView, GitHubCallbackView
-from api.views.health import HealthView
+from api.views.health import HealthView, LiveView
 from api.views.me import GitHubReposView, GitHubTokenView, LogoutView, MeView
 from api.views.not_found import api_not_found
 
@@ -27,6 +27,7 @@ DOCS_CSP = {
 
 urlpatterns = [
     path("health", HealthView.as_view(), name="health"),
+    path("health/live", LiveView.as_view(), name="health-live"),
     path("auth/github/authorize", GitHubAuthorizeView.as_view(), name="github-authorize"),
     path("auth/github/callback", GitHubCallbackView.as_view(), name="github-callback"),
     path("auth/logout", LogoutView.as_view(), name="logout"),

@@ -4,11 +4,13 @@ from django.urls import include, path, re_path
 
 from api.errors import error_body
 from api.urls import fallback_patterns
+from backend.metrics_view import metrics
 from backend.spa import spa_index
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
+    path("metrics", metrics, name="metrics"),
     path("api/", include(fallback_patterns)),
     # SPA routes: the client-side router renders them from index.html.
     re_path(r"^(?:|profile|auth/github/callback|facebook|facebook/callback)/?$", spa_index,
