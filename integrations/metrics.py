@@ -8,12 +8,16 @@ so it is right in every process without a multiprocess gauge mode.
 Background task metrics (queue depth, failures) belong here once background tasks exist.
 """
 
+import logging
 import math
 import re
 from urllib.parse import urlsplit
 
+from django.db import DatabaseError
 from prometheus_client import Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
+
+logger = logging.getLogger(__name__)
 
 SIGNINS = Counter(
     "oauth_bridge_signins", "Sign-in attempts that reached an outcome.",
@@ -64,7 +68,13 @@ class FacebookTokenExpiryCollector:
             "When the linked Facebook tokens expire (Unix time; +Inf: no expiry).",
             labels=["token"],
         )
-        link = read_page_link()
+        try:
+            link = read_page_link()
+        except DatabaseError:
+            # Metrics must still answer while the database is down (readiness shows that).
+            logger.warning("token expiry gauges skipped: the database is unavailable")
+            yield gauge
+            return
         if link.is_linked:
             for name, expires_at in (("user", link.user_token_expires_at),
                                      ("data_access", link.data_access_expires_at)):
