@@ -4,6 +4,8 @@ Both formats pass every record through the request-context filter (request id, u
 IP, method, path) and the query-string redaction filter (S24).
 """
 
+from django.core.exceptions import ImproperlyConfigured
+
 # Set by backend.observability on every record of a request; null (`-` in plain text) outside.
 CONTEXT_FIELDS = ("request_id", "user_id", "client_ip", "method", "path", "status",
                   "duration_ms")
@@ -12,7 +14,7 @@ JSON_FIELDS = ("levelname", "name", "message", *CONTEXT_FIELDS)
 
 def build_logging(*, log_format: str = "plain", level: str = "INFO") -> dict:
     if log_format not in ("plain", "json"):
-        raise ValueError(f"LOG_FORMAT must be 'plain' or 'json', not {log_format!r}")
+        raise ImproperlyConfigured(f"LOG_FORMAT must be 'plain' or 'json', not {log_format!r}")
     return {
         "version": 1,
         "disable_existing_loggers": False,

@@ -6,6 +6,7 @@ import logging
 import re
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from pythonjsonlogger.json import JsonFormatter
 
 from backend.conf.logging import CONTEXT_FIELDS, build_logging
@@ -132,3 +133,8 @@ def test_lines_outside_a_request_still_have_every_field(json_log):
 def test_plain_text_stays_the_default(settings):
     assert settings.LOG_FORMAT == "plain"
     assert settings.LOGGING["handlers"]["console"]["formatter"] == "plain"
+
+
+def test_an_unknown_log_format_stops_startup():
+    with pytest.raises(ImproperlyConfigured, match="LOG_FORMAT"):
+        build_logging(log_format="jsno")
