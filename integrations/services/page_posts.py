@@ -22,6 +22,7 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from integrations import metrics
 from integrations.config import get_facebook_client
 from integrations.errors import (
     IdempotencyInProgress,
@@ -123,7 +124,9 @@ def _close_orphan(post: PagePost) -> PagePost:
         status=PagePostStatus.FAILED, error_code="outcome_unknown", completed_at=timezone.now(),
         error_message=UNKNOWN_OUTCOME_MESSAGE)
     if closed:
-        logger.warning("page post %s was left pending by a failed process; marked failed", post.pk)
+        metrics.PAGE_POSTS.labels(outcome=PagePostStatus.FAILED).inc()
+        logger.warning("page post %s was left pending by a failed process; marked failed", post.pk,
+                       extra={"event": "page_post", "reason": "outcome_unknown"})
     post.refresh_from_db()
     return post
 
@@ -207,5 +210,7 @@ def _finish(post: PagePost, *, status: str, facebook_post_id: str = "", error_co
     post.completed_at = timezone.now()
     post.save(update_fields=["status", "facebook_post_id", "error_code", "error_message",
                              "completed_at"])
+    metrics.PAGE_POSTS.labels(outcome=status).inc()
     logger.info("page post %s (%s) by user %s: %s %s", post.pk, post.source,
-                post.created_by_id, status, error_code)
+                post.created_by_id, status, error_code,
+                extra={"event": "page_post", "reason": error_code or status})
