@@ -12,7 +12,12 @@ from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from integrations.errors import IntegrationError, PermissionMissing, ProviderRateLimited
+from integrations.errors import (
+    IntegrationError,
+    PermissionMissing,
+    ProviderBusy,
+    ProviderRateLimited,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -69,14 +74,26 @@ def _drf_response(exc: exceptions.APIException) -> Response:
     return Response(body, status=exc.status_code, headers=headers)
 
 
-def _integration_response(exc: IntegrationError) -> Response:
+def _integration_parts(exc: IntegrationError) -> tuple[dict, dict]:
+    """(body, headers) of a typed error: `retry_after_s` becomes Retry-After and retry_after."""
     headers, extra = {}, {}
-    if isinstance(exc, ProviderRateLimited):
+    if isinstance(exc, (ProviderRateLimited, ProviderBusy)):
         headers["Retry-After"] = str(exc.retry_after_s)
         extra["retry_after"] = exc.retry_after_s
     if isinstance(exc, PermissionMissing) and exc.missing:
         extra["missing"] = list(exc.missing)
-    return Response(error_body(exc.code, exc.message, **extra), status=exc.status, headers=headers)
+    return error_body(exc.code, exc.message, **extra), headers
+
+
+def _integration_response(exc: IntegrationError) -> Response:
+    body, headers = _integration_parts(exc)
+    return Response(body, status=exc.status, headers=headers)
+
+
+def integration_error_json(exc: IntegrationError) -> JsonResponse:
+    """The same answer as `_integration_response`, for middleware (outside DRF's views)."""
+    body, headers = _integration_parts(exc)
+    return JsonResponse(body, status=exc.status, headers=headers)
 
 
 def exception_handler(exc, context):

@@ -89,6 +89,7 @@ class GitHubCallbackView(APIView):
     authentication_classes = ()
     permission_classes = (AllowAny,)
     throttle_scope = "oauth_callback"
+    provider_bound_methods = ("POST",)  # see api.middleware.ProviderConcurrencyLimit
 
     class Input(ProviderCallbackInput):
         code_verifier = TextRegexField(PKCE_REGEX, required=False)

@@ -38,6 +38,8 @@ class LogoutView(APIView):
 
 
 class MeView(APIView):
+    provider_bound_methods = ("DELETE",)  # revokes the GitHub grant
+
     @extend_schema(operation_id="me", tags=["me"],
                    responses={200: UserSerializer, **error_responses(*COMMON_ERRORS)},
                    examples=[OpenApiExample("Signed in", value=ME_EXAMPLE, response_only=True)])
@@ -57,6 +59,8 @@ class MeView(APIView):
 
 
 class GitHubTokenView(APIView):
+    provider_bound_methods = ("GET",)
+
     class Output(serializers.Serializer):
         valid = serializers.BooleanField()
         scopes = serializers.ListField(child=serializers.CharField())
@@ -89,6 +93,8 @@ class RepoSerializer(serializers.Serializer):
 
 
 class GitHubReposView(APIView):
+    provider_bound_methods = ("GET",)
+
     class Output(serializers.Serializer):
         results = RepoSerializer(many=True)
         page = serializers.IntegerField()

@@ -60,6 +60,7 @@ POST_EXAMPLE = {
 
 class PagePostsView(StaffView):
     throttle_scope = "page_post"
+    provider_bound_methods = ("POST",)  # see api.middleware.ProviderConcurrencyLimit
 
     class Input(StrictSerializer):
         message = serializers.CharField(allow_blank=True, trim_whitespace=False)

@@ -9,7 +9,7 @@ def test_health_answers_ok_after_a_database_query(api_client, django_assert_num_
     with django_assert_num_queries(1):
         response = api_client.get("/api/v1/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok"}
 
 
 @pytest.mark.django_db
@@ -19,4 +19,5 @@ def test_health_answers_503_in_the_error_shape_when_the_database_is_down(api_cli
         response = api_client.get("/api/v1/health")
     assert response.status_code == 503
     assert response.json() == {"code": "database_unavailable",
-                               "message": "The database is unavailable."}
+                               "message": "The database is unavailable.",
+                               "status": "unavailable", "database": "unavailable"}
