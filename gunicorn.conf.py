@@ -1,0 +1,24 @@
+"""Production server settings: `gunicorn backend.wsgi` reads this file from the repo root.
+
+Threaded workers (gthread): a request waiting on GitHub or Facebook holds a thread, not a whole
+process, and at most half of each process's threads may wait on providers at once
+(PROVIDER_CONCURRENCY; more get 503 provider_busy at once), so health, /me and the rest always
+find a free thread. Every knob is an environment variable; command-line flags still win.
+"""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:" + os.environ.get("PORT", "8000"))
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))  # processes: about one per CPU core
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "16"))  # concurrent requests per process
+# Read by the app's settings in each worker (api.middleware.ProviderConcurrencyLimit).
+os.environ.setdefault("PROVIDER_CONCURRENCY", str(max(1, threads // 2)))
+
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))  # a worker silent this long is restarted
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))  # finish on SIGTERM
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))  # s; above the balancer's idle timeout
+
+accesslog = "-"
+# No query strings: the SPA's callback URLs carry the OAuth code and state (S24).
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
