@@ -3,6 +3,14 @@ from unittest import mock
 import pytest
 from django.db import OperationalError
 
+LOCAL_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+@pytest.fixture(autouse=True)
+def _no_shared_cache(settings):
+    """The cache field is covered in test_shared_cache.py; here only the database matters."""
+    settings.CACHES = LOCAL_CACHE
+
 
 @pytest.mark.django_db
 def test_health_answers_ok_after_a_database_query(api_client, django_assert_num_queries):
