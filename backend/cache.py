@@ -32,7 +32,8 @@ def _default(args, kwargs):
 # Method → what it answers when Redis is down (a miss, nothing stored, nothing deleted).
 _FALLBACKS = {
     "get": _default, "get_many": lambda a, k: {}, "has_key": lambda a, k: False,
-    "add": lambda a, k: False, "set": _missing, "set_many": lambda a, k: [],
+    "add": lambda a, k: False, "set": _missing,
+    "set_many": lambda a, k: list(a[0] if a else k.get("data", {})),  # the keys not stored
     "touch": lambda a, k: False, "delete": lambda a, k: False, "delete_many": _missing,
     "incr": _missing, "clear": lambda a, k: False,
 }

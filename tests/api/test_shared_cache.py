@@ -80,6 +80,7 @@ def test_redis_down_cache_calls_answer_like_misses(settings, down_redis_url):
     cache.set("k", 1)
     assert cache.add("k", 1) is False and cache.get_many(["a", "b"]) == {}
     assert cache.get_or_set("k", 5) == 5
+    assert cache.set_many({"a": 1, "b": 2}) == ["a", "b"]  # not stored
     cache.delete_many(["a"])
     assert cache.ping() is False
 
