@@ -26,7 +26,7 @@ from integrations.errors import (
     ProviderUnavailable,
     TokenInvalid,
 )
-from integrations.facebook.errors import graph_error
+from integrations.facebook.errors import app_token_error, graph_error
 from integrations.facebook.parsing import (
     next_cursor,
     page_path,
@@ -104,12 +104,17 @@ class FacebookClient(ProviderClient):
         return parse_token(body, self.now())
 
     def debug_token(self, token: str) -> TokenInfo:
-        """GET /debug_token with the app token. A token issued to another app is not valid."""
+        """GET /debug_token with the app token. A token issued to another app is not valid;
+        a top-level error is ProviderMisconfigured (our credentials), never TokenInvalid."""
         # The app token gets a proof too: "Require App Secret" applies to every server call.
-        body = self._graph(
-            "GET", "debug_token", params={"input_token": token},
-            token=f"{self.app_id}|{self._app_secret}",
-        )
+        try:
+            body = self._graph(
+                "GET", "debug_token", params={"input_token": token},
+                token=f"{self.app_id}|{self._app_secret}",
+            )
+        except ProviderError as exc:
+            # A top-level error judges our app token; only `data` judges the user's token.
+            raise app_token_error(exc) from None
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, dict):
             raise BadProviderResponse(provider=self.provider)

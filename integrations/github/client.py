@@ -8,6 +8,7 @@ this client's pooled `HttpClient.send()`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -21,6 +22,7 @@ from integrations.errors import (
     AuthorizationFailed,
     BadProviderResponse,
     ProviderError,
+    ProviderMisconfigured,
     ProviderRateLimited,
 )
 from integrations.github.errors import NotFound, lower, raise_for_status, retry_after_s, safe_code
@@ -35,6 +37,8 @@ from integrations.parsing import iso_datetime, str_tuple
 from integrations.provider_client import ProviderClient
 from integrations.pygithub_transport import pygithub_requester
 from integrations.token_check import TokenCheck
+
+logger = logging.getLogger(__name__)
 
 API_VERSION = "2022-11-28"
 REST_ACCEPT = "application/vnd.github+json"
@@ -202,9 +206,9 @@ class GitHubClient(ProviderClient):
             auth=(self.client_id, self._client_secret),
         )
         if response.status == 401:  # our app credentials, not the user's token
-            raise ProviderError(
-                "GitHub rejected the application credentials.", provider=self.provider
-            )
+            logger.error("github refused our app credentials on /applications/%s: check "
+                         "GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET", what)
+            raise ProviderMisconfigured(provider=self.provider)
         return response, body
 
     # --- Error mapping: the one place --------------------------------------------------

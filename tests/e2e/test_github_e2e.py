@@ -219,7 +219,8 @@ def test_cancel_at_github_is_access_denied(browser, github):
         "state": params["state"]})
     assert response.status_code == 400
     assert response.json()["code"] == "access_denied"
-    assert response.json()["message"] == params["error_description"]
+    assert response.json()["message"] == "You cancelled the sign-in at GitHub."  # S37
+    assert response.json()["provider_message"] == params["error_description"]
 
 
 def test_missing_csrf_on_a_cookie_post_is_refused(browser, github):
