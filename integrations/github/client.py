@@ -133,9 +133,10 @@ class GitHubClient(ProviderClient):
     # --- REST API (PyGithub) -------------------------------------------------------------
 
     def get_profile(self, token: str) -> GitHubProfile:
-        """GET /user: the signed-in account. `id` is the stable key, `login` can change."""
-        _headers, data = self._rest(token, "/user")
-        return parse_profile(data)
+        """GET /user: the signed-in account. `id` is the stable key, `login` can change. The
+        answer's headers say which scopes the token really holds and when it expires."""
+        headers, data = self._rest(token, "/user")
+        return parse_profile(data, lower(headers))
 
     def get_primary_verified_email(self, token: str) -> str | None:
         """GET /user/emails: the address that is primary *and* verified, else None."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from integrations.errors import BadProviderResponse
@@ -26,7 +27,9 @@ def parse_token(body: dict[str, Any], now: datetime) -> GitHubToken:
     )
 
 
-def parse_profile(data: Any) -> GitHubProfile:
+def parse_profile(data: Any, headers: Mapping[str, str] | None = None) -> GitHubProfile:
+    """A /user body, with the token facts its (lower-cased) headers carry."""
+    headers = headers or {}
     if not isinstance(data, dict):
         raise BadProviderResponse(provider=PROVIDER)
     user_id, login = int_or_none(data.get("id")), data.get("login")
@@ -42,7 +45,24 @@ def parse_profile(data: Any) -> GitHubProfile:
         company=str_or_none(data.get("company")),
         location=str_or_none(data.get("location")),
         bio=str_or_none(data.get("bio")),
+        token_scopes=split_scopes(headers["x-oauth-scopes"])
+        if "x-oauth-scopes" in headers else None,
+        token_expires_at=token_expiration(headers.get("github-authentication-token-expiration")),
     )
+
+
+def token_expiration(value: Any) -> datetime | None:
+    """`github-authentication-token-expiration`: "2026-06-01 12:00:00 UTC" (or with a numeric
+    offset, "-0700"); None when absent or unreadable."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip().replace(" UTC", " +0000")
+    for layout in ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%dT%H:%M:%S%z"):
+        try:
+            return datetime.strptime(text, layout).astimezone(UTC)
+        except ValueError:
+            continue
+    return None
 
 
 def primary_verified_email(data: Any) -> str | None:

@@ -75,7 +75,7 @@ def _save_sign_in(*, profile: GitHubProfile, email: str | None, token: GitHubTok
                                              defaults={"email": email or ""})
         account = GitHubAccount(user=user, github_id=profile.id, email=email or "")
     _apply_profile(account, profile)
-    _apply_token(account, token)
+    _apply_token(account, token, profile=profile)
     account.last_login_at = timezone.now()
     user = account.user
     _apply_staff_list(account, user, profile)
@@ -108,10 +108,14 @@ def _apply_profile(account: GitHubAccount, profile: GitHubProfile) -> None:
     account.bio = profile.bio or ""
 
 
-def _apply_token(account: GitHubAccount, token: GitHubToken) -> None:
+def _apply_token(account: GitHubAccount, token: GitHubToken,
+                 profile: GitHubProfile | None = None) -> None:
+    """Granted scopes and expiry as the /user read saw them (the exchange's `scope` can be
+    empty, and GitHub Apps send none), else as the token answer said."""
     account.access_token = token.access_token
-    account.token_expires_at = token.expires_at
-    account.scopes = ",".join(token.scopes)
+    seen_scopes = profile.token_scopes if profile else None
+    account.token_expires_at = (profile and profile.token_expires_at) or token.expires_at
+    account.scopes = ",".join(token.scopes if seen_scopes is None else seen_scopes)
     if token.refresh_token:
         account.refresh_token = token.refresh_token
         account.refresh_token_expires_at = token.refresh_token_expires_at

@@ -52,3 +52,28 @@ def test_an_invalid_or_expired_facebook_code_is_authorization_failed_like_github
         AuthorizationFailed(provider="facebook", provider_code="36007")
         if failing == "exchange_code" else TokenInvalid(provider="facebook", subcode=463))
     assert_error(link(staff_client), 400, "authorization_failed")
+
+
+def test_sign_in_stores_the_scopes_and_expiry_the_user_read_saw(api_client, github):
+    from integrations.models import GitHubAccount
+    from tests.fixtures.github import (
+        API,
+        GITHUB,
+        callback,
+        emails,
+        expiring_token_body,
+        profile,
+        start,
+    )
+
+    github.post(f"{GITHUB}/login/oauth/access_token", json=expiring_token_body(scope=""))
+    github.get(f"{API}/user", json=profile(), headers={
+        "X-OAuth-Scopes": "read:user, user:email",
+        "github-authentication-token-expiration": "2030-01-02 03:04:05 UTC"})
+    github.get(f"{API}/user/emails", json=emails())
+    response = callback(api_client, code="the-code", state=start(api_client)["state"])
+    assert response.status_code == 200, response.content
+    account = GitHubAccount.objects.get()
+    assert account.scope_list == ["read:user", "user:email"]
+    assert account.token_expires_at.isoformat() == "2030-01-02T03:04:05+00:00"
+    assert response.json()["user"]["github"]["scopes"] == ["read:user", "user:email"]
