@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from api import schema_examples as examples
 from api.flow_binding import flow_binding
-from api.permissions import IsStaffUser
+from api.permissions import CanManageFacebookPage
 from api.schema import error_responses
 from api.serializers import (
     AuthorizeOutput,
@@ -30,9 +30,10 @@ TAGS = ["facebook"]
 
 
 class StaffView(APIView):
-    """Staff only; throttled by `throttle_scope` (the default scoped throttle of settings)."""
+    """Staff with the Page permission only (S32); throttled by `throttle_scope` (the default
+    scoped throttle of settings)."""
 
-    permission_classes = (IsStaffUser,)
+    permission_classes = (CanManageFacebookPage,)
 
 
 # --- Output shapes ------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -24,6 +25,7 @@ from integrations.errors import (
 from integrations.flows import consume_flow
 from integrations.github import GitHubProfile, GitHubToken, RepoPage
 from integrations.models import FlowClient, FlowPurpose, GitHubAccount
+from integrations.models.facebook import MANAGE_PERMISSION_CODENAME
 from integrations.token_check import TokenCheck
 
 logger = logging.getLogger(__name__)
@@ -89,13 +91,31 @@ def _save_sign_in(*, profile: GitHubProfile, email: str | None, token: GitHubTok
 
 def _apply_staff_list(account: GitHubAccount, user, profile: GitHubProfile) -> None:
     """STAFF_GITHUB_LOGINS grants staff (by login or, safer, by numeric id) and takes back
-    what it granted once the entry is removed; staff set by hand in the admin is left alone."""
+    what it granted once the entry is removed; staff set by hand in the admin is left alone.
+
+    The Page permission comes with the grant, once: an admin who takes it away from one staff
+    member is not overruled at their next sign-in."""
     entries = settings.STAFF_GITHUB_LOGINS
     listed = profile.login.lower() in entries or str(profile.id) in entries
-    if listed:
+    if listed and not account.staff_from_list:
         user.is_staff = account.staff_from_list = True
+        _set_page_permission(user, granted=True)
+    elif listed:
+        user.is_staff = True
     elif account.staff_from_list:
         user.is_staff = account.staff_from_list = False
+        _set_page_permission(user, granted=False)
+
+
+def _set_page_permission(user, *, granted: bool) -> None:
+    if user.pk is None:
+        user.save()
+    permission = Permission.objects.get(codename=MANAGE_PERMISSION_CODENAME,
+                                        content_type__app_label="integrations")
+    if granted:
+        user.user_permissions.add(permission)
+    else:
+        user.user_permissions.remove(permission)
 
 
 def _apply_profile(account: GitHubAccount, profile: GitHubProfile) -> None:

@@ -3,7 +3,6 @@
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from integrations.errors import ProviderMisconfigured, ProviderUnavailable
@@ -16,6 +15,7 @@ from tests.fixtures.facebook import (
     authorize,
     link,
     page,
+    page_manager,
 )
 
 pytestmark = pytest.mark.django_db
@@ -163,7 +163,7 @@ def test_callback_state_of_another_staff_user_is_refused_before_any_graph_call(
         staff_client, fake_facebook):
     state = authorize(staff_client)
     other = APIClient()
-    other.force_login(get_user_model().objects.create_user("other", is_staff=True))
+    other.force_login(page_manager("other"))
     response = other.post("/api/v1/facebook/callback", {"code": "x", "state": state},
                           format="json")
     assert_error(response, 400, "state_mismatch")

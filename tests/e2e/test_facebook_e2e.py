@@ -18,6 +18,7 @@ from django.test import Client
 
 from integrations.config import clear_client_cache
 from tests.fixtures.assertions import assert_error
+from tests.fixtures.facebook import page_manager
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -71,7 +72,7 @@ def facebook(sandbox_settings):
 
 @pytest.fixture
 def staff(live_server, settings, facebook):
-    user = get_user_model().objects.create_user("staffer", is_staff=True)
+    user = page_manager("staffer")
     return Browser(live_server.url, settings, user)
 
 
@@ -171,7 +172,7 @@ def test_expired_code_is_refused_and_nothing_is_linked(staff, facebook):
 def test_state_of_another_staff_member_is_refused(staff, facebook, live_server, settings):
     params = facebook.facebook_consent(start(staff)["authorize_url"], user="sam")
     other = Browser(live_server.url, settings,
-                    get_user_model().objects.create_user("other", is_staff=True))
+                    page_manager("other"))
     response = other.call("POST", "/api/v1/facebook/callback",
                           json={"code": params["code"], "state": params["state"]})
     assert_error(response, 400, "state_mismatch")
