@@ -194,6 +194,8 @@ FACEBOOK_GRAPH_VERSION = env.str("FACEBOOK_GRAPH_VERSION", default="v25.0")
 FACEBOOK_SCOPES = env.list(
     "FACEBOOK_SCOPES", default=["pages_show_list", "pages_read_engagement", "pages_manage_posts"]
 )
+# How old a Facebook signed_request (deauthorize, data deletion) may be; older ones are refused.
+FACEBOOK_SIGNED_REQUEST_MAX_AGE_S = env.int("FACEBOOK_SIGNED_REQUEST_MAX_AGE_S", default=3600)
 APP_REDIRECT_URIS = env.list("APP_REDIRECT_URIS", default=[])
 PROVIDER_TIMEOUT_S = (
     env.float("PROVIDER_CONNECT_TIMEOUT_S", default=3.05),

@@ -327,6 +327,27 @@ def test_forged_signed_request_is_400_and_a_valid_one_deauthorizes(staff, facebo
     assert staff.call("GET", "/api/v1/facebook/page").json()["linked"] is False
 
 
+def test_stale_future_and_replayed_signed_requests_are_refused(staff, facebook, live_server):
+    """S30 (h), issue 16 item 8: Facebook's signature is right, but the request is an hour old,
+    dated ahead, or was already processed."""
+    link(staff, facebook, user="sam")
+    url = live_server.url + "/api/v1/facebook/deauthorize"
+    now = int(time.time())
+    for issued_at in (now - 3601, now + 600):
+        stale = facebook.signed_request(SAM_ID, issued_at=issued_at)
+        assert_error(requests.post(url, data={"signed_request": stale}, timeout=10), 400,
+                     "signed_request_invalid")
+    assert staff.call("GET", "/api/v1/facebook/page").json()["linked"] is True
+
+    captured = facebook.signed_request(SAM_ID, issued_at=now - 5)
+    assert requests.post(url, data={"signed_request": captured}, timeout=10).status_code == 200
+    assert staff.call("GET", "/api/v1/facebook/page").json()["linked"] is False
+    link(staff, facebook, user="sam")
+    replay = requests.post(url, data={"signed_request": captured}, timeout=10)
+    assert_error(replay, 400, "signed_request_invalid")
+    assert staff.call("GET", "/api/v1/facebook/page").json()["linked"] is True
+
+
 def test_data_deletion_answers_a_status_url_that_works(staff, facebook, live_server):
     link(staff, facebook, user="sam")
     response = requests.post(live_server.url + "/api/v1/facebook/data-deletion",
@@ -348,10 +369,16 @@ def test_non_staff_and_anonymous_are_refused_everywhere(staff, facebook, live_se
     link(staff, facebook, user="sam")
     before = len(facebook.requests())
     plain = Browser(live_server.url, settings, get_user_model().objects.create_user("plain"))
+    # Staff without the Page permission (S32, issue 16 item 13) are refused like everyone else.
+    helper = Browser(live_server.url, settings,
+                     get_user_model().objects.create_user("helper", is_staff=True))
     anonymous = Browser(live_server.url, settings)
     for method, path, body in STAFF_ENDPOINTS:
-        kwargs = {"json": body, "headers": {"Idempotency-Key": "k"}} if body is not None else {}
-        assert_error(plain.call(method, path, **kwargs), 403, "permission_denied")
-        assert_error(anonymous.call(method, path, **kwargs), 401, "not_authenticated")
+        def kwargs(body=body):  # fresh headers per caller: `call` adds its own CSRF token
+            return {"json": body, "headers": {"Idempotency-Key": "k"}} if body is not None \
+                else {}
+        assert_error(plain.call(method, path, **kwargs()), 403, "permission_denied")
+        assert_error(helper.call(method, path, **kwargs()), 403, "permission_denied")
+        assert_error(anonymous.call(method, path, **kwargs()), 401, "not_authenticated")
     assert len(facebook.requests()) == before
     assert staff.call("GET", "/api/v1/facebook/page").json()["linked"] is True
