@@ -190,6 +190,15 @@ class GitHubClient(ProviderClient):
             expires_at=iso_datetime(body.get("expires_at")),
         )
 
+    def revoke_token(self, token: str) -> None:
+        """DELETE /applications/{client_id}/token: this one token (the person's other sessions
+        keep theirs); 204, or 404/422 when it is already gone."""
+        response, body = self._app_call("DELETE", "token", token)
+        if response.status in (200, 204, 404, 422):
+            return
+        raise_for_status(response.status, response.headers, body, self.now())
+        raise BadProviderResponse(provider=self.provider)
+
     def revoke_grant(self, token: str) -> None:
         """DELETE /applications/{client_id}/grant: 204, or 404 when it is already gone."""
         response, body = self._app_call("DELETE", "grant", token)

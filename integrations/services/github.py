@@ -48,13 +48,29 @@ def sign_in_with_github(*, state: str, code: str, binding: str | None, client: F
     github = get_github_client()
     token = github.exchange_code(code=code, redirect_uri=flow.redirect_uri,
                                  code_verifier=flow.code_verifier)
-    profile_call = reads.submit(github.get_profile, token.access_token)
-    email_call = reads.submit(github.get_primary_verified_email, token.access_token)
-    profile, email = profile_call.result(), email_call.result()
-    user = _upsert_user(profile=profile, email=email, token=token)
+    try:
+        profile_call = reads.submit(github.get_profile, token.access_token)
+        email_call = reads.submit(github.get_primary_verified_email, token.access_token)
+        profile, email = profile_call.result(), email_call.result()
+        user = _upsert_user(profile=profile, email=email, token=token)
+    except Exception:
+        # The token is valid at GitHub but will never be stored: do not leave it behind.
+        _revoke_unstored(github, token)
+        raise
     logger.info("github sign-in: user %s (github id %s, %s client)", user.pk, profile.id,
                 flow.client)
     return user
+
+
+def _revoke_unstored(github, token: GitHubToken) -> None:
+    """Best effort: a failure to revoke is logged (never the token) and the sign-in's own
+    error is what the caller sees."""
+    try:
+        github.revoke_token(token.access_token)
+    except ProviderError as exc:
+        logger.warning("could not revoke the token of a failed github sign-in: %r", exc)
+    else:
+        logger.info("github sign-in failed after the code exchange: fresh token revoked")
 
 
 def _upsert_user(*, profile: GitHubProfile, email: str | None, token: GitHubToken):

@@ -77,3 +77,56 @@ def test_sign_in_stores_the_scopes_and_expiry_the_user_read_saw(api_client, gith
     assert account.scope_list == ["read:user", "user:email"]
     assert account.token_expires_at.isoformat() == "2030-01-02T03:04:05+00:00"
     assert response.json()["user"]["github"]["scopes"] == ["read:user", "user:email"]
+
+
+# --- Item 10: a sign-in that fails after the code exchange revokes the fresh token ----------
+
+
+def _revoke_call(github, status=204):
+    import base64
+
+    from responses import matchers
+
+    from tests.fixtures.github import ACCESS_TOKEN, API
+
+    basic = base64.b64encode(b"test-github-client-id:SENTINELCS-github-client-secret").decode()
+    return github.delete(
+        f"{API}/applications/test-github-client-id/token", status=status,
+        match=[matchers.json_params_matcher({"access_token": ACCESS_TOKEN}),
+               matchers.header_matcher({"Authorization": f"Basic {basic}"})])
+
+
+def test_sign_in_failing_after_the_exchange_revokes_the_fresh_token(api_client, github):
+    from integrations.models import GitHubAccount
+    from tests.fixtures.github import API, GITHUB, callback, profile, start
+
+    github.post(f"{GITHUB}/login/oauth/access_token",
+                json={"access_token": "gho_SENTINELAT" + "a" * 26, "scope": "read:user"})
+    github.get(f"{API}/user", json=profile())
+    github.get(f"{API}/user/emails", status=503, json={"message": "Server Error"})
+    revoke = _revoke_call(github)
+    response = callback(api_client, code="the-code", state=start(api_client)["state"])
+    assert_error(response, 502, "provider_unavailable")
+    assert revoke.call_count == 1
+    assert not GitHubAccount.objects.exists()
+
+
+def test_a_failed_revoke_never_hides_the_sign_in_error(api_client, github, caplog):
+    from tests.fixtures.github import ACCESS_TOKEN, API, GITHUB, callback, start
+
+    github.post(f"{GITHUB}/login/oauth/access_token", json={"access_token": ACCESS_TOKEN})
+    github.get(f"{API}/user", status=401, json={"message": "Bad credentials"})
+    github.get(f"{API}/user/emails", json=[])
+    revoke = _revoke_call(github, status=500)
+    response = callback(api_client, code="the-code", state=start(api_client)["state"])
+    assert_error(response, 409, "token_invalid")
+    assert revoke.call_count == 1
+    assert "could not revoke" in caplog.text and ACCESS_TOKEN not in caplog.text
+
+
+def test_a_successful_sign_in_revokes_nothing(api_client, github):
+    from tests.fixtures.github import sign_in
+
+    revoke = _revoke_call(github)
+    assert sign_in(api_client, github).status_code == 200
+    assert revoke.call_count == 0
