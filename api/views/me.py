@@ -85,7 +85,8 @@ class GitHubReposView(APIView):
 
     @extend_schema(
         operation_id="me_github_repos", tags=["me"],
-        parameters=[OpenApiParameter("page", int, description="1-based page number")],
+        parameters=[OpenApiParameter("page", {"type": "integer", "minimum": 1, "maximum": 1000},
+                                     description="1-based page number")],
         responses={200: Output, **error_responses(*COMMON_ERRORS, 400, 409, 502, 504)},
         examples=examples.GITHUB_REPOS,
     )
