@@ -109,3 +109,13 @@ class StaffUserSerializer(serializers.Serializer):
     def get_display_name(self, user) -> str:
         account = getattr(user, "github_account", None)
         return account.login if account else user.username
+
+
+class BudgetSerializer(serializers.Serializer):
+    """What is left of a provider's call budget, from the usage headers of its last answer."""
+
+    remaining_percent = serializers.FloatField()
+    used_percent = serializers.FloatField()
+    remaining = serializers.IntegerField(allow_null=True, help_text="Calls left (GitHub).")
+    limit = serializers.IntegerField(allow_null=True, help_text="Calls per window (GitHub).")
+    resets_at = serializers.DateTimeField(allow_null=True)

@@ -18,6 +18,7 @@ from api.permissions import CanManageFacebookPage
 from api.schema import error_responses
 from api.serializers import (
     AuthorizeOutput,
+    BudgetSerializer,
     ProviderCallbackInput,
     StaffUserSerializer,
     StrictSerializer,
@@ -70,6 +71,9 @@ class LinkStateSerializer(serializers.Serializer):
     page_token = TokenCheckSerializer(allow_null=True)
     linked_by = StaffUserSerializer(allow_null=True)
     linked_at = serializers.DateTimeField(allow_null=True)
+    budget = BudgetSerializer(allow_null=True, help_text=(
+        "What is left of the app's Graph call budget (X-App-Usage, X-Business-Use-Case-Usage; "
+        "null until an answer is seen); from 90 % used, calls wait (429)."))
 
     @extend_schema_field(inline_serializer("LinkedPage", {
         "id": serializers.CharField(), "name": serializers.CharField()}, allow_null=True))

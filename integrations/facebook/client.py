@@ -28,6 +28,7 @@ from integrations.errors import (
 )
 from integrations.facebook.errors import app_token_error, graph_error
 from integrations.facebook.parsing import (
+    graph_usage,
     next_cursor,
     page_path,
     parse_page,
@@ -43,6 +44,7 @@ from integrations.facebook.types import (
 )
 from integrations.parsing import id_str, str_or_none
 from integrations.provider_client import ProviderClient
+from integrations.usage import APP_BUDGET, UsageBudget
 
 MAX_PAGES_FOLLOWED = 20
 
@@ -54,8 +56,9 @@ class FacebookClient(ProviderClient):
 
     def __init__(self, app_id: str, app_secret: str, *, web_url: str, graph_url: str,
                  graph_version: str = "v25.0", session: requests.Session | None = None,
-                 timeout_s: tuple[float, float] = http.DEFAULT_TIMEOUT_S) -> None:
-        super().__init__(web_url=web_url, session=session, timeout_s=timeout_s)
+                 timeout_s: tuple[float, float] = http.DEFAULT_TIMEOUT_S,
+                 budget: UsageBudget | None = None) -> None:
+        super().__init__(web_url=web_url, session=session, timeout_s=timeout_s, budget=budget)
         self.app_id = str(app_id)
         self._app_secret = app_secret
         self.graph_version = graph_version.strip("/")
@@ -216,7 +219,11 @@ class FacebookClient(ProviderClient):
         exchange: bool = False,
     ) -> Any:
         """One Graph call: the token goes in the form body (POST) or the Authorization header,
-        never in the URL; `appsecret_proof` rides along with every token-bearing call."""
+        never in the URL; `appsecret_proof` rides along with every token-bearing call. The
+        app's budget is asked first (except for a code exchange: the code would expire) and
+        updated from every answer's usage headers (B13)."""
+        if not exchange:
+            self.check_budget(APP_BUDGET)
         params, data = dict(params or {}), dict(data or {})
         headers = {"Accept": "application/json"}
         if token is not None:
@@ -229,6 +236,7 @@ class FacebookClient(ProviderClient):
             method, f"{self.graph_base}/{path}", params=params or None,
             data=data or None, headers=headers,
         )
+        self.record_usage(graph_usage(response.headers, self.now()))
         try:
             body, unreadable = response.json(), None
         except ProviderUnavailable as exc:  # HTML or non-JSON: reported after a 5xx status

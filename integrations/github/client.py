@@ -31,12 +31,14 @@ from integrations.github.parsing import (
     parse_repo,
     parse_token,
     primary_verified_email,
+    rate_limit_usage,
 )
 from integrations.github.types import GitHubProfile, GitHubToken, RepoPage
 from integrations.parsing import iso_datetime, str_tuple
 from integrations.provider_client import ProviderClient
 from integrations.pygithub_transport import pygithub_requester
 from integrations.token_check import TokenCheck
+from integrations.usage import UsageBudget, token_budget_key
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +53,9 @@ class GitHubClient(ProviderClient):
 
     def __init__(self, client_id: str, client_secret: str, *, web_url: str, api_url: str,
                  session: requests.Session | None = None,
-                 timeout_s: tuple[float, float] = http.DEFAULT_TIMEOUT_S) -> None:
-        super().__init__(web_url=web_url, session=session, timeout_s=timeout_s)
+                 timeout_s: tuple[float, float] = http.DEFAULT_TIMEOUT_S,
+                 budget: UsageBudget | None = None) -> None:
+        super().__init__(web_url=web_url, session=session, timeout_s=timeout_s, budget=budget)
         self.client_id = client_id
         self._client_secret = client_secret
         self.api_url = api_url.rstrip("/")
@@ -166,13 +169,18 @@ class GitHubClient(ProviderClient):
     def _rest(
         self, token: str, path: str, params: dict[str, Any] | None = None
     ) -> tuple[dict[str, Any], Any]:
-        """GET `path` through PyGithub, with this client's pooled choke point underneath."""
+        """GET `path` through PyGithub, with this client's pooled choke point underneath. The
+        token's rate-limit budget is asked first and updated from every answer (A8)."""
+        key = token_budget_key(token)
+        self.check_budget(key)
         requester = pygithub_requester(self, token=token, api_url=self.api_url,
                                        api_version=API_VERSION)
-        with self._errors():
-            return requester.requestJsonAndCheck(
+        with self._errors(key):
+            headers, data = requester.requestJsonAndCheck(
                 "GET", path, parameters=params, headers={"Accept": REST_ACCEPT}
             )
+        self.record_usage(rate_limit_usage(lower(headers), key))
+        return headers, data
 
     # --- The app's own API (requests, Basic auth with the app credentials) ---------------
 
@@ -224,11 +232,13 @@ class GitHubClient(ProviderClient):
     # --- Error mapping: the one place --------------------------------------------------
 
     @contextmanager
-    def _errors(self) -> Iterator[None]:
-        """PyGithub's exceptions as typed errors (`integrations.github.errors`)."""
+    def _errors(self, budget_key: str) -> Iterator[None]:
+        """PyGithub's exceptions as typed errors (`integrations.github.errors`); an error's
+        usage headers count too."""
         try:
             yield
         except GithubException as exc:
+            self.record_usage(rate_limit_usage(lower(exc.headers or {}), budget_key))
             if exc.status == 404:
                 raise NotFound(provider=self.provider) from None
             raise_for_status(exc.status, exc.headers or {}, exc.data, self.now())

@@ -8,7 +8,8 @@ from typing import Any
 
 from integrations.errors import BadProviderResponse
 from integrations.github.types import GitHubProfile, GitHubRepo, GitHubToken
-from integrations.parsing import int_or_none, iso_datetime, str_or_none
+from integrations.parsing import int_or_none, iso_datetime, str_or_none, unix_datetime
+from integrations.usage import ProviderUsage
 
 PROVIDER = "github"
 
@@ -111,3 +112,16 @@ def _expiry(now: datetime, seconds: Any) -> datetime | None:
     if value is None or value < 0:
         raise BadProviderResponse("The provider sent an unreadable expiry.", provider=PROVIDER)
     return now + timedelta(seconds=value)
+
+
+def rate_limit_usage(headers: Mapping[str, str], key: str) -> ProviderUsage | None:
+    """`x-ratelimit-limit`/`-remaining`/`-reset` (A8, on every REST answer) as a usage; None
+    when the answer carries no such headers."""
+    limit = int_or_none(headers.get("x-ratelimit-limit"))
+    remaining = int_or_none(headers.get("x-ratelimit-remaining"))
+    if not limit or limit <= 0 or remaining is None:
+        return None
+    used = min(100.0, max(0.0, (limit - remaining) * 100.0 / limit))
+    return ProviderUsage(provider=PROVIDER, key=key, used_percent=used,
+                         resets_at=unix_datetime(headers.get("x-ratelimit-reset")),
+                         remaining=max(0, remaining), limit=limit)

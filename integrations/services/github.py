@@ -26,6 +26,7 @@ from integrations.flows import consume_flow
 from integrations.github import GitHubProfile, GitHubToken, RepoPage
 from integrations.models import FlowClient, FlowPurpose, GitHubAccount
 from integrations.models.facebook import MANAGE_PERMISSION_CODENAME
+from integrations.services.usage import github_token_usage
 from integrations.token_check import TokenCheck
 
 logger = logging.getLogger(__name__)
@@ -208,7 +209,8 @@ def check_github_token(user) -> TokenCheck:
         return invalid
     return TokenCheck(valid=True, scopes=check.scopes,
                        expires_at=check.expires_at or account.token_expires_at,
-                       checked_at=timezone.now())
+                       checked_at=timezone.now(),
+                       budget=github_token_usage(account.access_token))
 
 
 def list_github_repos(user, *, page: int) -> RepoPage:

@@ -130,3 +130,58 @@ def test_a_successful_sign_in_revokes_nothing(api_client, github):
     revoke = _revoke_call(github)
     assert sign_in(api_client, github).status_code == 200
     assert revoke.call_count == 0
+
+
+# --- Item 6: the remaining budget, shared by every process, shown on the status endpoints ----
+
+
+def github_usage_headers(remaining, reset_in_s=900):
+    import time
+
+    return {"x-ratelimit-limit": "5000", "x-ratelimit-remaining": str(remaining),
+            "x-ratelimit-reset": str(int(time.time()) + reset_in_s)}
+
+
+def test_github_token_status_shows_the_remaining_budget(api_client, github):
+    from tests.fixtures.github import API, GITHUB, callback, emails, profile, start
+
+    github.post(f"{GITHUB}/login/oauth/access_token",
+                json={"access_token": "gho_SENTINELAT" + "a" * 26, "scope": "read:user"})
+    github.get(f"{API}/user", json=profile(), headers=github_usage_headers(4000))
+    github.get(f"{API}/user/emails", json=emails(), headers=github_usage_headers(3999))
+    assert callback(api_client, code="c", state=start(api_client)["state"]).status_code == 200
+    github.post(f"{API}/applications/test-github-client-id/token",
+                json={"scopes": ["read:user"], "expires_at": None})
+    budget = api_client.get("/api/v1/me/github/token").json()["budget"]
+    assert budget["remaining"] in (3999, 4000) and budget["limit"] == 5000
+    assert budget["remaining_percent"] == pytest.approx(budget["remaining"] / 50)
+    assert budget["resets_at"]
+
+
+def test_near_the_limit_every_process_backs_off_with_retry_after(api_client, github):
+    from integrations.config import clear_client_cache
+    from tests.fixtures.github import API, sign_in
+
+    assert sign_in(api_client, github).status_code == 200
+    github.get(f"{API}/user/repos", json=[], headers=github_usage_headers(400, reset_in_s=300))
+    assert api_client.get("/api/v1/me/github/repos").status_code == 200
+    calls = len(github.calls)
+    clear_client_cache()  # another worker: a new client, the same (shared) cache
+    response = api_client.get("/api/v1/me/github/repos")
+    body = assert_error(response, 429, "provider_rate_limited")
+    assert 290 <= int(response.headers["Retry-After"]) <= 300 and body["retry_after"] > 0
+    assert len(github.calls) == calls  # the last calls were not spent
+
+
+def test_link_state_shows_the_apps_graph_budget(staff_client, linked):
+    from datetime import UTC, datetime, timedelta
+
+    from integrations.services.usage import CacheBudget
+    from integrations.usage import APP_BUDGET, ProviderUsage
+
+    assert staff_client.get("/api/v1/facebook/page").json()["budget"] is None
+    CacheBudget().record(ProviderUsage("facebook", APP_BUDGET, 28.0,
+                                       datetime.now(UTC) + timedelta(minutes=1)))
+    budget = staff_client.get("/api/v1/facebook/page").json()["budget"]
+    assert budget["used_percent"] == 28.0 and budget["remaining_percent"] == 72.0
+    assert budget["remaining"] is None and budget["resets_at"]
