@@ -1,6 +1,7 @@
 """The one place where exceptions become the public JSON error shape.
 
-Shape: `{"code": str, "message": str, "fields"?: {name: [str]}, "retry_after"?: int}`.
+Shape: `{"code": str, "message": str, "fields"?: {name: [str]}, "retry_after"?: int,
+"missing"?: [str], "provider_message"?: str}`; `message` is always our own words (S37).
 """
 
 import logging
