@@ -166,7 +166,33 @@ def test_expired_code_is_refused_and_nothing_is_linked(staff, facebook):
     response = staff.call("POST", "/api/v1/facebook/callback",
                           json={"code": params["code"], "state": params["state"]})
     assert_error(response, 400, "authorization_failed")
+    assert "This authorization code has expired" not in response.text  # S37: our words
     assert staff.call("GET", "/api/v1/facebook/page").json()["linked"] is False
+
+
+def test_graph_throttling_on_a_post_answers_our_words_and_then_backs_off(staff, facebook):
+    """Items 6 and 7 end to end: Facebook's "(#4) …" text never reaches `message`; its usage
+    headers (100 %) make the next call wait without reaching Facebook."""
+    link(staff, facebook, user="sam")
+    facebook.fault("facebook.feed", "rate_limit", count=1, code=4)
+    response = staff.post_to_page({"message": "throttled"}, "rl-1")
+    body = assert_error(response, 429, "provider_rate_limited")
+    assert "(#4)" not in response.text and "request limit reached" not in response.text
+    assert int(response.headers["Retry-After"]) >= 1
+    assert post_outcome("rl-1") == ("failed", "provider_rate_limited")
+    sent = len(facebook.requests("facebook.feed"))
+    again = staff.post_to_page({"message": "too soon"}, "rl-2")
+    assert_error(again, 429, "provider_rate_limited")
+    assert len(facebook.requests("facebook.feed")) == sent  # backed off before calling
+    assert staff.call("GET", "/api/v1/facebook/page").json()["budget"]["used_percent"] == 100
+    assert body["retry_after"] >= 1
+
+
+def post_outcome(key):
+    from integrations.models import PagePost
+
+    post = PagePost.objects.get(idempotency_key=key)
+    return post.status, post.error_code
 
 
 def test_state_of_another_staff_member_is_refused(staff, facebook, live_server, settings):
