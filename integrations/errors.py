@@ -88,6 +88,8 @@ class ProviderTimeout(ProviderUnavailable):
 
     status = 504
     default_message = "The provider did not answer in time; try again in a moment."
+    # Not blindly retryable: the call may have been served (a Page post may be published).
+    transient = False
 
 
 class ProviderRateLimited(ProviderError):

@@ -125,8 +125,6 @@ def _apply_staff_list(account: GitHubAccount, user, profile: GitHubProfile) -> N
 
 
 def _set_page_permission(user, *, granted: bool) -> None:
-    if user.pk is None:
-        user.save()
     permission = Permission.objects.get(codename=MANAGE_PERMISSION_CODENAME,
                                         content_type__app_label="integrations")
     if granted:
