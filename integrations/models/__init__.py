@@ -1,18 +1,28 @@
 """Models of the provider side: OAuth flows, linked GitHub accounts, the Facebook Page link."""
 
 from integrations.models.facebook import (
+    MANAGE_FACEBOOK_PAGE,
     DataDeletionRequest,
     DataDeletionStatus,
     FacebookPageLink,
     PagePost,
     PagePostSource,
     PagePostStatus,
+    SignedRequestReceipt,
+    can_manage_facebook_page,
 )
 from integrations.models.flow import FlowClient, FlowPurpose, OAuthFlow
 from integrations.models.github import GitHubAccount
 
 __all__ = ["FlowClient", "FlowPurpose", "GitHubAccount", "OAuthFlow"]
 __all__ += [
-    "DataDeletionRequest", "DataDeletionStatus", "FacebookPageLink", "PagePost", "PagePostSource",
+    "MANAGE_FACEBOOK_PAGE",
+    "DataDeletionRequest",
+    "DataDeletionStatus",
+    "FacebookPageLink",
+    "PagePost",
+    "PagePostSource",
     "PagePostStatus",
+    "SignedRequestReceipt",
+    "can_manage_facebook_page",
 ]
