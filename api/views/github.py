@@ -134,7 +134,7 @@ class GitHubCallbackView(APIView):
         user = github_service.sign_in_with_github(**flow_args, code=values["code"])
         if client == FlowClient.BROWSER:
             request.session.pop(SESSION_BINDING_KEY, None)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="api.authentication.SessionUserBackend")
             return Response(self.Output({"user": user}).data)
         token, expires_at = issue_api_token(user)
         return Response(self.Output({"user": user, "token": token,
