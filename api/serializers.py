@@ -91,6 +91,41 @@ class UserSerializer(serializers.Serializer):
         return self.GitHubProfileSerializer(account).data if account else None
 
 
+_DATETIME = serializers.DateTimeField()  # formats like every serializer's DateTimeField
+
+
+def user_json(user) -> dict:
+    """What UserSerializer renders, built directly: `/me` is the hottest endpoint, and building a
+    serializer's fields on every request cost more than its query. UserSerializer stays the
+    schema; tests/api/test_user_json.py keeps the two identical."""
+    account = getattr(user, "github_account", None)
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "email": user.email,
+        "is_staff": user.is_staff,
+        "date_joined": _DATETIME.to_representation(user.date_joined),
+        "github": None if account is None else {
+            "id": account.github_id,
+            "login": account.login,
+            "name": account.name,
+            "avatar_url": account.avatar_url,
+            "html_url": account.html_url,
+            "email": account.email,
+            "company": account.company,
+            "location": account.location,
+            "bio": account.bio,
+            "scopes": account.scope_list,
+            "token_expires_at": _optional_datetime(account.token_expires_at),
+            "last_login_at": _optional_datetime(account.last_login_at),
+        },
+    }
+
+
+def _optional_datetime(value):
+    return None if value is None else _DATETIME.to_representation(value)
+
+
 # The staff member who linked the Page or made a post (no docstring: it would become the
 # component's description in the schema).
 class StaffUserSerializer(serializers.Serializer):

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from api import schema_examples as examples
 from api.schema import COMMON_ERRORS, error_responses
-from api.serializers import UserSerializer
+from api.serializers import UserSerializer, user_json
 from integrations.services import github as github_service
 
 
@@ -33,7 +33,7 @@ class MeView(APIView):
                    examples=examples.ME_EXAMPLES)
     def get(self, request):
         """The local user and their GitHub profile."""
-        return Response(UserSerializer(request.user).data)
+        return Response(user_json(request.user))
 
     @extend_schema(operation_id="me_delete", tags=["me"],
                    responses={204: None, **error_responses(*COMMON_ERRORS)})

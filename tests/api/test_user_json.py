@@ -1,0 +1,43 @@
+"""`/me` renders `user_json`, built without a serializer: it must stay what UserSerializer (the
+documented schema) renders, field for field."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from api.authentication import SessionUserBackend
+from api.serializers import UserSerializer, user_json
+from integrations.models import GitHubAccount
+
+pytestmark = pytest.mark.django_db
+
+
+def test_user_without_github_renders_like_the_serializer():
+    user = get_user_model().objects.create_user("plain", email="plain@example.com")
+    assert user_json(user) == UserSerializer(user).data
+    assert user_json(user)["github"] is None
+
+
+@pytest.mark.parametrize("expires_at", [None, datetime(2030, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)])
+def test_session_user_with_github_renders_like_the_serializer(expires_at):
+    user = get_user_model().objects.create_user("github-583231", email="octo@example.com",
+                                                is_staff=True)
+    GitHubAccount.objects.create(
+        user=user, github_id=583231, login="octocat", name="The Octocat", bio="",
+        avatar_url="https://avatars.githubusercontent.com/u/583231", access_token="gho_" + "a" * 36,
+        scopes="read:user,user:email", token_expires_at=expires_at,
+        last_login_at=datetime(2026, 5, 6, 7, 8, 9, tzinfo=UTC))
+    session_user = SessionUserBackend().get_user(user.pk)  # what the session middleware loads
+    assert user_json(session_user) == UserSerializer(session_user).data
+    assert user_json(session_user)["github"]["scopes"] == ["read:user", "user:email"]
+
+
+def test_session_user_loads_the_github_account_in_one_query(django_assert_num_queries):
+    user = get_user_model().objects.create_user("github-1")
+    GitHubAccount.objects.create(user=user, github_id=1, login="octocat", access_token="gho_x")
+    with django_assert_num_queries(1):
+        session_user = SessionUserBackend().get_user(user.pk)
+        assert session_user.github_account.login == "octocat"
+    assert "access_token" in session_user.github_account.get_deferred_fields()
+    assert session_user.github_account.access_token == "gho_x"  # still there when needed
