@@ -112,6 +112,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL;",
     }
 
+# Each server thread keeps its database connection between requests (opening one costs more than
+# serving /me), checked before reuse; `?conn_max_age=0` in DATABASE_URL turns it off.
+DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # ModelBackend (passwords: the admin) whose session user brings its GitHub account along.

@@ -10,7 +10,8 @@ holding one bare Django view that reads the session user). Then:
 * throughput: `wrk` (else a small Python load generator) drives the bare view, GET /api/v1/me,
   GET /api/v1/me/github/token (validity cached after the first check) and POST
   /api/v1/auth/github/authorize (an app start: one row written); two interleaved rounds, so
-  machine noise hits all alike. Printed: req/s per round and the ratio to the bare view;
+  machine noise hits all alike. Printed: req/s per round and the ratio to the bare view, and
+  the workers' CPU time per request (steadier than req/s on a shared machine) with its ratio;
 * worker memory: the product workers' RSS before and after the throughput rounds;
 * sign-in: browser GitHub sign-ins with the sandbox adding `--latency-ms` to every provider
   call; p50/p90 of the callback request (the floor is two provider round trips).
@@ -54,10 +55,12 @@ AUTHORIZE_BODY = json.dumps({"client": "app", "redirect_uri": APP_REDIRECT_URI,
 
 
 class Target:
-    def __init__(self, name: str, url: str, *, method: str = "GET", body: str = "",
+    def __init__(self, name: str, server, path: str, *, method: str = "GET", body: str = "",
                  cookie: str = "") -> None:
-        self.name, self.url, self.method, self.body, self.cookie = name, url, method, body, cookie
+        self.name, self.server, self.url = name, server, server.url + path
+        self.method, self.body, self.cookie = method, body, cookie
         self.rates: list[float] = []
+        self.cpu_s = 0.0
         self.requests = 0
         self.failures = 0
 
@@ -116,18 +119,36 @@ def run_python(target: Target, *, duration_s: float, connections: int, threads: 
     return counts["done"], time.monotonic() - started, counts["bad"]
 
 
-def worker_rss_kib(master_pid: int) -> list[int]:
-    """VmRSS of each gunicorn worker (the master's children)."""
-    sizes = []
+def _workers(master_pid: int) -> list[dict[str, str]]:
+    """/proc/<pid>/status fields of each gunicorn worker (the master's children)."""
+    found = []
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
             fields = dict(line.split(":", 1) for line in status.read_text().splitlines()
                           if ":" in line)
         except OSError:
             continue
-        if fields.get("PPid", "").strip() == str(master_pid) and "VmRSS" in fields:
-            sizes.append(int(fields["VmRSS"].split()[0]))
-    return sorted(sizes)
+        if fields.get("PPid", "").strip() == str(master_pid):
+            found.append({"pid": status.parent.name, **fields})
+    return found
+
+
+def worker_rss_kib(master_pid: int) -> list[int]:
+    return sorted(int(w["VmRSS"].split()[0]) for w in _workers(master_pid) if "VmRSS" in w)
+
+
+def worker_cpu_s(master_pid: int) -> float:
+    """User + system CPU seconds the workers have used: less sensitive to a busy machine than
+    req/s, since time spent waiting for a core is not counted."""
+    total = 0
+    for worker in _workers(master_pid):
+        try:
+            stat = Path(f"/proc/{worker['pid']}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def browser_sign_in(url: str, sandbox) -> tuple[requests.Session, float]:
@@ -189,10 +210,11 @@ def main() -> None:
         browser, _ = browser_sign_in(url, sandbox)
         cookie = "; ".join(f"{c.name}={c.value}" for c in browser.cookies)
         targets = [
-            Target("bare Django view", bare.url + "/bare/me", cookie=cookie),
-            Target("GET /api/v1/me", url + "/api/v1/me", cookie=cookie),
-            Target("GET /api/v1/me/github/token", url + "/api/v1/me/github/token", cookie=cookie),
-            Target("POST /api/v1/auth/github/authorize", url + "/api/v1/auth/github/authorize",
+            Target("bare Django view", bare, "/bare/me", cookie=cookie),
+            Target("GET /api/v1/me", product, "/api/v1/me", cookie=cookie),
+            Target("GET /api/v1/me/github/token", product, "/api/v1/me/github/token",
+                   cookie=cookie),
+            Target("POST /api/v1/auth/github/authorize", product, "/api/v1/auth/github/authorize",
                    method="POST", body=AUTHORIZE_BODY),
         ]
         for target in targets:  # warm-up: imports, connections, the cached token check
@@ -202,12 +224,14 @@ def main() -> None:
         rss_before = worker_rss_kib(product.process.pid)
         for _ in range(args.rounds):
             for target in targets:
+                cpu_before = worker_cpu_s(target.server.process.pid)
                 done, seconds, failures = load(target, duration_s=args.duration,
                                                connections=args.connections,
                                                threads=args.threads)
                 target.rates.append(done / seconds)
                 target.requests += done
                 target.failures += failures
+                target.cpu_s += worker_cpu_s(target.server.process.pid) - cpu_before
         rss_after = worker_rss_kib(product.process.pid)
         served = sum(t.requests for t in targets[1:])
 
@@ -222,16 +246,19 @@ def main() -> None:
         shutil.rmtree(workdir, ignore_errors=True)
 
     bare_rate = statistics.mean(targets[0].rates)
+    bare_cpu_us = 1e6 * targets[0].cpu_s / targets[0].requests
     print(f"Throughput: {load.__name__}, {args.connections} connections, {args.rounds} "
           f"interleaved rounds of {args.duration:g} s; gunicorn.conf.py, SQLite, Redis, "
           f"LOG_LEVEL={args.log_level}")
     rounds = " ".join(f"{'round ' + str(i + 1):>9}" for i in range(args.rounds))
-    print(f"{'endpoint':38} {rounds} {'mean req/s':>10} {'vs bare':>8} {'non-2xx':>8}")
+    print(f"{'endpoint':36} {rounds} {'mean req/s':>10} {'vs bare':>7} {'non-2xx':>7} "
+          f"{'worker CPU us/req':>17} {'vs bare':>7}")
     for target in targets:
         mean = statistics.mean(target.rates)
         per_round = " ".join(f"{rate:9.0f}" for rate in target.rates)
-        print(f"{target.name:38} {per_round} {mean:10.0f} {mean / bare_rate:7.2f}x "
-              f"{target.failures:8d}")
+        cpu_us = 1e6 * target.cpu_s / max(1, target.requests)
+        print(f"{target.name:36} {per_round} {mean:10.0f} {mean / bare_rate:6.2f}x "
+              f"{target.failures:7d} {cpu_us:17.0f} {bare_cpu_us / cpu_us:6.2f}x")
     print(f"Product worker RSS (MiB): before {[round(k / 1024, 1) for k in rss_before]}, after "
           f"{[round(k / 1024, 1) for k in rss_after]} ({served} requests in between; "
           f"change {100 * (sum(rss_after) / max(1, sum(rss_before)) - 1):+.1f} %)")
