@@ -59,7 +59,7 @@ class GitHubTokenView(APIView):
                    responses={200: Output, **error_responses(*COMMON_ERRORS, 409, 502, 504)},
                    examples=examples.GITHUB_TOKEN)
     def get(self, request):
-        """Whether the stored GitHub token still works, checked live with GitHub.
+        """Whether the stored GitHub token still works, asked of GitHub (answers kept a minute).
 
         The token itself is never returned.
         """

@@ -7,10 +7,12 @@ encrypted and never leave this layer.
 import logging
 from concurrent.futures import Executor, ThreadPoolExecutor
 from contextvars import copy_context
+from dataclasses import asdict
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -34,6 +36,7 @@ User = get_user_model()
 # The two independent reads of a sign-in (profile, emails) run side by side on this pool.
 SIGN_IN_READS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="github-read")
 REFRESH_MARGIN = timedelta(seconds=60)
+TOKEN_CHECK_TTL_S = 60
 
 
 def sign_in_with_github(*, state: str, code: str, binding: str | None, client: FlowClient,
@@ -162,18 +165,33 @@ def _needs_refresh(account: GitHubAccount) -> bool:
 
 
 def check_github_token(user) -> TokenCheck:
-    """Ask GitHub whether the stored token still works (the check-token API; never returned)."""
-    invalid = TokenCheck(valid=False, checked_at=timezone.now())
+    """Ask GitHub whether the stored token still works (the check-token API; never returned).
+
+    The answer is remembered for TOKEN_CHECK_TTL_S, keyed by the account row's version, so a
+    new token (sign-in, refresh) is always asked about afresh and a cached answer needs neither
+    the token nor GitHub.
+    """
+    account = github_account_of(user)
+    if not _needs_refresh(account):
+        cached = cache.get(_token_check_key(account))
+        if cached is not None:
+            return TokenCheck(**cached)
     try:
         account = _fresh_account(user)
     except TokenInvalid:
-        return invalid
+        return TokenCheck(valid=False, checked_at=timezone.now())
     check = get_github_client().check_token(account.access_token)
-    if not check.valid:
-        return invalid
-    return TokenCheck(valid=True, scopes=check.scopes,
-                       expires_at=check.expires_at or account.token_expires_at,
-                       checked_at=timezone.now())
+    answer = (TokenCheck(valid=True, scopes=check.scopes,
+                         expires_at=check.expires_at or account.token_expires_at,
+                         checked_at=timezone.now())
+              if check.valid else TokenCheck(valid=False, checked_at=timezone.now()))
+    cache.set(_token_check_key(account), asdict(answer), TOKEN_CHECK_TTL_S)
+    return answer
+
+
+def _token_check_key(account: GitHubAccount) -> str:
+    """Saving the row (new token, refresh, profile update) moves `updated_at`: a new key."""
+    return f"github:token-check:{account.pk}:{account.updated_at.timestamp()}"
 
 
 def list_github_repos(user, *, page: int) -> RepoPage:
