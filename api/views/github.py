@@ -131,11 +131,17 @@ class GitHubCallbackView(APIView):
             raise authorization.refuse_authorization(
                 authorization.GITHUB, **flow_args, error=values["error"],
                 description=values.get("error_description", ""))
-        user = github_service.sign_in_with_github(**flow_args, code=values["code"])
-        if client == FlowClient.BROWSER:
-            request.session.pop(SESSION_BINDING_KEY, None)
-            login(request, user, backend="api.authentication.SessionUserBackend")
-            return Response(self.Output({"user": user}).data)
-        token, expires_at = issue_api_token(user)
-        return Response(self.Output({"user": user, "token": token,
-                                     "token_expires_at": expires_at}).data)
+        answer = {}
+
+        def sign_in(user) -> None:
+            """In the transaction that saves the user: one commit for the user and the session
+            (with last_login) or the API token."""
+            answer["user"] = user
+            if client == FlowClient.BROWSER:
+                request.session.pop(SESSION_BINDING_KEY, None)
+                login(request, user, backend="api.authentication.SessionUserBackend")
+            else:
+                answer["token"], answer["token_expires_at"] = issue_api_token(user)
+
+        github_service.sign_in_with_github(**flow_args, code=values["code"], then=sign_in)
+        return Response(self.Output(answer).data)

@@ -5,6 +5,7 @@ encrypted and never leave this layer.
 """
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from contextvars import copy_context
 from dataclasses import asdict
@@ -40,11 +41,13 @@ TOKEN_CHECK_TTL_S = 60
 
 
 def sign_in_with_github(*, state: str, code: str, binding: str | None, client: FlowClient,
-                        code_verifier: str | None = None, reads: Executor = SIGN_IN_READS):
+                        code_verifier: str | None = None, reads: Executor = SIGN_IN_READS,
+                        then: Callable[[User], None] | None = None):
     """Consume the state, exchange the code, read who this is, and upsert the local user.
 
     Costs two provider round trips: the exchange, then /user and /user/emails concurrently on
-    `reads` (any `concurrent.futures.Executor`).
+    `reads` (any `concurrent.futures.Executor`). `then(user)` runs inside the transaction that
+    saves the user (the view starts the session or issues the API token there): one commit.
     """
     flow = consume_flow(purpose=FlowPurpose.GITHUB_LOGIN, state=state, binding=binding,
                         code_verifier=code_verifier, client=client)
@@ -56,24 +59,24 @@ def sign_in_with_github(*, state: str, code: str, binding: str | None, client: F
     email_call = reads.submit(copy_context().run, github.get_primary_verified_email,
                               token.access_token)
     profile, email = profile_call.result(), email_call.result()
-    user = _upsert_user(profile=profile, email=email, token=token)
+    user = _upsert_user(profile=profile, email=email, token=token, then=then)
     metrics.SIGNINS.labels(provider="github", client=flow.client, outcome="success").inc()
     logger.info("github sign-in: user %s (github id %s, %s client)", user.pk, profile.id,
                 flow.client, extra={"event": "signin", "reason": "success", "provider": "github"})
     return user
 
 
-def _upsert_user(*, profile: GitHubProfile, email: str | None, token: GitHubToken):
+def _upsert_user(*, profile: GitHubProfile, email: str | None, token: GitHubToken, then=None):
     """Find the user by GitHub's numeric id (never by email or login) and store the tokens."""
     try:
-        return _save_sign_in(profile=profile, email=email, token=token)
+        return _save_sign_in(profile=profile, email=email, token=token, then=then)
     except IntegrityError:
         # A concurrent first sign-in of the same person created the account: update it.
-        return _save_sign_in(profile=profile, email=email, token=token)
+        return _save_sign_in(profile=profile, email=email, token=token, then=then)
 
 
 @transaction.atomic
-def _save_sign_in(*, profile: GitHubProfile, email: str | None, token: GitHubToken):
+def _save_sign_in(*, profile: GitHubProfile, email: str | None, token: GitHubToken, then=None):
     account = (GitHubAccount.objects.select_for_update().select_related("user")
                .filter(github_id=profile.id).first())
     if account is None:
@@ -92,6 +95,8 @@ def _save_sign_in(*, profile: GitHubProfile, email: str | None, token: GitHubTok
     user.save(update_fields=["is_staff", "first_name"])
     if not user.is_active:
         raise AccountDisabled()
+    if then is not None:
+        then(user)
     return user
 
 
