@@ -106,10 +106,13 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let concurrent requests (racing callbacks) wait instead of failing.
+    # synchronous=NORMAL: in WAL mode a commit no longer waits for fsync (writes hold the one
+    # write lock ~1 ms less each); the file cannot be corrupted, but a power cut or OS crash may
+    # lose the last commits (an application crash loses nothing).
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL;",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 
 # Each server thread keeps its database connection between requests (opening one costs more than
