@@ -122,6 +122,16 @@ def user_json(user) -> dict:
     }
 
 
+def token_check_json(check) -> dict:
+    """A TokenCheck as GET /me/github/token renders it (its `Output` serializer is the schema)."""
+    return {
+        "valid": check.valid,
+        "scopes": list(check.scopes),
+        "expires_at": _optional_datetime(check.expires_at),
+        "checked_at": _DATETIME.to_representation(check.checked_at),
+    }
+
+
 def _optional_datetime(value):
     return None if value is None else _DATETIME.to_representation(value)
 

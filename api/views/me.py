@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from api import schema_examples as examples
 from api.schema import COMMON_ERRORS, error_responses
-from api.serializers import UserSerializer, user_json
+from api.serializers import UserSerializer, token_check_json, user_json
 from integrations.services import github as github_service
 
 
@@ -63,7 +63,7 @@ class GitHubTokenView(APIView):
 
         The token itself is never returned.
         """
-        return Response(self.Output(github_service.check_github_token(request.user)).data)
+        return Response(token_check_json(github_service.check_github_token(request.user)))
 
 
 class RepoSerializer(serializers.Serializer):

@@ -1,5 +1,6 @@
-"""`/me` renders `user_json`, built without a serializer: it must stay what UserSerializer (the
-documented schema) renders, field for field."""
+"""Hot endpoints render plain dicts built without a serializer (`user_json` for /me,
+`token_check_json` for /me/github/token): they must stay what the documented serializers render,
+field for field."""
 
 from datetime import UTC, datetime
 
@@ -7,8 +8,10 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from api.authentication import SessionUserBackend
-from api.serializers import UserSerializer, user_json
+from api.serializers import UserSerializer, token_check_json, user_json
+from api.views.me import GitHubTokenView
 from integrations.models import GitHubAccount
+from integrations.token_check import TokenCheck
 
 pytestmark = pytest.mark.django_db
 
@@ -41,3 +44,12 @@ def test_session_user_loads_the_github_account_in_one_query(django_assert_num_qu
         assert session_user.github_account.login == "octocat"
     assert "access_token" in session_user.github_account.get_deferred_fields()
     assert session_user.github_account.access_token == "gho_x"  # still there when needed
+
+
+@pytest.mark.parametrize("check", [
+    TokenCheck(valid=True, scopes=("read:user", "user:email"), checked_at=datetime.now(UTC),
+               expires_at=datetime(2030, 1, 1, tzinfo=UTC)),
+    TokenCheck(valid=False, checked_at=datetime(2026, 1, 1, 12, 0, 0, 5, tzinfo=UTC)),
+])
+def test_token_check_renders_like_the_serializer(check):
+    assert token_check_json(check) == GitHubTokenView.Output(check).data
