@@ -25,10 +25,13 @@ class SessionUserBackend(ModelBackend):
     """
 
     def get_user(self, user_id):
-        user = (get_user_model()._default_manager.select_related("github_account")
-                .defer("github_account__access_token", "github_account__refresh_token")
-                .filter(pk=user_id).first())
-        return user if user is not None and self.user_can_authenticate(user) else None
+        users = get_user_model()._default_manager.select_related("github_account").defer(
+            "github_account__access_token", "github_account__refresh_token")
+        try:
+            user = users.get(pk=user_id)  # not .first(): no ORDER BY to build and run
+        except users.model.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
 
 
 def issue_api_token(user) -> tuple[str, datetime]:
