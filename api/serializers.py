@@ -132,6 +132,15 @@ def token_check_json(check) -> dict:
     }
 
 
+def authorize_json(started) -> dict:
+    """A StartedAuthorization as both authorize endpoints render it (AuthorizeOutput: schema)."""
+    return {
+        "authorize_url": started.authorize_url,
+        "state": started.state,
+        "expires_at": _DATETIME.to_representation(started.expires_at),
+    }
+
+
 def _optional_datetime(value):
     return None if value is None else _DATETIME.to_representation(value)
 

@@ -22,6 +22,7 @@ from api.serializers import (
     StrictSerializer,
     TextRegexField,
     UserSerializer,
+    authorize_json,
 )
 from integrations.flows import SESSION_BINDING_KEY
 from integrations.models import FlowClient
@@ -80,7 +81,7 @@ class GitHubAuthorizeView(APIView):
             redirect_uri=data.validated_data.get("redirect_uri"),
             code_challenge=data.validated_data.get("code_challenge"),
         )
-        return Response(AuthorizeOutput(started).data, status=status.HTTP_201_CREATED)
+        return Response(authorize_json(started), status=status.HTTP_201_CREATED)
 
 
 class GitHubCallbackView(APIView):

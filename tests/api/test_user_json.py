@@ -1,6 +1,6 @@
 """Hot endpoints render plain dicts built without a serializer (`user_json` for /me,
-`token_check_json` for /me/github/token): they must stay what the documented serializers render,
-field for field."""
+`token_check_json` for /me/github/token, `authorize_json` for the authorize endpoints): they must
+stay what the documented serializers render, field for field."""
 
 from datetime import UTC, datetime
 
@@ -8,8 +8,15 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from api.authentication import SessionUserBackend
-from api.serializers import UserSerializer, token_check_json, user_json
+from api.serializers import (
+    AuthorizeOutput,
+    UserSerializer,
+    authorize_json,
+    token_check_json,
+    user_json,
+)
 from api.views.me import GitHubTokenView
+from integrations.flows import StartedAuthorization
 from integrations.models import GitHubAccount
 from integrations.token_check import TokenCheck
 
@@ -53,3 +60,9 @@ def test_session_user_loads_the_github_account_in_one_query(django_assert_num_qu
 ])
 def test_token_check_renders_like_the_serializer(check):
     assert token_check_json(check) == GitHubTokenView.Output(check).data
+
+
+def test_started_authorization_renders_like_the_serializer():
+    started = StartedAuthorization(authorize_url="https://github.com/login/oauth/authorize?x=1",
+                                   state="s" * 43, expires_at=datetime.now(UTC))
+    assert authorize_json(started) == AuthorizeOutput(started).data
