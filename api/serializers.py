@@ -132,6 +132,16 @@ def token_check_json(check) -> dict:
     }
 
 
+def sign_in_json(user, token: str | None = None, token_expires_at=None) -> dict:
+    """A callback's answer (its Output serializer is the schema); apps also get their token.
+    `token_expires_at` is always there (null for browsers), as that serializer renders it."""
+    answer = {"user": user_json(user)}
+    if token is not None:
+        answer["token"] = token
+    answer["token_expires_at"] = _optional_datetime(token_expires_at)
+    return answer
+
+
 def authorize_json(started) -> dict:
     """A StartedAuthorization as both authorize endpoints render it (AuthorizeOutput: schema)."""
     return {

@@ -23,6 +23,7 @@ from api.serializers import (
     TextRegexField,
     UserSerializer,
     authorize_json,
+    sign_in_json,
 )
 from integrations.flows import SESSION_BINDING_KEY
 from integrations.models import FlowClient
@@ -137,12 +138,12 @@ class GitHubCallbackView(APIView):
         def sign_in(user) -> None:
             """In the transaction that saves the user: one commit for the user and the session
             (with last_login) or the API token."""
-            answer["user"] = user
             if client == FlowClient.BROWSER:
                 request.session.pop(SESSION_BINDING_KEY, None)
                 login(request, user, backend="api.authentication.SessionUserBackend")
+                answer.update(sign_in_json(user))
             else:
-                answer["token"], answer["token_expires_at"] = issue_api_token(user)
+                answer.update(sign_in_json(user, *issue_api_token(user)))
 
         github_service.sign_in_with_github(**flow_args, code=values["code"], then=sign_in)
-        return Response(self.Output(answer).data)
+        return Response(answer)

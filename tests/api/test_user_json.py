@@ -1,6 +1,7 @@
 """Hot endpoints render plain dicts built without a serializer (`user_json` for /me,
-`token_check_json` for /me/github/token, `authorize_json` for the authorize endpoints): they must
-stay what the documented serializers render, field for field."""
+`token_check_json` for /me/github/token, `authorize_json` for the authorize endpoints,
+`sign_in_json` for the GitHub callback): they must stay what the documented serializers render,
+field for field."""
 
 from datetime import UTC, datetime
 
@@ -12,9 +13,11 @@ from api.serializers import (
     AuthorizeOutput,
     UserSerializer,
     authorize_json,
+    sign_in_json,
     token_check_json,
     user_json,
 )
+from api.views.github import GitHubCallbackView
 from api.views.me import GitHubTokenView
 from integrations.flows import StartedAuthorization
 from integrations.models import GitHubAccount
@@ -66,3 +69,13 @@ def test_started_authorization_renders_like_the_serializer():
     started = StartedAuthorization(authorize_url="https://github.com/login/oauth/authorize?x=1",
                                    state="s" * 43, expires_at=datetime.now(UTC))
     assert authorize_json(started) == AuthorizeOutput(started).data
+
+
+@pytest.mark.parametrize("token", [None, ("tok_" + "x" * 60, datetime.now(UTC)), ("tok_y", None)])
+def test_sign_in_answer_renders_like_the_serializer(token):
+    user = get_user_model().objects.create_user("github-9", email="nine@example.com")
+    GitHubAccount.objects.create(user=user, github_id=9, login="nine", access_token="gho_9")
+    user = get_user_model().objects.select_related("github_account").get(pk=user.pk)
+    expected = {"user": user} | ({"token": token[0], "token_expires_at": token[1]} if token else {})
+    rendered = sign_in_json(user, *token) if token else sign_in_json(user)
+    assert rendered == GitHubCallbackView.Output(expected).data
