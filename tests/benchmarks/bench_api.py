@@ -13,7 +13,8 @@ holding one bare Django view that reads the session user). Then:
   machine noise hits all alike. Printed: answered (2xx/3xx) req/s per round and the ratio to
   the bare view, and the workers' CPU time per request (steadier than req/s on a shared
   machine) with its ratio;
-* worker memory: the product workers' RSS before and after the throughput rounds;
+* worker memory: the product workers' RSS before and after the throughput rounds, topped up
+  with /me to about `--rss-requests` (20,000) requests;
 * sign-in: browser GitHub sign-ins with the sandbox adding `--latency-ms` to every provider
   call; p50/p90 of the callback request (the floor is two provider round trips).
 
@@ -181,6 +182,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--signins", type=int, default=30)
+    parser.add_argument("--rss-requests", type=int, default=20000,
+                        help="product requests between the two RSS readings (at least)")
     parser.add_argument("--latency-ms", type=int, default=50)
     parser.add_argument("--log-level", default="INFO", help="servers' LOG_LEVEL (production: INFO)")
     parser.add_argument("--python-load", action="store_true", help="do not use wrk")
@@ -233,8 +236,14 @@ def main() -> None:
                 target.requests += done
                 target.failures += failures
                 target.cpu_s += worker_cpu_s(target.server.process.pid) - cpu_before
-        rss_after = worker_rss_kib(product.process.pid)
         served = sum(t.requests for t in targets[1:])
+        me = targets[1]
+        if served < args.rss_requests:  # top up with /me so RSS is compared across that many
+            rate = max(1.0, statistics.mean(me.rates))
+            seconds = max(1, min(60, round((args.rss_requests - served) / rate)))
+            served += load(me, duration_s=seconds, connections=args.connections,
+                           threads=args.threads)[0]
+        rss_after = worker_rss_kib(product.process.pid)
 
         sandbox.set_latency(args.latency_ms)
         signins = [browser_sign_in(url, sandbox)[1] for _ in range(args.signins + 1)][1:]
