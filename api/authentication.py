@@ -2,6 +2,8 @@
 
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
 from knox.auth import TokenAuthentication
 from knox.models import AuthToken
 from rest_framework.authentication import SessionAuthentication
@@ -13,6 +15,23 @@ class ApiTokenAuthentication(TokenAuthentication):
 
 class CsrfSessionAuthentication(SessionAuthentication):
     """The SPA's session cookie; unsafe methods need the `X-CSRFToken` header (DRF enforces it)."""
+
+
+class SessionUserBackend(ModelBackend):
+    """ModelBackend whose session user comes with its GitHub account in the same query.
+
+    The encrypted token columns are left out: most requests never use the token, so they neither
+    carry nor decrypt it (reading `access_token` loads and decrypts it on demand).
+    """
+
+    def get_user(self, user_id):
+        users = get_user_model()._default_manager.select_related("github_account").defer(
+            "github_account__access_token", "github_account__refresh_token")
+        try:
+            user = users.get(pk=user_id)  # not .first(): no ORDER BY to build and run
+        except users.model.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
 
 
 def issue_api_token(user) -> tuple[str, datetime]:

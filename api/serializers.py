@@ -98,6 +98,83 @@ class UserSerializer(serializers.Serializer):
         return self.GitHubProfileSerializer(account).data if account else None
 
 
+_DATETIME = serializers.DateTimeField()  # formats like every serializer's DateTimeField
+
+
+def user_json(user) -> dict:
+    """What UserSerializer renders, built directly: `/me` is the hottest endpoint, and building a
+    serializer's fields on every request cost more than its query. UserSerializer stays the
+    schema; tests/api/test_user_json.py keeps the two identical."""
+    account = getattr(user, "github_account", None)
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "email": user.email,
+        "is_staff": user.is_staff,
+        "can_manage_facebook_page": can_manage_facebook_page(user),
+        "date_joined": _DATETIME.to_representation(user.date_joined),
+        "github": None if account is None else {
+            "id": account.github_id,
+            "login": account.login,
+            "name": account.name,
+            "avatar_url": account.avatar_url,
+            "html_url": account.html_url,
+            "email": account.email,
+            "company": account.company,
+            "location": account.location,
+            "bio": account.bio,
+            "scopes": account.scope_list,
+            "token_expires_at": _optional_datetime(account.token_expires_at),
+            "last_login_at": _optional_datetime(account.last_login_at),
+        },
+    }
+
+
+def token_check_json(check) -> dict:
+    """A TokenCheck as GET /me/github/token renders it (its `Output` serializer is the schema)."""
+    return {
+        "valid": check.valid,
+        "scopes": list(check.scopes),
+        "expires_at": _optional_datetime(check.expires_at),
+        "checked_at": _DATETIME.to_representation(check.checked_at),
+        "budget": None if check.budget is None else budget_json(check.budget),
+    }
+
+
+def budget_json(usage) -> dict:
+    """A ProviderUsage as BudgetSerializer (the schema) renders it."""
+    return {
+        "remaining_percent": usage.remaining_percent,
+        "used_percent": usage.used_percent,
+        "remaining": usage.remaining,
+        "limit": usage.limit,
+        "resets_at": _optional_datetime(usage.resets_at),
+    }
+
+
+def sign_in_json(user, token: str | None = None, token_expires_at=None) -> dict:
+    """A callback's answer (its Output serializer is the schema); apps also get their token.
+    `token_expires_at` is always there (null for browsers), as that serializer renders it."""
+    answer = {"user": user_json(user)}
+    if token is not None:
+        answer["token"] = token
+    answer["token_expires_at"] = _optional_datetime(token_expires_at)
+    return answer
+
+
+def authorize_json(started) -> dict:
+    """A StartedAuthorization as both authorize endpoints render it (AuthorizeOutput: schema)."""
+    return {
+        "authorize_url": started.authorize_url,
+        "state": started.state,
+        "expires_at": _DATETIME.to_representation(started.expires_at),
+    }
+
+
+def _optional_datetime(value):
+    return None if value is None else _DATETIME.to_representation(value)
+
+
 # The staff member who linked the Page or made a post (no docstring: it would become the
 # component's description in the schema).
 class StaffUserSerializer(serializers.Serializer):

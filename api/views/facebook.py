@@ -23,6 +23,7 @@ from api.serializers import (
     StaffUserSerializer,
     StrictSerializer,
     TextRegexField,
+    authorize_json,
 )
 from integrations.services import authorization
 from integrations.services.facebook import link_state, linking
@@ -105,7 +106,7 @@ class FacebookAuthorizeView(StaffView):
         self.Input(data=request.data or {}).is_valid(raise_exception=True)
         started = authorization.start_authorization(
             authorization.FACEBOOK, binding=flow_binding(request, create=True), user=request.user)
-        return Response(AuthorizeOutput(started).data, status=status.HTTP_201_CREATED)
+        return Response(authorize_json(started), status=status.HTTP_201_CREATED)
 
 
 class FacebookCallbackView(StaffView):

@@ -22,6 +22,8 @@ from api.serializers import (
     StrictSerializer,
     TextRegexField,
     UserSerializer,
+    authorize_json,
+    sign_in_json,
 )
 from integrations.flows import SESSION_BINDING_KEY
 from integrations.models import FlowClient
@@ -80,7 +82,7 @@ class GitHubAuthorizeView(APIView):
             redirect_uri=data.validated_data.get("redirect_uri"),
             code_challenge=data.validated_data.get("code_challenge"),
         )
-        return Response(AuthorizeOutput(started).data, status=status.HTTP_201_CREATED)
+        return Response(authorize_json(started), status=status.HTTP_201_CREATED)
 
 
 class GitHubCallbackView(APIView):
@@ -131,11 +133,17 @@ class GitHubCallbackView(APIView):
             raise authorization.refuse_authorization(
                 authorization.GITHUB, **flow_args, error=values["error"],
                 description=values.get("error_description", ""))
-        user = github_service.sign_in_with_github(**flow_args, code=values["code"])
-        if client == FlowClient.BROWSER:
-            request.session.pop(SESSION_BINDING_KEY, None)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return Response(self.Output({"user": user}).data)
-        token, expires_at = issue_api_token(user)
-        return Response(self.Output({"user": user, "token": token,
-                                     "token_expires_at": expires_at}).data)
+        answer = {}
+
+        def sign_in(user) -> None:
+            """In the transaction that saves the user: one commit for the user and the session
+            (with last_login) or the API token."""
+            if client == FlowClient.BROWSER:
+                request.session.pop(SESSION_BINDING_KEY, None)
+                login(request, user, backend="api.authentication.SessionUserBackend")
+                answer.update(sign_in_json(user))
+            else:
+                answer.update(sign_in_json(user, *issue_api_token(user)))
+
+        github_service.sign_in_with_github(**flow_args, code=values["code"], then=sign_in)
+        return Response(answer)

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from api import schema_examples as examples
 from api.schema import COMMON_ERRORS, error_responses
-from api.serializers import BudgetSerializer, UserSerializer
+from api.serializers import BudgetSerializer, UserSerializer, token_check_json, user_json
 from integrations.services import github as github_service
 
 
@@ -33,7 +33,7 @@ class MeView(APIView):
                    examples=examples.ME_EXAMPLES)
     def get(self, request):
         """The local user and their GitHub profile."""
-        return Response(UserSerializer(request.user).data)
+        return Response(user_json(request.user))
 
     @extend_schema(operation_id="me_delete", tags=["me"],
                    responses={204: None, **error_responses(*COMMON_ERRORS)})
@@ -62,11 +62,11 @@ class GitHubTokenView(APIView):
                    responses={200: Output, **error_responses(*COMMON_ERRORS, 409, 502, 504)},
                    examples=examples.GITHUB_TOKEN)
     def get(self, request):
-        """Whether the stored GitHub token still works, checked live with GitHub.
+        """Whether the stored GitHub token still works, asked of GitHub (answers kept a minute).
 
         The token itself is never returned.
         """
-        return Response(self.Output(github_service.check_github_token(request.user)).data)
+        return Response(token_check_json(github_service.check_github_token(request.user)))
 
 
 class RepoSerializer(serializers.Serializer):

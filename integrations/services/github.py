@@ -5,6 +5,7 @@ encrypted and never leave this layer.
 """
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from contextvars import copy_context
 from datetime import timedelta
@@ -12,6 +13,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -37,14 +39,17 @@ User = get_user_model()
 # The two independent reads of a sign-in (profile, emails) run side by side on this pool.
 SIGN_IN_READS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="github-read")
 REFRESH_MARGIN = timedelta(seconds=60)
+TOKEN_CHECK_TTL_S = 60
 
 
 def sign_in_with_github(*, state: str, code: str, binding: str | None, client: FlowClient,
-                        code_verifier: str | None = None, reads: Executor = SIGN_IN_READS):
+                        code_verifier: str | None = None, reads: Executor = SIGN_IN_READS,
+                        then: Callable[[User], None] | None = None):
     """Consume the state, exchange the code, read who this is, and upsert the local user.
 
     Costs two provider round trips: the exchange, then /user and /user/emails concurrently on
-    `reads` (any `concurrent.futures.Executor`).
+    `reads` (any `concurrent.futures.Executor`). `then(user)` runs inside the transaction that
+    saves the user (the view starts the session or issues the API token there): one commit.
     """
     flow = consume_flow(purpose=FlowPurpose.GITHUB_LOGIN, state=state, binding=binding,
                         code_verifier=code_verifier, client=client)
@@ -57,7 +62,7 @@ def sign_in_with_github(*, state: str, code: str, binding: str | None, client: F
         email_call = reads.submit(copy_context().run, github.get_primary_verified_email,
                                   token.access_token)
         profile, email = profile_call.result(), email_call.result()
-        user = _upsert_user(profile=profile, email=email, token=token)
+        user = _upsert_user(profile=profile, email=email, token=token, then=then)
     except Exception:
         # The token is valid at GitHub but will never be stored: do not leave it behind.
         _revoke_unstored(github, token)
@@ -79,17 +84,17 @@ def _revoke_unstored(github, token: GitHubToken) -> None:
         logger.info("github sign-in failed after the code exchange: fresh token revoked")
 
 
-def _upsert_user(*, profile: GitHubProfile, email: str | None, token: GitHubToken):
+def _upsert_user(*, profile: GitHubProfile, email: str | None, token: GitHubToken, then=None):
     """Find the user by GitHub's numeric id (never by email or login) and store the tokens."""
     try:
-        return _save_sign_in(profile=profile, email=email, token=token)
+        return _save_sign_in(profile=profile, email=email, token=token, then=then)
     except IntegrityError:
         # A concurrent first sign-in of the same person created the account: update it.
-        return _save_sign_in(profile=profile, email=email, token=token)
+        return _save_sign_in(profile=profile, email=email, token=token, then=then)
 
 
 @transaction.atomic
-def _save_sign_in(*, profile: GitHubProfile, email: str | None, token: GitHubToken):
+def _save_sign_in(*, profile: GitHubProfile, email: str | None, token: GitHubToken, then=None):
     account = (GitHubAccount.objects.select_for_update().select_related("user")
                .filter(github_id=profile.id).first())
     if account is None:
@@ -108,6 +113,8 @@ def _save_sign_in(*, profile: GitHubProfile, email: str | None, token: GitHubTok
     user.save(update_fields=["is_staff", "first_name"])
     if not user.is_active:
         raise AccountDisabled()
+    if then is not None:
+        then(user)
     return user
 
 
@@ -201,19 +208,34 @@ def _needs_refresh(account: GitHubAccount) -> bool:
 
 
 def check_github_token(user) -> TokenCheck:
-    """Ask GitHub whether the stored token still works (the check-token API; never returned)."""
-    invalid = TokenCheck(valid=False, checked_at=timezone.now())
+    """Ask GitHub whether the stored token still works (the check-token API; never returned).
+
+    The answer is remembered for TOKEN_CHECK_TTL_S, keyed by the account row's version, so a
+    new token (sign-in, refresh) is always asked about afresh and a cached answer needs neither
+    the token nor GitHub.
+    """
+    account = github_account_of(user)
+    if not _needs_refresh(account):
+        cached = cache.get(_token_check_key(account))
+        if isinstance(cached, TokenCheck):  # the budget in it is "as last seen" too
+            return cached
     try:
         account = _fresh_account(user)
     except TokenInvalid:
-        return invalid
+        return TokenCheck(valid=False, checked_at=timezone.now())
     check = get_github_client().check_token(account.access_token)
-    if not check.valid:
-        return invalid
-    return TokenCheck(valid=True, scopes=check.scopes,
-                       expires_at=check.expires_at or account.token_expires_at,
-                       checked_at=timezone.now(),
-                       budget=github_token_usage(account.access_token))
+    answer = (TokenCheck(valid=True, scopes=check.scopes,
+                         expires_at=check.expires_at or account.token_expires_at,
+                         checked_at=timezone.now(),
+                         budget=github_token_usage(account.access_token))
+              if check.valid else TokenCheck(valid=False, checked_at=timezone.now()))
+    cache.set(_token_check_key(account), answer, TOKEN_CHECK_TTL_S)
+    return answer
+
+
+def _token_check_key(account: GitHubAccount) -> str:
+    """Saving the row (new token, refresh, profile update) moves `updated_at`: a new key."""
+    return f"github:token-check:{account.pk}:{account.updated_at.timestamp()}"
 
 
 def list_github_repos(user, *, page: int) -> RepoPage:
