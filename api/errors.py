@@ -12,7 +12,7 @@ from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from integrations.errors import IntegrationError, PermissionMissing, ProviderRateLimited
+from integrations.errors import IntegrationError, PermissionMissing
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def _drf_response(exc: exceptions.APIException) -> Response:
 
 def _integration_response(exc: IntegrationError) -> Response:
     headers, extra = {}, {}
-    if isinstance(exc, ProviderRateLimited):
+    if exc.retry_after_s is not None:
         headers["Retry-After"] = str(exc.retry_after_s)
         extra["retry_after"] = exc.retry_after_s
     if isinstance(exc, PermissionMissing) and exc.missing:

@@ -91,6 +91,16 @@ class PagePostResult:
     scheduled: bool
 
 
+@dataclass(frozen=True)
+class PagePostSummary:
+    """A post as read back from the Page (reconciling a publish whose answer was lost)."""
+
+    id: str
+    message: str | None
+    link: str | None
+    created_time: datetime | None
+
+
 class FacebookClient(http.HttpClient):
     provider = "facebook"
     now: Callable[[], datetime] = staticmethod(lambda: datetime.now(UTC))  # test seam
@@ -228,6 +238,20 @@ class FacebookClient(http.HttpClient):
             raise BadProviderResponse(provider=self.provider)
         return PagePostResult(id=post_id, scheduled=scheduled_at is not None)
 
+    def list_page_posts(
+        self, page_id: str, page_token: str, *, since: datetime, scheduled: bool = False,
+    ) -> tuple[PagePostSummary, ...]:
+        """GET /{page_id}/published_posts (or /scheduled_posts) created since `since`, newest
+        first, one page of up to 100: enough to find a post we may just have made."""
+        edge = "scheduled_posts" if scheduled else "published_posts"
+        body = self._graph("GET", f"{_page_path(page_id)}/{edge}", params={
+            "fields": "id,message,link,created_time", "limit": "100",
+            "since": str(int(since.timestamp())),
+        }, token=page_token)
+        if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+            raise BadProviderResponse(provider=self.provider)
+        return tuple(_parse_post_summary(item) for item in body["data"])
+
     def revoke(self, token: str) -> None:
         """DELETE /me/permissions: removes the app for this user. A token that is already
         invalid counts as revoked."""
@@ -306,7 +330,7 @@ class FacebookClient(http.HttpClient):
             exc = ProviderRateLimited(provider=self.provider, retry_after_s=_retry_after(headers))
         elif code == 10 or (code is not None and 200 <= code <= 299):
             exc = PermissionMissing(provider=self.provider)
-        elif code in (1, 2):
+        elif code in (1, 2) or error.get("is_transient") is True:
             exc = ProviderUnavailable(provider=self.provider)
         elif code in CONTENT_REJECTIONS:
             exc = ContentRejected(CONTENT_REJECTIONS[code], provider=self.provider)
@@ -388,6 +412,19 @@ def _parse_page(item: Any) -> FacebookPage:
         tasks=str_tuple(item.get("tasks")),
         access_token=str_or_none(item.get("access_token")),
     )
+
+
+def _parse_post_summary(item: Any) -> PagePostSummary:
+    post_id = id_str(item.get("id")) if isinstance(item, dict) else None
+    if post_id is None:
+        raise BadProviderResponse("Facebook sent a post without an id.", provider="facebook")
+    created = str_or_none(item.get("created_time"))
+    try:  # Graph's "2026-11-29T20:00:00+0000"
+        created_time = datetime.strptime(created, "%Y-%m-%dT%H:%M:%S%z") if created else None
+    except ValueError:
+        created_time = None
+    return PagePostSummary(id=post_id, message=str_or_none(item.get("message")),
+                           link=str_or_none(item.get("link")), created_time=created_time)
 
 
 def _next_cursor(paging: Any) -> str | None:

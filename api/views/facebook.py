@@ -28,6 +28,7 @@ from api.serializers import (
 )
 from integrations.flows import SESSION_BINDING_KEY, session_binding
 from integrations.services import facebook as facebook_service
+from integrations.services import token_checks
 
 TAGS = ["facebook"]
 # Facebook's codes are longer than GitHub's; still printable ASCII without spaces (S33).
@@ -70,6 +71,13 @@ class PageSummarySerializer(serializers.Serializer):
     tasks = serializers.ListField(child=serializers.CharField())
 
 
+class TokenWarningSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(
+        choices=["token_expiring", "data_access_expiring", "token_invalid"])
+    expires_at = serializers.DateTimeField(allow_null=True)
+    message = serializers.CharField()
+
+
 class LinkStateSerializer(serializers.Serializer):
     linked = serializers.BooleanField(help_text="A Facebook user is connected.")
     page_selected = serializers.BooleanField(help_text="A Page is chosen and its token stored.")
@@ -82,6 +90,14 @@ class LinkStateSerializer(serializers.Serializer):
     page_token = TokenCheckSerializer(allow_null=True)
     linked_by = StaffUserSerializer(allow_null=True)
     linked_at = serializers.DateTimeField(allow_null=True)
+    warnings = serializers.SerializerMethodField()
+
+    @extend_schema_field(TokenWarningSerializer(many=True, help_text=(
+        "Tokens that expire within TOKEN_EXPIRY_WARNING_DAYS or are invalid: reconnect with "
+        "Facebook.")))
+    def get_warnings(self, state):
+        return TokenWarningSerializer(
+            [w.as_dict() for w in token_checks.link_warnings(state)], many=True).data
 
     @extend_schema_field(inline_serializer("LinkedPage", {
         "id": serializers.CharField(), "name": serializers.CharField()}, allow_null=True))
@@ -105,11 +121,15 @@ LINK_STATE_EXAMPLE = {
                    "missing_scopes": [], "checked_at": "2026-11-28T10:00:00Z",
                    "error_code": None, "error_message": None},
     "linked_by": {"id": 1, "username": "octocat"}, "linked_at": "2026-11-28T09:59:00Z",
+    "warnings": [{"code": "token_expiring", "expires_at": "2026-12-01T10:00:00Z",
+                  "message": "The Facebook login of the Page link expires on Dec. 1, 2026, "
+                             "10 a.m.: reconnect with Facebook before then, or posts to the "
+                             "Page stop."}],
 }
 NOT_LINKED_EXAMPLE = {
     "linked": False, "page_selected": False, "relink_needed": False, "facebook_user_id": None,
     "page": None, "pages": [], "token": None, "page_token": None, "linked_by": None,
-    "linked_at": None,
+    "linked_at": None, "warnings": [],
 }
 
 
