@@ -24,6 +24,15 @@ function validityClass(token) {
   return !token || token.valid === false ? "invalid" : "valid";
 }
 
+/** The API's token `warnings` (expiring or invalid tokens) as one banner with the way out. */
+function warningsBanner(warnings) {
+  if (!Array.isArray(warnings) || !warnings.length) return null;
+  return h("div", { class: "alert warning token-warnings", id: "token-warnings" },
+    h("p", {}, h("strong", {}, "The Facebook link needs attention")),
+    h("ul", {}, warnings.map((warning) => h("li", {}, warning.message))),
+    connectButton("Reconnect with Facebook"));
+}
+
 function connectButton(label) {
   const slot = h("div", { class: "connect" });
   const button = h("button", { type: "button", class: "btn facebook" }, label);
@@ -109,6 +118,7 @@ class FacebookPage {
     const pageToken = link.page_token;
     const relink = link.relink_needed === true || !valid;
     fill(this.statusRegion,
+      warningsBanner(link.warnings),
       h("p", { class: `validity ${validityClass(token)}` },
         h("span", { class: "dot", "aria-hidden": "true" }), validityWords(token)),
       relink ? notice("Relink needed: connect with Facebook again.", "warning") : null,
@@ -310,6 +320,11 @@ class FacebookPage {
     const saved = answer?.post ?? answer ?? {};
     if (saved.status === "failed") {
       fill(result, notice(`Facebook refused the post: ${failureReason(saved)}`, "error"));
+    } else if (IN_PROGRESS[saved.status]) {
+      // 202: the worker finishes it (retry, or reading the Page); never post it again by hand.
+      fill(result, notice(IN_PROGRESS[saved.status], "info"));
+      form.reset();
+      submit.textContent = "Post to Page";
     } else {
       const words = saved.status === "scheduled"
         ? `Scheduled for ${formatDateTime(saved.scheduled_at) ?? "later"}.` : "Posted to the Page.";
@@ -356,7 +371,26 @@ function failureReason(item) {
 }
 
 const STATUS_WORDS = { published: "Published", scheduled: "Scheduled", failed: "Failed",
-  pending: "Pending" };
+  pending: "Pending", queued: "Queued", retrying: "Retrying", unknown: "Checking" };
+// What a 202 means to the person who posted (the history shows the outcome later).
+const IN_PROGRESS = {
+  queued: "Queued: it will be posted in a moment.",
+  retrying: "Facebook had a temporary problem: the post will be retried automatically.",
+  unknown: "Facebook did not answer in time: we are checking the Page to see whether it was "
+    + "published. Do not post it again.",
+};
+
+function attemptNote(item) {
+  if (item.status === "retrying") {
+    const next = item.next_attempt_at ? ` Next attempt ${formatDateTime(item.next_attempt_at)}.` : "";
+    return `Attempt ${item.attempts} failed: ${failureReason(item)}.${next}`;
+  }
+  if (item.status === "unknown") return "Checking the Page for this post…";
+  if (item.status === "failed" && item.attempts > 1) {
+    return `Reason (after ${item.attempts} attempts): ${failureReason(item)}`;
+  }
+  return item.status === "failed" ? `Reason: ${failureReason(item)}` : null;
+}
 
 function postItem(item) {
   const status = STATUS_WORDS[item.status] ? item.status : "pending";
@@ -370,8 +404,9 @@ function postItem(item) {
         ` by ${item.created_by?.display_name ?? item.created_by?.username}`) : null),
     h("p", { class: "post-message" }, item.message ?? ""),
     item.link ? h("p", { class: "post-link" }, externalLink(item.link, item.link)) : null,
-    item.status === "failed"
-      ? h("p", { class: "post-error" }, `Reason: ${failureReason(item)}`) : null);
+    attemptNote(item)
+      ? h("p", { class: item.status === "failed" ? "post-error" : "muted" }, attemptNote(item))
+      : null);
 }
 
 function newKey() {
