@@ -237,3 +237,19 @@ def test_post_to_page_queue_option(linked, django_capture_on_commit_callbacks):
     assert f"Post #{row.pk} queued" in out.getvalue()
     assert queued_tasks() == [("attempt_page_post", [row.pk])]
     assert linked.calls == []
+
+
+def test_admin_shows_the_task_queue_and_each_posts_attempts(client, linked,
+                                                            django_capture_on_commit_callbacks):
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.create_superuser("root", password="x" * 12))
+    linked.fail["publish_to_page"] = ProviderUnavailable(provider="facebook")
+    with django_capture_on_commit_callbacks(execute=True):
+        post = page_posts.submit_page_post(message="Shown in the admin").post
+    queue = client.get("/admin/django_tasks_database/dbtaskresult/").content.decode()
+    assert "attempt_page_post" in queue
+    listing = client.get("/admin/integrations/pagepost/").content.decode()
+    assert "Retrying" in listing
+    detail = client.get(f"/admin/integrations/pagepost/{post.pk}/change/").content.decode()
+    assert "Attempts" in detail and "Next attempt at" in detail
