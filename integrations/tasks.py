@@ -6,19 +6,19 @@ JSON-able summary for the task result. Services decide when to enqueue (after co
 
 from django.tasks import task
 
-from integrations.services import maintenance, page_posts, token_checks
+from integrations.services import maintenance, page_post_recovery, token_checks
 
 
 @task()
 def attempt_page_post(post_id: int) -> str:
     """Send a queued or retrying Page post (once: the row is claimed first)."""
-    return page_posts.attempt_page_post(post_id=post_id)
+    return page_post_recovery.attempt_page_post(post_id=post_id)
 
 
 @task()
 def reconcile_page_post(post_id: int) -> str:
     """Settle a post whose outcome is unknown by reading the Page's posts."""
-    return page_posts.reconcile_page_post(post_id=post_id)
+    return page_post_recovery.reconcile_page_post(post_id=post_id)
 
 
 @task()

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from integrations.flows import purge_expired_flows
-from integrations.services.page_posts import sweep_stale_page_posts
+from integrations.services.page_post_recovery import sweep_stale_page_posts
 
 
 def prune_task_results(*, older_than: timedelta | None = None) -> int:

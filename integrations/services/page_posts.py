@@ -1,9 +1,9 @@
 """Posts to the linked Facebook Page, as whole flows: check, record, send once, recover.
 
 The API view, the `post_to_page` command and other Django code (the event monitor) call these;
-the worker runs `attempt_page_post` and `reconcile_page_post` (integrations.tasks). Every post is
-a `PagePost` row whose unique idempotency key makes a replay answer the first post instead of
-publishing twice. Before each Graph call the row is claimed with a conditional UPDATE, so two
+the worker's side (later attempts, reconciliation, stale rows) is in `page_post_recovery`.
+Every post is a `PagePost` row whose unique idempotency key makes a replay answer the first post
+instead of publishing twice. Before each Graph call the row is claimed with a conditional UPDATE, so two
 workers (or a worker and a request) never send the same post twice.
 
 Failures: a transient one (5xx, codes 1/2, rate limits) is retried with backoff; an unknown
@@ -158,7 +158,7 @@ def submit_page_post(*, message: str, link: str | None = None,
     except IntegrityError:
         existing = PagePost.objects.get(idempotency_key=key)
         return PostOutcome(_replay(existing, fingerprint), replayed=True)
-    error = _send(post, page_token=page_link.page_token)
+    error = send_claimed(post, page_token=page_link.page_token)
     if error is not None:
         raise error
     return PostOutcome(post, replayed=False)
@@ -191,7 +191,7 @@ def enqueue_page_post(*, message: str, link: str | None = None,
                 created_by=created_by, source=source, status=PagePostStatus.QUEUED,
                 next_attempt_at=timezone.now(),
             )
-            _enqueue_attempt(post.pk)
+            enqueue_attempt(post.pk)
     except IntegrityError:
         return _replay(PagePost.objects.get(idempotency_key=key), fingerprint, wait_ok=True)
     logger.info("page post %s (%s) queued by user %s", post.pk, source, post.created_by_id)
@@ -223,7 +223,7 @@ def _replay(post: PagePost, fingerprint: str, *, wait_ok: bool = False) -> PageP
         raise IdempotencyKeyReused(provider="facebook")
     if post.status != PagePostStatus.PENDING or wait_ok:
         return post
-    stale_at = post.attempt_started_at + _stale_after() if post.attempt_started_at else None
+    stale_at = post.attempt_started_at + stale_after() if post.attempt_started_at else None
     now = timezone.now()
     if stale_at is None or stale_at <= now:
         hand_to_reconciliation(post.pk)
@@ -236,7 +236,7 @@ def _replay(post: PagePost, fingerprint: str, *, wait_ok: bool = False) -> PageP
 # --- Sending and recording ------------------------------------------------------------------
 
 
-def _send(post: PagePost, *, page_token: str) -> IntegrationError | None:
+def send_claimed(post: PagePost, *, page_token: str) -> IntegrationError | None:
     """One Graph call for a claimed (`pending`) post; the outcome is recorded on the row.
     Returns the error that failed the post for good, if any."""
     try:
@@ -247,12 +247,12 @@ def _send(post: PagePost, *, page_token: str) -> IntegrationError | None:
     except IntegrationError as exc:
         return _record_failure(post, exc)
     except Exception:
-        _finish(post, status=PagePostStatus.FAILED, error_code="server_error",
+        finish(post, status=PagePostStatus.FAILED, error_code="server_error",
                 error_message="Something went wrong on our side.")
         raise
     status = PagePostStatus.SCHEDULED if result.scheduled or post.scheduled_at \
         else PagePostStatus.PUBLISHED
-    _finish(post, status=status, facebook_post_id=str(result.id))
+    finish(post, status=status, facebook_post_id=str(result.id))
     return None
 
 
@@ -260,24 +260,25 @@ def _record_failure(post: PagePost, exc: IntegrationError) -> IntegrationError |
     now = timezone.now()
     if exc.outcome_unknown:
         # Facebook may have published it: never send again before reading the Page.
-        _update(post, status=PagePostStatus.UNKNOWN, error_code=exc.code,
+        record(post, status=PagePostStatus.UNKNOWN, error_code=exc.code,
                 error_message=UNKNOWN_OUTCOME_MESSAGE, attempt_ended_at=now,
-                next_attempt_at=now + _reconcile_delay())
-        _enqueue_reconcile(post.pk, run_after=post.next_attempt_at)
+                next_attempt_at=now + reconcile_delay())
+        enqueue_reconcile(post.pk, run_after=post.next_attempt_at)
         return None
     delay_s = RetryPolicy.from_settings().delay_s(post.attempts, exc.retry_after_s) \
         if exc.transient else None
     if delay_s is not None:
-        _update(post, status=PagePostStatus.RETRYING, error_code=exc.code,
+        record(post, status=PagePostStatus.RETRYING, error_code=exc.code,
                 error_message=exc.message, attempt_ended_at=now,
                 next_attempt_at=now + timedelta(seconds=delay_s))
-        _enqueue_attempt(post.pk, run_after=post.next_attempt_at)
+        enqueue_attempt(post.pk, run_after=post.next_attempt_at)
         return None
-    _finish(post, status=PagePostStatus.FAILED, error_code=exc.code, error_message=exc.message)
+    finish(post, status=PagePostStatus.FAILED, error_code=exc.code, error_message=exc.message)
     return exc
 
 
-def _update(post: PagePost, **values) -> None:
+def record(post: PagePost, **values) -> None:
+    """Save these fields of the post (and log the step)."""
     for name, value in values.items():
         setattr(post, name, value)
     if "error_message" in values:
@@ -287,69 +288,13 @@ def _update(post: PagePost, **values) -> None:
                 post.status, post.error_code)
 
 
-def _finish(post: PagePost, *, status: str, facebook_post_id: str = "", error_code: str = "",
+def finish(post: PagePost, *, status: str, facebook_post_id: str = "", error_code: str = "",
             error_message: str = "") -> None:
+    """Settle the post for good: published, scheduled or failed."""
     now = timezone.now()
-    _update(post, status=status, facebook_post_id=facebook_post_id, error_code=error_code,
+    record(post, status=status, facebook_post_id=facebook_post_id, error_code=error_code,
             error_message=error_message, completed_at=now, next_attempt_at=None,
             attempt_ended_at=post.attempt_ended_at or now)
-
-
-# --- Worker side: attempts, reconciliation, stale rows --------------------------------------
-
-
-def attempt_page_post(*, post_id: int) -> str:
-    """Send a `queued` or `retrying` post (the worker's task). After an earlier attempt the Page
-    is read first: a post Facebook published despite an error is recorded, never sent again."""
-    post = PagePost.objects.filter(pk=post_id, status__in=CLAIMABLE).first()
-    if post is None:
-        return "nothing to do"
-    page_link = read_page_link()
-    if not page_link.has_page or page_link.page_id != post.page_id:
-        return _fail_unlinked(post)
-    if post.attempts:
-        try:
-            found = _find_on_page(post, page_token=page_link.page_token)
-        except IntegrationError as exc:
-            return _look_failed(post, exc, retry=_enqueue_attempt)
-        if found is not None:
-            return _record_found(post, found, expected=post.status)
-    claimed = PagePost.objects.filter(pk=post.pk, status=post.status).update(
-        status=PagePostStatus.PENDING, attempts=post.attempts + 1,
-        attempt_started_at=timezone.now(), attempt_ended_at=None, next_attempt_at=None)
-    if not claimed:
-        return "claimed elsewhere"
-    post.refresh_from_db()
-    _send(post, page_token=page_link.page_token)
-    return post.status
-
-
-def reconcile_page_post(*, post_id: int) -> str:
-    """Settle an `unknown` post by reading the Page: found → published with Facebook's id; not
-    found once the window has passed → failed (never re-sent: see README)."""
-    post = PagePost.objects.filter(pk=post_id, status=PagePostStatus.UNKNOWN).first()
-    if post is None:
-        return "nothing to do"
-    page_link = read_page_link()
-    if not page_link.has_page or page_link.page_id != post.page_id:
-        return _fail_unlinked(post)
-    try:
-        found = _find_on_page(post, page_token=page_link.page_token)
-    except IntegrationError as exc:
-        return _look_failed(post, exc, retry=_enqueue_reconcile)
-    if found is not None:
-        return _record_found(post, found, expected=PagePostStatus.UNKNOWN)
-    now = timezone.now()
-    window_end = _window_end(post)
-    if now < window_end:
-        next_at = min(now + _reconcile_delay(), window_end)
-        _update(post, next_attempt_at=next_at)
-        _enqueue_reconcile(post.pk, run_after=next_at)
-        return "not found yet"
-    checked = timezone.localtime(now).strftime("%Y-%m-%d %H:%M:%S %Z")
-    _finish(post, status=PagePostStatus.FAILED, error_code="not_published",
-            error_message=NOT_PUBLISHED_MESSAGE.format(checked=checked))
-    return post.status
 
 
 def hand_to_reconciliation(post_id: int) -> bool:
@@ -360,99 +305,31 @@ def hand_to_reconciliation(post_id: int) -> bool:
         error_message=UNKNOWN_OUTCOME_MESSAGE, attempt_ended_at=now, next_attempt_at=now)
     if changed:
         logger.warning("page post %s was left pending by a failed process; reconciling", post_id)
-        _enqueue_reconcile(post_id, run_after=None)
+        enqueue_reconcile(post_id, run_after=None)
     return bool(changed)
 
 
-def sweep_stale_page_posts() -> int:
-    """Hand `pending` posts older than a Graph call can take to reconciliation, and re-queue
-    posts whose task was lost (a worker killed after claiming it). Answers how many."""
-    cutoff = timezone.now() - _stale_after()
-    count = 0
-    stale = PagePost.objects.filter(status=PagePostStatus.PENDING, attempt_started_at__lt=cutoff)
-    for post_id in stale.values_list("pk", flat=True):
-        count += hand_to_reconciliation(post_id)
-    overdue = PagePost.objects.filter(status__in=(*CLAIMABLE, PagePostStatus.UNKNOWN),
-                                      next_attempt_at__lt=cutoff)
-    for post_id, status in overdue.values_list("pk", "status"):
-        # Safe twice: attempts claim the row, reconciles only read until they settle it.
-        if status == PagePostStatus.UNKNOWN:
-            _enqueue_reconcile(post_id, run_after=None)
-        else:
-            _enqueue_attempt(post_id, run_after=None)
-        count += 1
-    return count
-
-
-def _find_on_page(post: PagePost, *, page_token: str):
-    """The Page's post matching this one's message and link inside its attempt window, if any
-    (ignoring posts another row already owns)."""
-    started = post.attempt_started_at or post.created_at
-    since = started - CLOCK_SKEW
-    posts = get_facebook_client().list_page_posts(post.page_id, page_token, since=since,
-                                                  scheduled=post.scheduled_at is not None)
-    owned = set(PagePost.objects.exclude(pk=post.pk).exclude(facebook_post_id="")
-                .values_list("facebook_post_id", flat=True))
-    for candidate in posts:
-        if candidate.id in owned or (candidate.message or "") != post.message:
-            continue
-        if (candidate.link or "").rstrip("/") != (post.link or "").rstrip("/"):
-            continue
-        created = candidate.created_time
-        if created is None or since <= created <= _window_end(post) + CLOCK_SKEW:
-            return candidate
-    return None
-
-
-def _record_found(post: PagePost, found, *, expected: str) -> str:
-    status = PagePostStatus.SCHEDULED if post.scheduled_at else PagePostStatus.PUBLISHED
-    settled = PagePost.objects.filter(pk=post.pk, status=expected).update(
-        status=status, facebook_post_id=found.id, completed_at=timezone.now(),
-        next_attempt_at=None, error_code="", error_message="")
-    if settled:
-        logger.info("page post %s found on the Page as %s: %s", post.pk, found.id, status)
-    return status if settled else "settled elsewhere"
-
-
-def _look_failed(post: PagePost, exc: IntegrationError, *, retry) -> str:
-    """Reading the Page failed: try again later if that may help, else fail the post."""
-    delay_s = RetryPolicy.from_settings().delay_s(0, exc.retry_after_s) if exc.transient \
-        else None
-    if delay_s is None:
-        _finish(post, status=PagePostStatus.FAILED, error_code=exc.code,
-                error_message=exc.message)
-        return post.status
-    _update(post, next_attempt_at=timezone.now() + timedelta(seconds=delay_s))
-    retry(post.pk, run_after=post.next_attempt_at)
-    return "read failed, will retry"
-
-
-def _fail_unlinked(post: PagePost) -> str:
-    _finish(post, status=PagePostStatus.FAILED, error_code=NotLinked.code,
-            error_message="The Facebook Page was unlinked or changed before this post was sent.")
-    return post.status
-
-
-def _window_end(post: PagePost) -> datetime:
+def attempt_window_end(post: PagePost) -> datetime:
+    """Until when a post from the latest attempt may still show up on the Page."""
     started = post.attempt_started_at or post.created_at
     return started + timedelta(seconds=settings.PAGE_POST_RECONCILE_WINDOW_S)
 
 
-def _stale_after() -> timedelta:
+def stale_after() -> timedelta:
     return timedelta(seconds=settings.PAGE_POST_STALE_AFTER_S)
 
 
-def _reconcile_delay() -> timedelta:
+def reconcile_delay() -> timedelta:
     return timedelta(seconds=settings.PAGE_POST_RECONCILE_DELAY_S)
 
 
-def _enqueue_attempt(post_id: int, run_after: datetime | None = None) -> None:
+def enqueue_attempt(post_id: int, run_after: datetime | None = None) -> None:
     from integrations import tasks
 
     _enqueue(tasks.attempt_page_post, post_id, run_after)
 
 
-def _enqueue_reconcile(post_id: int, run_after: datetime | None = None) -> None:
+def enqueue_reconcile(post_id: int, run_after: datetime | None = None) -> None:
     from integrations import tasks
 
     _enqueue(tasks.reconcile_page_post, post_id, run_after)

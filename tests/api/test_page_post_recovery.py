@@ -14,7 +14,7 @@ from django_tasks_db.models import DBTaskResult
 from integrations.errors import ProviderRateLimited, ProviderUnavailable, TokenInvalid
 from integrations.facebook import PagePostSummary
 from integrations.models import PagePost
-from integrations.services import page_posts
+from integrations.services import page_post_recovery, page_posts
 from integrations.services.page_posts import RetryPolicy
 from tests.fixtures.facebook import PAGE_TOKEN
 
@@ -66,7 +66,7 @@ def test_retry_publishes_and_records_attempts(linked, django_capture_on_commit_c
         post = page_posts.submit_page_post(message="Retry me", idempotency_key="r1").post
     assert post.status == "retrying" and queued_tasks() == [("attempt_page_post", [post.pk])]
     del linked.fail["publish_to_page"]
-    assert page_posts.attempt_page_post(post_id=post.pk) == "published"
+    assert page_post_recovery.attempt_page_post(post_id=post.pk) == "published"
     post.refresh_from_db()
     assert (post.status, post.attempts, post.facebook_post_id) == ("published", 2, "201_1")
     assert post.next_attempt_at is None and post.error_code == ""
@@ -77,7 +77,7 @@ def test_a_retry_finds_a_post_facebook_published_despite_the_error(linked):
     post = a_post("retrying", message="Published anyway")
     linked.page_posts.append(PagePostSummary(id="201_77", message="Published anyway", link=None,
                                              created_time=datetime.now(UTC)))
-    assert page_posts.attempt_page_post(post_id=post.pk) == "published"
+    assert page_post_recovery.attempt_page_post(post_id=post.pk) == "published"
     post.refresh_from_db()
     assert (post.status, post.facebook_post_id, post.attempts) == ("published", "201_77", 1)
     assert "publish_to_page" not in linked.names()
@@ -97,22 +97,22 @@ def test_attempts_stop_at_the_maximum_and_the_post_fails(linked, settings):
     settings.PAGE_POST_MAX_ATTEMPTS = 2
     linked.fail["publish_to_page"] = ProviderUnavailable(provider="facebook")
     post = a_post("retrying")
-    assert page_posts.attempt_page_post(post_id=post.pk) == "failed"
+    assert page_post_recovery.attempt_page_post(post_id=post.pk) == "failed"
     post.refresh_from_db()
     assert (post.status, post.attempts, post.error_code) == ("failed", 2, "provider_unavailable")
 
 
 def test_an_attempt_runs_once_even_if_its_task_runs_twice(linked):
     post = a_post("queued", attempts=0, next_attempt_at=timezone.now())
-    assert page_posts.attempt_page_post(post_id=post.pk) == "published"
-    assert page_posts.attempt_page_post(post_id=post.pk) == "nothing to do"
+    assert page_post_recovery.attempt_page_post(post_id=post.pk) == "published"
+    assert page_post_recovery.attempt_page_post(post_id=post.pk) == "nothing to do"
     assert linked.names() == ["publish_to_page"]
 
 
 def test_a_post_for_a_page_no_longer_linked_fails_without_a_call(linked):
     post = a_post("retrying")
     PagePost.objects.filter(pk=post.pk).update(page_id="999")
-    assert page_posts.attempt_page_post(post_id=post.pk) == "failed"
+    assert page_post_recovery.attempt_page_post(post_id=post.pk) == "failed"
     assert linked.calls == []
 
 
@@ -127,7 +127,7 @@ def test_reconcile_finds_the_post_with_its_real_id(linked):
         PagePostSummary(id="201_2", message="Lost answer", link="https://example.com/a/",
                         created_time=datetime.now(UTC)),
     ]
-    assert page_posts.reconcile_page_post(post_id=post.pk) == "published"
+    assert page_post_recovery.reconcile_page_post(post_id=post.pk) == "published"
     post.refresh_from_db()
     assert (post.status, post.facebook_post_id) == ("published", "201_2")
     assert linked.names() == ["list_page_posts"]
@@ -144,7 +144,7 @@ def test_reconcile_ignores_posts_outside_the_window_or_owned_by_another_row(
                         created_time=datetime.now(UTC)),
     ]
     with django_capture_on_commit_callbacks(execute=True):
-        assert page_posts.reconcile_page_post(post_id=post.pk) == "not found yet"
+        assert page_post_recovery.reconcile_page_post(post_id=post.pk) == "not found yet"
     post.refresh_from_db()
     assert post.status == "unknown" and post.next_attempt_at is not None
     assert queued_tasks() == [("reconcile_page_post", [post.pk])]
@@ -153,7 +153,7 @@ def test_reconcile_ignores_posts_outside_the_window_or_owned_by_another_row(
 def test_not_found_after_the_window_fails_with_the_reason_and_is_never_resent(linked, settings):
     settings.PAGE_POST_RECONCILE_WINDOW_S = 60
     post = a_post("unknown", started_ago=timedelta(minutes=5))
-    assert page_posts.reconcile_page_post(post_id=post.pk) == "failed"
+    assert page_post_recovery.reconcile_page_post(post_id=post.pk) == "failed"
     post.refresh_from_db()
     assert post.error_code == "not_published"
     assert "did not publish" in post.error_message and "new Idempotency-Key" in post.error_message
@@ -165,10 +165,10 @@ def test_reconcile_read_failure_retries_later_or_fails_when_it_cannot_help(
     post = a_post("unknown")
     linked.fail["list_page_posts"] = ProviderUnavailable(provider="facebook")
     with django_capture_on_commit_callbacks(execute=True):
-        assert page_posts.reconcile_page_post(post_id=post.pk) == "read failed, will retry"
+        assert page_post_recovery.reconcile_page_post(post_id=post.pk) == "read failed, will retry"
     assert queued_tasks() == [("reconcile_page_post", [post.pk])]
     linked.fail["list_page_posts"] = TokenInvalid(provider="facebook")
-    assert page_posts.reconcile_page_post(post_id=post.pk) == "failed"
+    assert page_post_recovery.reconcile_page_post(post_id=post.pk) == "failed"
     post.refresh_from_db()
     assert post.error_code == "token_invalid"
 
@@ -223,7 +223,7 @@ def test_enqueue_page_post_returns_at_once_and_the_worker_posts(
     again = page_posts.enqueue_page_post(message="From the monitor", link="https://example.com/e",
                                          idempotency_key="event-1")
     assert again.pk == post.pk and len(queued_tasks()) == 1
-    assert page_posts.attempt_page_post(post_id=post.pk) == "published"
+    assert page_post_recovery.attempt_page_post(post_id=post.pk) == "published"
     assert linked.calls == [("publish_to_page", "201", f"{PAGE_TOKEN}-201", "From the monitor",
                              "https://example.com/e", None)]
 
