@@ -3,8 +3,8 @@
 The API view, the `post_to_page` command and other Django code (the event monitor) call these;
 the worker's side (later attempts, reconciliation, stale rows) is in `page_post_recovery`.
 Every post is a `PagePost` row whose unique idempotency key makes a replay answer the first post
-instead of publishing twice. Before each Graph call the row is claimed with a conditional UPDATE, so two
-workers (or a worker and a request) never send the same post twice.
+instead of publishing twice. Before each Graph call the row is claimed with a conditional
+UPDATE, so two workers (or a worker and a request) never send the same post twice.
 
 Failures: a transient one (5xx, codes 1/2, rate limits) is retried with backoff; an unknown
 outcome (a timeout, or a process that died mid-call) is reconciled by reading the Page's posts;
