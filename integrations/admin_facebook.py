@@ -15,7 +15,7 @@ from integrations.crypto import mask_token
 from integrations.errors import IntegrationError
 from integrations.models import DataDeletionRequest, FacebookPageLink, PagePost, TokenWarning
 from integrations.services.facebook import check_token, facebook_link_state
-from integrations.services.token_checks import link_warnings
+from integrations.services.token_warnings import link_warnings
 
 _READONLY = ("facebook_user_id", "masked_user_token", "user_token_validity",
              "user_token_expires_at", "data_access_expires_at", "scopes", "page_id", "page_name",

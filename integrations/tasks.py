@@ -6,7 +6,7 @@ JSON-able summary for the task result. Services decide when to enqueue (after co
 
 from django.tasks import task
 
-from integrations.services import maintenance, page_post_recovery, token_checks
+from integrations.services import maintenance, page_post_recovery, token_warnings
 
 
 @task()
@@ -24,7 +24,7 @@ def reconcile_page_post(post_id: int) -> str:
 @task()
 def check_tokens() -> list[str]:
     """The daily token check: warn staff about expiring or invalid tokens (once each)."""
-    return [warning.code for warning in token_checks.check_tokens()]
+    return [warning.code for warning in token_warnings.check_tokens()]
 
 
 @task()

@@ -28,7 +28,7 @@ from api.serializers import (
 )
 from integrations.flows import SESSION_BINDING_KEY, session_binding
 from integrations.services import facebook as facebook_service
-from integrations.services import token_checks
+from integrations.services import token_warnings
 
 TAGS = ["facebook"]
 # Facebook's codes are longer than GitHub's; still printable ASCII without spaces (S33).
@@ -97,7 +97,7 @@ class LinkStateSerializer(serializers.Serializer):
         "Facebook.")))
     def get_warnings(self, state):
         return TokenWarningSerializer(
-            [w.as_dict() for w in token_checks.link_warnings(state)], many=True).data
+            [w.as_dict() for w in token_warnings.link_warnings(state)], many=True).data
 
     @extend_schema_field(inline_serializer("LinkedPage", {
         "id": serializers.CharField(), "name": serializers.CharField()}, allow_null=True))

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from integrations.services.token_checks import check_tokens
+from integrations.services.token_warnings import check_tokens
 
 
 class Command(BaseCommand):
