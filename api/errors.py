@@ -12,7 +12,7 @@ from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from integrations.errors import IntegrationError, PermissionMissing
+from integrations.errors import IntegrationError
 
 logger = logging.getLogger(__name__)
 
@@ -70,13 +70,9 @@ def _drf_response(exc: exceptions.APIException) -> Response:
 
 
 def _integration_response(exc: IntegrationError) -> Response:
-    headers, extra = {}, {}
-    if exc.retry_after_s is not None:
-        headers["Retry-After"] = str(exc.retry_after_s)
-        extra["retry_after"] = exc.retry_after_s
-    if isinstance(exc, PermissionMissing) and exc.missing:
-        extra["missing"] = list(exc.missing)
-    return Response(error_body(exc.code, exc.message, **extra), status=exc.status, headers=headers)
+    """Each error names its own public extras and headers (`public_fields`)."""
+    return Response(error_body(exc.code, exc.message, **exc.public_fields()), status=exc.status,
+                    headers=exc.response_headers())
 
 
 def exception_handler(exc, context):

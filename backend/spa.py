@@ -12,7 +12,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe
 
-CALLBACK_PATHS = ("/auth/github/callback", "/facebook/callback")
+from integrations.redirects import FACEBOOK_CALLBACK_PATH, GITHUB_CALLBACK_PATH
+
+CALLBACK_PATHS = (GITHUB_CALLBACK_PATH, FACEBOOK_CALLBACK_PATH)
 # A plain file (no template rendering): served as is.
 INDEX = Path(settings.BASE_DIR) / "backend" / "templates" / "spa" / "index.html"
 

@@ -14,7 +14,8 @@ from solo.admin import SingletonModelAdmin
 from integrations.crypto import mask_token
 from integrations.errors import IntegrationError
 from integrations.models import DataDeletionRequest, FacebookPageLink, PagePost, TokenWarning
-from integrations.services.facebook import check_token, facebook_link_state
+from integrations.services.facebook.link_state import facebook_link_state
+from integrations.services.facebook.token_checks import check_token
 from integrations.services.token_warnings import link_warnings
 
 _READONLY = ("facebook_user_id", "masked_user_token", "user_token_validity",

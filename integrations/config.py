@@ -1,12 +1,16 @@
 """The one place that builds provider clients from Django settings.
 
 Settings are read on every call (so `override_settings` and pytest-django's `settings` fixture
-work); clients are cached per settings tuple, so their connection pools are reused.
+work); clients are cached per settings tuple, so their connection pools are reused. Tests swap a
+client with `override_github_client` / `override_facebook_client`, never by patching this module.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
 
@@ -28,12 +32,16 @@ FACEBOOK_SETTINGS = (
 def get_github_client() -> GitHubClient:
     """The GitHub client for the current settings; ProviderNotConfigured names what is missing."""
     client_id, secret, web_url, api_url = _read("GitHub", GITHUB_SETTINGS)
+    if "github" in _overrides:
+        return _overrides["github"]
     return _github_client(client_id, secret, web_url, api_url, _timeout_s())
 
 
 def get_facebook_client() -> FacebookClient:
     """The Facebook client for the current settings; ProviderNotConfigured names what is missing."""
     app_id, secret, web_url, graph_url, version = _read("Facebook", FACEBOOK_SETTINGS)
+    if "facebook" in _overrides:
+        return _overrides["facebook"]
     return _facebook_client(app_id, secret, web_url, graph_url, version, _timeout_s())
 
 
@@ -41,6 +49,38 @@ def clear_client_cache() -> None:
     """Drop cached clients (tests; settings changes at runtime)."""
     for cache in (_github_client, _facebook_client):
         cache.cache_clear()
+
+
+# provider name -> the client every caller gets instead (set only by the overrides below)
+_overrides: dict[str, Any] = {}
+
+
+@contextmanager
+def override_github_client(client: Any) -> Iterator[Any]:
+    """For tests: every `get_github_client()` answers `client` inside the block."""
+    with _override("github", client):
+        yield client
+
+
+@contextmanager
+def override_facebook_client(client: Any) -> Iterator[Any]:
+    """For tests: every `get_facebook_client()` answers `client` inside the block (the settings
+    are still checked, so ProviderNotConfigured behaves as in production)."""
+    with _override("facebook", client):
+        yield client
+
+
+@contextmanager
+def _override(provider: str, client: Any) -> Iterator[None]:
+    previous = _overrides.get(provider)
+    _overrides[provider] = client
+    try:
+        yield
+    finally:
+        if previous is None:
+            _overrides.pop(provider, None)
+        else:
+            _overrides[provider] = previous
 
 
 def _read(provider: str, names: tuple[str, ...]) -> list[str]:

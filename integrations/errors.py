@@ -5,6 +5,7 @@ for people and never contain tokens, codes or secrets.
 """
 
 import re
+from typing import Any
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -30,16 +31,30 @@ class IntegrationError(Exception):
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code!r}, provider={self.provider!r})"
 
+    def public_fields(self) -> dict[str, Any]:
+        """Extra members of the public error body (beside `code` and `message`)."""
+        return {"retry_after": self.retry_after_s} if self.retry_after_s is not None else {}
+
+    def response_headers(self) -> dict[str, str]:
+        """HTTP headers the error response carries."""
+        return {"Retry-After": str(self.retry_after_s)} if self.retry_after_s is not None else {}
+
 
 # --- Provider faults ------------------------------------------------------------------------
 
 
 class ProviderError(IntegrationError):
-    """Something went wrong talking to GitHub or Facebook."""
+    """Something went wrong talking to GitHub or Facebook.
+
+    A Graph error also keeps Facebook's `code`/`error_subcode`, and its text for server logs
+    only (never shown: it may name internals)."""
 
     status = 502
     code = "provider_error"
     default_message = "The provider answered with an error."
+    graph_code: int | None = None
+    graph_subcode: int | None = None
+    _graph_message: str | None = None
 
 
 class ProviderUnavailable(ProviderError):
@@ -106,6 +121,9 @@ class PermissionMissing(ProviderError):
                  missing: tuple[str, ...] = ()) -> None:
         super().__init__(message, provider=provider)
         self.missing = tuple(missing)
+
+    def public_fields(self) -> dict[str, Any]:
+        return {"missing": list(self.missing)} if self.missing else {}
 
 
 class ContentRejected(ProviderError):
@@ -212,9 +230,13 @@ class PostInvalid(IntegrationError):
     status = 400
     code = "validation_error"
 
-    def __init__(self, message: str, *, field: str) -> None:
-        super().__init__(message, provider="facebook")
-        self.field = field
+    def __init__(self, problem: str, *, field: str) -> None:
+        super().__init__(f"{field}: {problem}", provider="facebook")
+        self.field, self.problem = field, problem
+
+    def public_fields(self) -> dict[str, Any]:
+        """The same `fields` shape as a serializer's validation error."""
+        return {"fields": {self.field: [self.problem]}}
 
 
 class IdempotencyKeyReused(IntegrationError):

@@ -1,22 +1,19 @@
 """Staff-only Facebook Page link: start, callback, list and choose Pages, state, unlink.
 
-Each view parses its input, calls one service from integrations.services.facebook and
-serializes the answer; errors are raised and mapped once by api.errors. Page posts are in
+Each view parses its input, calls one service (integrations.services.authorization to start or
+refuse, integrations.services.facebook to link, read and choose) and serializes the answer;
+errors are raised and mapped once by api.errors. Page posts are in
 api.views.page_posts, Facebook's own callbacks in api.views.facebook_callbacks.
 """
 
 
-from drf_spectacular.utils import (
-    OpenApiExample,
-    extend_schema,
-    extend_schema_field,
-    inline_serializer,
-)
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.authentication import ApiTokenAuthentication
+from api import schema_examples as examples
+from api.flow_binding import flow_binding
 from api.permissions import IsStaffUser
 from api.schema import error_responses
 from api.serializers import (
@@ -26,21 +23,11 @@ from api.serializers import (
     StrictSerializer,
     TextRegexField,
 )
-from integrations.flows import SESSION_BINDING_KEY, session_binding
-from integrations.services import facebook as facebook_service
+from integrations.services import authorization
 from integrations.services import token_warnings
+from integrations.services.facebook import link_state, linking
 
 TAGS = ["facebook"]
-# Facebook's codes are longer than GitHub's; still printable ASCII without spaces (S33).
-
-
-def _binding(request, *, create: bool) -> str | None:
-    """What the flow state is bound to: the browser session, or the API token in use."""
-    if isinstance(request.successful_authenticator, ApiTokenAuthentication):
-        return "api-token:" + request.auth.digest
-    if create:
-        return session_binding(request.session)
-    return request.session.get(SESSION_BINDING_KEY)
 
 
 class StaffView(APIView):
@@ -105,36 +92,8 @@ class LinkStateSerializer(serializers.Serializer):
         return {"id": state.page_id, "name": state.page_name} if state.page_id else None
 
 
-LINK_STATE_EXAMPLE = {
-    "linked": True, "page_selected": True, "relink_needed": False,
-    "facebook_user_id": "10000000000001", "page": {"id": "200000000000001", "name": "Our Page"},
-    "pages": [{"id": "200000000000001", "name": "Our Page", "category": "Community",
-               "tasks": ["CREATE_CONTENT", "MANAGE"]}],
-    "token": {"valid": True, "expires_at": "2027-01-27T10:00:00Z",
-              "data_access_expires_at": "2027-02-26T10:00:00Z",
-              "scopes": ["pages_show_list", "pages_read_engagement", "pages_manage_posts"],
-              "missing_scopes": [], "checked_at": "2026-11-28T10:00:00Z", "error_code": None,
-              "error_message": None},
-    "page_token": {"valid": True, "expires_at": None,
-                   "data_access_expires_at": "2027-02-26T10:00:00Z",
-                   "scopes": ["pages_show_list", "pages_read_engagement", "pages_manage_posts"],
-                   "missing_scopes": [], "checked_at": "2026-11-28T10:00:00Z",
-                   "error_code": None, "error_message": None},
-    "linked_by": {"id": 1, "username": "octocat"}, "linked_at": "2026-11-28T09:59:00Z",
-    "warnings": [{"code": "token_expiring", "expires_at": "2026-12-01T10:00:00Z",
-                  "message": "The Facebook login of the Page link expires on Dec. 1, 2026, "
-                             "10 a.m.: reconnect with Facebook before then, or posts to the "
-                             "Page stop."}],
-}
-NOT_LINKED_EXAMPLE = {
-    "linked": False, "page_selected": False, "relink_needed": False, "facebook_user_id": None,
-    "page": None, "pages": [], "token": None, "page_token": None, "linked_by": None,
-    "linked_at": None, "warnings": [],
-}
-
-
 def _link_state_response(status_code=status.HTTP_200_OK) -> Response:
-    return Response(LinkStateSerializer(facebook_service.facebook_link_state()).data,
+    return Response(LinkStateSerializer(link_state.facebook_link_state()).data,
                     status=status_code)
 
 
@@ -150,16 +109,13 @@ class FacebookAuthorizeView(StaffView):
     @extend_schema(
         operation_id="facebook_authorize", tags=TAGS, request=Input,
         responses={201: AuthorizeOutput, **error_responses(400, 401, 403, 415, 429, 503)},
-        examples=[OpenApiExample("Start", value={}, request_only=True),
-                  OpenApiExample("Started", response_only=True, status_codes=["201"], value={
-                      "authorize_url": "https://www.facebook.com/v25.0/dialog/oauth?client_id=…",
-                      "state": "x" * 43, "expires_at": "2026-11-28T10:10:00Z"})],
+        examples=examples.FACEBOOK_AUTHORIZE,
     )
     def post(self, request):
         """Start linking the Page: a single-use state bound to you and Facebook's dialog URL."""
         self.Input(data=request.data or {}).is_valid(raise_exception=True)
-        started = facebook_service.start_facebook_link(binding=_binding(request, create=True),
-                                                       user=request.user)
+        started = authorization.start_authorization(
+            authorization.FACEBOOK, binding=flow_binding(request, create=True), user=request.user)
         return Response(AuthorizeOutput(started).data, status=status.HTTP_201_CREATED)
 
 
@@ -175,17 +131,7 @@ class FacebookCallbackView(StaffView):
         operation_id="facebook_callback", tags=TAGS, request=Input,
         responses={200: LinkStateSerializer,
                    **error_responses(400, 401, 403, 415, 429, 502, 503, 504)},
-        examples=[
-            OpenApiExample("Code", request_only=True, value={"code": "AQD…", "state": "x" * 43}),
-            OpenApiExample("Cancelled", request_only=True, value={
-                "error": "access_denied", "error_reason": "user_denied",
-                "error_description": "Permissions error.", "state": "x" * 43}),
-            OpenApiExample("Linked", response_only=True, value=LINK_STATE_EXAMPLE),
-            OpenApiExample("Permission missing", response_only=True, status_codes=["403"],
-                           value={"code": "permission_missing",
-                                  "message": "Facebook did not grant every permission …",
-                                  "missing": ["pages_manage_posts"]}),
-        ],
+        examples=examples.FACEBOOK_CALLBACK,
     )
     def post(self, request):
         """Finish linking: exchange the code, check the token, list the Pages (one: selected).
@@ -196,13 +142,14 @@ class FacebookCallbackView(StaffView):
         """
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
-        args = dict(state=data.validated_data["state"], binding=_binding(request, create=False),
+        values = data.validated_data
+        args = dict(state=values["state"], binding=flow_binding(request, create=False),
                     user=request.user)
-        if "error" in data.validated_data:
-            facebook_service.refuse_facebook_link(
-                error=data.validated_data["error"],
-                description=data.validated_data.get("error_description", ""), **args)
-        facebook_service.link_facebook_page(code=data.validated_data["code"], **args)
+        if "error" in values:
+            raise authorization.refuse_authorization(
+                authorization.FACEBOOK, error=values["error"],
+                description=values.get("error_description", ""), **args)
+        linking.link_facebook_page(code=values["code"], **args)
         return _link_state_response()
 
 
@@ -217,7 +164,7 @@ class FacebookPagesView(StaffView):
     )
     def get(self, request):
         """Pages the linked Facebook user can create content on (live from Facebook)."""
-        pages = facebook_service.list_postable_pages()
+        pages = link_state.list_postable_pages()
         return Response({"results": self.Output(pages, many=True).data})
 
 
@@ -228,8 +175,7 @@ class FacebookPageView(StaffView):
     @extend_schema(
         operation_id="facebook_page", tags=TAGS,
         responses={200: LinkStateSerializer, **error_responses(401, 403)},
-        examples=[OpenApiExample("Linked", response_only=True, value=LINK_STATE_EXAMPLE),
-                  OpenApiExample("Not linked", response_only=True, value=NOT_LINKED_EXAMPLE)],
+        examples=examples.FACEBOOK_PAGE,
     )
     def get(self, request):
         """The link, with live validity of the user and Page tokens (checked at most every
@@ -240,21 +186,19 @@ class FacebookPageView(StaffView):
     @extend_schema(
         operation_id="facebook_page_select", tags=TAGS, request=Input,
         responses={200: LinkStateSerializer, **error_responses(400, 401, 403, 409, 415, 502, 504)},
-        examples=[OpenApiExample("Choose", request_only=True,
-                                 value={"page_id": "200000000000001"})],
+        examples=examples.FACEBOOK_PAGE_SELECT,
     )
     def put(self, request):
         """Choose the Page to post to (one the linked user can create content on; else 400
         `page_not_manageable`) and store its Page token."""
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
-        facebook_service.select_facebook_page(page_id=data.validated_data["page_id"],
-                                              user=request.user)
+        linking.select_facebook_page(page_id=data.validated_data["page_id"], user=request.user)
         return _link_state_response()
 
     @extend_schema(operation_id="facebook_page_unlink", tags=TAGS, request=None,
                    responses={204: None, **error_responses(401, 403)})
     def delete(self, request):
         """Unlink: forget the tokens and revoke them at Facebook (best effort; works offline)."""
-        facebook_service.unlink_facebook_page(user=request.user)
+        linking.unlink_facebook_page(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

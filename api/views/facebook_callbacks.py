@@ -6,7 +6,7 @@ one service from integrations.services.facebook_callbacks.
 
 from django.conf import settings
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -14,6 +14,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api import schema_examples as examples
 from api.schema import error_responses
 from api.views.facebook import TAGS
 from integrations.services import facebook_callbacks as callback_service
@@ -63,9 +64,7 @@ class FacebookDataDeletionView(SignedRequestView):
         operation_id="facebook_data_deletion", tags=TAGS, auth=[],
         request={"application/x-www-form-urlencoded": SignedRequestView.Input},
         responses={200: Output, **error_responses(400, 413, 415, 429)},
-        examples=[OpenApiExample("Accepted", response_only=True, value={
-            "url": "https://bridge.example.com/api/v1/facebook/data-deletion/3f2a9c0d1e4b5a6c7d8e",
-            "confirmation_code": "3f2a9c0d1e4b5a6c7d8e"})],
+        examples=examples.DATA_DELETION,
     )
     def post(self, request):
         """Facebook's data-deletion callback: forget the user's tokens; answer a status URL."""

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.contrib.auth import login
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.authentication import CSRFCheck
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -10,7 +10,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api import schema_examples as examples
 from api.authentication import issue_api_token
+from api.flow_binding import flow_binding
 from api.schema import error_responses
 from api.serializers import (
     CHALLENGE_REGEX,
@@ -21,8 +23,9 @@ from api.serializers import (
     TextRegexField,
     UserSerializer,
 )
-from integrations.flows import SESSION_BINDING_KEY, session_binding
+from integrations.flows import SESSION_BINDING_KEY
 from integrations.models import FlowClient
+from integrations.services import authorization
 from integrations.services import github as github_service
 
 
@@ -60,12 +63,7 @@ class GitHubAuthorizeView(APIView):
     @extend_schema(
         operation_id="github_authorize", tags=["auth"], auth=[], request=Input,
         responses={201: AuthorizeOutput, **error_responses(400, 403, 415, 429, 503)},
-        examples=[
-            OpenApiExample("Browser (SPA)", value={}, request_only=True),
-            OpenApiExample("Mobile app", request_only=True, value={
-                "client": "app", "redirect_uri": "com.example.app:/oauth2redirect/github",
-                "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}),
-        ],
+        examples=examples.GITHUB_AUTHORIZE,
     )
     def post(self, request):
         """Start a sign-in: a single-use state (10 minutes) and GitHub's authorize URL."""
@@ -74,11 +72,11 @@ class GitHubAuthorizeView(APIView):
         client = data.validated_data["client"]
         if client == FlowClient.BROWSER:
             enforce_csrf(request)
-            binding = session_binding(request.session)
+            binding = flow_binding(request, create=True)
         else:
             binding = data.validated_data["code_challenge"]
-        started = github_service.start_github_sign_in(
-            client=client, binding=binding,
+        started = authorization.start_authorization(
+            authorization.GITHUB, client=client, binding=binding,
             redirect_uri=data.validated_data.get("redirect_uri"),
             code_challenge=data.validated_data.get("code_challenge"),
         )
@@ -102,16 +100,7 @@ class GitHubCallbackView(APIView):
     @extend_schema(
         operation_id="github_callback", tags=["auth"], auth=[], request=Input,
         responses={200: Output, **error_responses(400, 403, 415, 429, 502, 504)},
-        examples=[
-            OpenApiExample("Success redirect", request_only=True,
-                           value={"code": "a1b2c3d4e5", "state": "x" * 43}),
-            OpenApiExample("App", request_only=True, value={
-                "code": "a1b2c3d4e5", "state": "x" * 43,
-                "code_verifier": "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"}),
-            OpenApiExample("Cancelled at GitHub", request_only=True, value={
-                "error": "access_denied", "state": "x" * 43,
-                "error_description": "The user has denied your application access."}),
-        ],
+        examples=examples.GITHUB_CALLBACK,
     )
     def post(self, request):
         """Finish a sign-in: browsers get a session cookie, apps an API token."""
@@ -122,11 +111,11 @@ class GitHubCallbackView(APIView):
         if client == FlowClient.BROWSER:
             enforce_csrf(request)
         flow_args = {"state": values["state"], "client": client,
-                     "binding": request.session.get(SESSION_BINDING_KEY),
+                     "binding": flow_binding(request, create=False),
                      "code_verifier": values.get("code_verifier")}
         if "error" in values:
-            github_service.refuse_github_sign_in(
-                **flow_args, error=values["error"],
+            raise authorization.refuse_authorization(
+                authorization.GITHUB, **flow_args, error=values["error"],
                 description=values.get("error_description", ""))
         user = github_service.sign_in_with_github(**flow_args, code=values["code"])
         if client == FlowClient.BROWSER:

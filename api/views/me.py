@@ -1,28 +1,16 @@
 """The signed-in user: profile, GitHub token validity, repositories, sign-out, deletion."""
 
 from django.contrib.auth import logout
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from knox.models import AuthToken
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api import schema_examples as examples
 from api.schema import COMMON_ERRORS, error_responses
 from api.serializers import UserSerializer
 from integrations.services import github as github_service
-
-ME_EXAMPLE = {
-    "id": 7, "username": "github-583231", "email": "octocat@github.com", "is_staff": False,
-    "date_joined": "2026-11-28T09:00:00Z",
-    "github": {
-        "id": 583231, "login": "octocat", "name": "The Octocat",
-        "avatar_url": "https://avatars.githubusercontent.com/u/583231",
-        "html_url": "https://github.com/octocat", "email": "octocat@github.com",
-        "company": "@github", "location": "San Francisco", "bio": "",
-        "scopes": ["read:user", "user:email"], "token_expires_at": None,
-        "last_login_at": "2026-11-28T09:00:00Z",
-    },
-}
 
 
 class LogoutView(APIView):
@@ -40,7 +28,7 @@ class LogoutView(APIView):
 class MeView(APIView):
     @extend_schema(operation_id="me", tags=["me"],
                    responses={200: UserSerializer, **error_responses(*COMMON_ERRORS)},
-                   examples=[OpenApiExample("Signed in", value=ME_EXAMPLE, response_only=True)])
+                   examples=examples.ME_EXAMPLES)
     def get(self, request):
         """The local user and their GitHub profile."""
         return Response(UserSerializer(request.user).data)
@@ -65,9 +53,7 @@ class GitHubTokenView(APIView):
 
     @extend_schema(operation_id="me_github_token", tags=["me"],
                    responses={200: Output, **error_responses(*COMMON_ERRORS, 409, 502, 504)},
-                   examples=[OpenApiExample("Valid", response_only=True, value={
-                       "valid": True, "scopes": ["read:user", "user:email"],
-                       "expires_at": None, "checked_at": "2026-11-28T09:00:00Z"})])
+                   examples=examples.GITHUB_TOKEN)
     def get(self, request):
         """Whether the stored GitHub token still works, checked live with GitHub.
 
@@ -101,13 +87,7 @@ class GitHubReposView(APIView):
         operation_id="me_github_repos", tags=["me"],
         parameters=[OpenApiParameter("page", int, description="1-based page number")],
         responses={200: Output, **error_responses(*COMMON_ERRORS, 400, 409, 502, 504)},
-        examples=[OpenApiExample("First page", response_only=True, value={
-            "results": [{"id": 1296269, "name": "Hello-World", "full_name": "octocat/Hello-World",
-                         "html_url": "https://github.com/octocat/Hello-World",
-                         "description": "My first repository", "private": False,
-                         "language": "Python", "stargazers_count": 80,
-                         "updated_at": "2026-11-01T12:00:00Z"}],
-            "page": 1, "next_page": 2})],
+        examples=examples.GITHUB_REPOS,
     )
     def get(self, request):
         """The user's repositories on GitHub, 30 a page."""

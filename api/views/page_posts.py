@@ -7,7 +7,6 @@ serializes the post; errors are raised and mapped once by api.errors.
 import re
 
 from drf_spectacular.utils import (
-    OpenApiExample,
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
@@ -19,6 +18,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
+from api import schema_examples as examples
 from api.schema import error_response, error_responses
 from api.serializers import StaffUserSerializer, StrictSerializer
 from api.views.facebook import TAGS, StaffView
@@ -57,22 +57,6 @@ class PostHistoryPagination(PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
-
-
-POST_EXAMPLE = {
-    "id": 7, "status": "published", "message": "We just shipped v2!",
-    "link": "https://example.com/blog/v2", "scheduled_at": None, "page_id": "200000000000001",
-    "facebook_post_id": "200000000000001_300000000000001", "error_code": "",
-    "error_message": "", "source": "api", "created_by": {"id": 1, "username": "octocat"},
-    "created_at": "2026-11-28T10:00:00Z", "completed_at": "2026-11-28T10:00:01Z",
-    "attempts": 1, "next_attempt_at": None,
-}
-RETRYING_EXAMPLE = {
-    **POST_EXAMPLE, "status": "retrying", "facebook_post_id": "",
-    "error_code": "provider_unavailable",
-    "error_message": "The provider is unavailable right now; try again in a moment.",
-    "completed_at": None, "attempts": 1, "next_attempt_at": "2026-11-28T10:00:31Z",
-}
 
 
 class PagePostsView(StaffView):
@@ -134,16 +118,7 @@ class PagePostsView(StaffView):
             422: error_response(422, "idempotency_key_reused",
                         "This Idempotency-Key was already used for a different post."),
         },
-        examples=[
-            OpenApiExample("Post now", request_only=True, value={
-                "message": "We just shipped v2!", "link": "https://example.com/blog/v2"}),
-            OpenApiExample("Schedule", request_only=True, value={
-                "message": "Tomorrow: office hours", "scheduled_at": "2026-11-29T15:00:00Z"}),
-            OpenApiExample("Published", response_only=True, status_codes=["201"],
-                           value=POST_EXAMPLE),
-            OpenApiExample("Retrying", response_only=True, status_codes=["202"],
-                           value=RETRYING_EXAMPLE),
-        ],
+        examples=examples.PAGE_POST_CREATE,
     )
     def post(self, request):
         """Post to the linked Page now or scheduled. 409 `not_linked` without a Page, 409

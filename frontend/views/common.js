@@ -1,5 +1,7 @@
 // Pieces shared by the views: error alerts with a retry, sections, definition rows.
-import { h } from "../dom.js";
+import { del, post } from "../api.js";
+import { busy, confirmThenRun, h, loading } from "../dom.js";
+import { goToProvider, loadMe, setFlash, takeCallbackParams } from "../session.js";
 
 /** A role=alert box with the human message and, optionally, a retry button. */
 export function errorAlert(error, { onRetry, retryLabel = "Try again" } = {}) {
@@ -50,4 +52,95 @@ export function pager(label, { page, hasPrev, hasNext, onPrev, onNext,
 export function fill(region, ...children) {
   region.replaceChildren(...children.flat().filter((c) => c != null && c !== false));
   return region;
+}
+
+/** The `results` of a list answer (GET facebook/pages, facebook/page/posts). */
+export function listOf(answer) {
+  return Array.isArray(answer?.results) ? answer.results : [];
+}
+
+/**
+ * A danger button that asks first, then DELETEs `path`: `onError(error)` when that fails,
+ * `onDone()` when it worked (nothing when the person changed their mind). `onStart()` runs on
+ * every click.
+ */
+export function confirmedDelete({ label, working, path, dialog, onError, onDone,
+  onStart = () => {} }) {
+  const button = h("button", { type: "button", class: "btn danger" }, label);
+  button.addEventListener("click", async () => {
+    onStart();
+    try {
+      const done = await confirmThenRun(button, dialog, working, () => del(path));
+      if (!done) return;
+    } catch (error) {
+      onError(error);
+      return;
+    }
+    await onDone();
+  });
+  return button;
+}
+
+/**
+ * A button that starts a provider's flow: POST `authorizePath`, then go to the provider. An
+ * error shows beside the button.
+ */
+export function providerButton({ label, authorizePath, working, slotClass, buttonClass,
+  mark = null }) {
+  const slot = h("div", { class: slotClass });
+  const button = h("button", { type: "button", class: `btn ${buttonClass}` }, mark, label);
+  button.addEventListener("click", async () => {
+    slot.querySelector(".alert")?.remove();
+    try {
+      await busy(button, working, () => goToProvider(authorizePath));
+    } catch (error) {
+      slot.append(errorAlert(error));
+    }
+  });
+  slot.append(button);
+  return slot;
+}
+
+/**
+ * The signed-in user, fresh from the API; null when this view must stop (an error shown in
+ * `region` with a retry of `path`, a visitor sent home, or the view left meanwhile).
+ */
+export async function signedInUser(ctx, region, path) {
+  let me;
+  try {
+    me = await loadMe({ fresh: true });
+  } catch (error) {
+    if (ctx.alive()) {
+      fill(region, errorAlert(error, { onRetry: () => ctx.navigate(path, { replace: true }) }));
+    }
+    return null;
+  }
+  if (!ctx.alive()) return null;
+  if (!me) {
+    setFlash("Please sign in first.", "info");
+    ctx.navigate("/", { replace: true });
+    return null;
+  }
+  return me;
+}
+
+/**
+ * A provider callback route: post the parameters app.js captured to `apiPath`, then `onDone()`
+ * or `onFailure(error)`; `onNothing()` when the route was opened without parameters.
+ */
+export async function finishCallback(ctx, { route, apiPath, bodyOf, heading, working, onNothing,
+  onFailure, onDone }) {
+  const params = takeCallbackParams(route);
+  if (!params) {
+    onNothing();
+    return;
+  }
+  ctx.main.append(h("h1", {}, heading), loading(working));
+  try {
+    await post(apiPath, bodyOf(params));
+  } catch (error) {
+    if (ctx.alive()) onFailure(error);
+    return;
+  }
+  onDone();
 }

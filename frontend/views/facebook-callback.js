@@ -1,8 +1,8 @@
 // `/facebook/callback`: same pattern as the GitHub callback (parameters captured and removed
 // from the address bar at start-up) -> POST facebook/callback -> back to /facebook.
-import { h, loading } from "../dom.js";
-import { post } from "../api.js";
-import { setFlash, takeCallbackParams } from "../session.js";
+import { h } from "../dom.js";
+import { setFlash } from "../session.js";
+import { finishCallback } from "./common.js";
 
 const FAILURES = {
   access_denied: "You cancelled at Facebook, so no Page was linked.",
@@ -24,27 +24,23 @@ function showFailure(ctx, heading, message) {
 }
 
 export async function renderFacebookCallback(ctx) {
-  const params = takeCallbackParams("/facebook/callback");
-  if (!params) {
-    showFailure(ctx, "Nothing to finish",
-      "This page finishes connecting Facebook, but there is nothing to finish here.");
-    return;
-  }
-  ctx.main.append(h("h1", {}, "Connecting Facebook…"), loading("Finishing the login to Facebook…"));
-  const body = params.error
-    ? { error: params.error, error_reason: params.error_reason ?? "",
-      error_description: (params.error_description ?? "").slice(0, 500), state: params.state ?? "" }
-    : { code: params.code ?? "", state: params.state ?? "" };
-  try {
-    await post("facebook/callback", body);
-  } catch (error) {
-    if (!ctx.alive()) return;
-    const cancelled = error.code === "access_denied";
-    showFailure(ctx, cancelled ? "Facebook login cancelled" : "Facebook login did not complete",
-      FAILURES[error.code] ?? error.message);
-    return;
-  }
-  if (!ctx.alive()) return;
-  setFlash("Login to Facebook successful", "success");
-  ctx.navigate("/facebook", { replace: true });
+  await finishCallback(ctx, {
+    route: "/facebook/callback", apiPath: "facebook/callback",
+    heading: "Connecting Facebook…", working: "Finishing the login to Facebook…",
+    bodyOf: (params) => (params.error
+      ? { error: params.error, error_reason: params.error_reason ?? "",
+        error_description: (params.error_description ?? "").slice(0, 500),
+        state: params.state ?? "" }
+      : { code: params.code ?? "", state: params.state ?? "" }),
+    onNothing: () => showFailure(ctx, "Nothing to finish",
+      "This page finishes connecting Facebook, but there is nothing to finish here."),
+    onFailure: (error) => showFailure(ctx,
+      error.code === "access_denied" ? "Facebook login cancelled" : "Facebook login did not complete",
+      FAILURES[error.code] ?? error.message),
+    onDone: () => {
+      if (!ctx.alive()) return;
+      setFlash("Login to Facebook successful", "success");
+      ctx.navigate("/facebook", { replace: true });
+    },
+  });
 }

@@ -1,8 +1,8 @@
 // `/auth/github/callback`: the code and state were captured (and removed from the address bar)
 // by app.js before anything rendered; post them to the API and go to the profile.
-import { h, loading } from "../dom.js";
-import { post } from "../api.js";
-import { forgetMe, setFlash, takeCallbackParams } from "../session.js";
+import { h } from "../dom.js";
+import { forgetMe, setFlash } from "../session.js";
+import { finishCallback } from "./common.js";
 import { githubButton } from "./home.js";
 
 const FAILURES = {
@@ -37,27 +37,26 @@ function showFailure(ctx, heading, message) {
   ctx.focusHeading();
 }
 
+function failureMessage(error) {
+  const lead = FAILURES[error.code];
+  if (!lead) return error.message;
+  return error.code === "access_denied" ? lead : `${lead} Please try again.`;
+}
+
 export async function renderGitHubCallback(ctx) {
-  const params = takeCallbackParams("/auth/github/callback");
-  if (!params) {
-    showFailure(ctx, "Sign-in did not complete",
-      "This page finishes a sign-in with GitHub, but there is nothing to finish here.");
-    return;
-  }
-  ctx.main.append(h("h1", {}, "Signing you in…"), loading("Finishing the sign-in with GitHub…"));
-  try {
-    await post("auth/github/callback", callbackBody(params));
-  } catch (error) {
-    if (!ctx.alive()) return;
-    const lead = FAILURES[error.code];
-    const message = !lead ? error.message
-      : error.code === "access_denied" ? lead : `${lead} Please try again.`;
-    const heading = error.code === "access_denied" ? "Sign-in cancelled" : "Sign-in did not complete";
-    showFailure(ctx, heading, message);
-    return;
-  }
-  forgetMe();
-  if (!ctx.alive()) return;
-  setFlash("You are signed in.", "success");
-  ctx.navigate("/profile", { replace: true });
+  await finishCallback(ctx, {
+    route: "/auth/github/callback", apiPath: "auth/github/callback", bodyOf: callbackBody,
+    heading: "Signing you in…", working: "Finishing the sign-in with GitHub…",
+    onNothing: () => showFailure(ctx, "Sign-in did not complete",
+      "This page finishes a sign-in with GitHub, but there is nothing to finish here."),
+    onFailure: (error) => showFailure(ctx,
+      error.code === "access_denied" ? "Sign-in cancelled" : "Sign-in did not complete",
+      failureMessage(error)),
+    onDone: () => {
+      forgetMe();
+      if (!ctx.alive()) return;
+      setFlash("You are signed in.", "success");
+      ctx.navigate("/profile", { replace: true });
+    },
+  });
 }

@@ -1,22 +1,14 @@
 // `/`: what this is, and "Sign in with GitHub" (or a way to the profile when signed in).
-import { busy, h, loading } from "../dom.js";
-import { goToProvider, loadMe } from "../session.js";
-import { errorAlert, fill } from "./common.js";
+import { h, loading } from "../dom.js";
+import { loadMe } from "../session.js";
+import { errorAlert, fill, providerButton } from "./common.js";
 
 export function githubButton(label = "Sign in with GitHub") {
-  const slot = h("div", { class: "signin" });
-  const button = h("button", { type: "button", class: "btn github" },
-    h("span", { class: "gh-mark", "aria-hidden": "true" }), label);
-  button.addEventListener("click", async () => {
-    slot.querySelector(".alert")?.remove();
-    try {
-      await busy(button, "Redirecting to GitHub…", () => goToProvider("auth/github/authorize"));
-    } catch (error) {
-      slot.append(errorAlert(error));
-    }
+  return providerButton({
+    label, authorizePath: "auth/github/authorize", working: "Redirecting to GitHub…",
+    slotClass: "signin", buttonClass: "github",
+    mark: h("span", { class: "gh-mark", "aria-hidden": "true" }),
   });
-  slot.append(button);
-  return slot;
 }
 
 export async function renderHome(ctx) {

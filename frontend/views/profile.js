@@ -1,8 +1,8 @@
 // `/profile`: the GitHub profile, token validity in words, repositories, sign out, delete.
-import { ApiError, del, get, post } from "../api.js";
-import { busy, confirmThenRun, externalLink, formatDate, h, loading, safeUrl, timeEl } from "../dom.js";
-import { forgetMe, loadMe, setFlash } from "../session.js";
-import { errorAlert, facts, fill, pager, section } from "./common.js";
+import { ApiError, get, post } from "../api.js";
+import { busy, externalLink, formatDate, h, loading, safeUrl, timeEl } from "../dom.js";
+import { forgetMe, setFlash } from "../session.js";
+import { confirmedDelete, errorAlert, facts, fill, pager, section, signedInUser } from "./common.js";
 import { githubButton } from "./home.js";
 
 function avatar(github) {
@@ -122,7 +122,22 @@ async function loadRepos(region, ctx, page, { focus = null } = {}) {
 function accountActions(ctx) {
   const errors = h("div");
   const signOut = h("button", { type: "button", class: "btn" }, "Sign out");
-  const remove = h("button", { type: "button", class: "btn danger" }, "Delete account");
+  const remove = confirmedDelete({
+    label: "Delete account", working: "Deleting…", path: "me",
+    dialog: {
+      title: "Delete your account?",
+      body: "This deletes your account here and revokes this app's access to your GitHub "
+        + "account. It cannot be undone.",
+      confirmLabel: "Delete my account",
+    },
+    onStart: () => fill(errors),
+    onError: (error) => fill(errors, errorAlert(error)),
+    onDone: () => {
+      forgetMe();
+      setFlash("Your account has been deleted.", "success");
+      ctx.navigate("/");
+    },
+  });
   signOut.addEventListener("click", async () => {
     fill(errors);
     try {
@@ -137,45 +152,14 @@ function accountActions(ctx) {
     setFlash("You are signed out.", "success");
     ctx.navigate("/");
   });
-  remove.addEventListener("click", async () => {
-    fill(errors);
-    try {
-      const done = await confirmThenRun(remove, {
-        title: "Delete your account?",
-        body: "This deletes your account here and revokes this app's access to your GitHub "
-          + "account. It cannot be undone.",
-        confirmLabel: "Delete my account",
-      }, "Deleting…", () => del("me"));
-      if (!done) return;
-    } catch (error) {
-      fill(errors, errorAlert(error));
-      return;
-    }
-    forgetMe();
-    setFlash("Your account has been deleted.", "success");
-    ctx.navigate("/");
-  });
   return [h("div", { class: "actions" }, signOut, remove), errors];
 }
 
 export async function renderProfile(ctx) {
   const accountRegion = h("div", {}, loading("Loading your profile…"));
   ctx.main.append(h("h1", {}, "Your profile"), accountRegion);
-  let me;
-  try {
-    me = await loadMe({ fresh: true });
-  } catch (error) {
-    if (ctx.alive()) {
-      fill(accountRegion, errorAlert(error, { onRetry: () => ctx.navigate("/profile", { replace: true }) }));
-    }
-    return;
-  }
-  if (!ctx.alive()) return;
-  if (!me) {
-    setFlash("Please sign in first.", "info");
-    ctx.navigate("/", { replace: true });
-    return;
-  }
+  const me = await signedInUser(ctx, accountRegion, "/profile");
+  if (!me) return;
   const tokenRegion = h("div");
   const reposRegion = h("div");
   accountRegion.replaceWith(

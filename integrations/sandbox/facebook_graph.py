@@ -1,4 +1,9 @@
-"""The Graph API: /graph/vNN.0/oauth/access_token, debug_token, me, accounts, Pages, feed."""
+"""The Graph API: /graph/vNN.0/oauth/access_token, debug_token, me, accounts, Pages, feed.
+
+Longer than our ~300-line rule on purpose: it is one emulated API surface whose route table
+(`register`, at the bottom) is read top to bottom beside PROVIDERS.md part B; what both Graph
+and the dialog share already lives in `facebook_common`. Test-and-development tooling only.
+"""
 
 from __future__ import annotations
 

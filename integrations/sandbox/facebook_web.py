@@ -12,6 +12,7 @@ from integrations.sandbox.state import FacebookCode, random_string
 
 DIALOG_FIELDS = ("client_id", "redirect_uri", "state", "scope", "response_type", "auth_type",
                  "display")
+INVALID_APP_ID = "The provided app ID does not look like a valid app ID."
 URL_BLOCKED = (
     "This redirect failed because the redirect URI is not whitelisted in the app's Client OAuth "
     "Settings. Make sure Client and Web OAuth Login are on and add all your app domains as Valid "
@@ -32,23 +33,22 @@ def redirect_uri_allowed(registered: list[str], uri: str) -> bool:
 
 
 def dialog(request: Request) -> Response:
-    store, config = request.store, request.store.config
-    params = request.form if request.method == "POST" else request.query
+    params, store = request.dialog_params(), request.store
+    config = store.config
     if params.get("client_id") != config.facebook_app_id:
-        return Response.html(templates.error_page(
-            "Invalid App ID", "The provided app ID does not look like a valid app ID."), 400)
+        return templates.error_response("Invalid App ID", INVALID_APP_ID, 400)
     redirect_uri = params.get("redirect_uri") or ""
     if not redirect_uri_allowed(config.facebook_redirect_uris, redirect_uri):
-        return Response.html(templates.error_page("URL blocked", URL_BLOCKED), 400)
+        return templates.error_response("URL blocked", URL_BLOCKED, 400)
     if params.get("response_type", "code") != "code":
-        return Response.html(templates.error_page(
-            "Unsupported", "The sandbox supports response_type=code only."), 400)
+        return templates.error_response(
+            "Unsupported", "The sandbox supports response_type=code only.", 400)
     requested = [s for s in re.split(r"[\s,]+", params.get("scope", "")) if s]
     unknown = [s for s in requested if s not in FACEBOOK_PERMISSIONS]
     if unknown:
-        return Response.html(templates.error_page(
+        return templates.error_response(
             "Invalid Scopes", "Invalid Scopes: " + ", ".join(unknown) + ". This message is only "
-            "shown to developers."), 400)
+            "shown to developers.", 400)
     state = params.get("state")
     user_key = params.get("user", "")
     rerequest = params.get("auth_type") == "rerequest"
@@ -68,8 +68,8 @@ def dialog(request: Request) -> Response:
             "state": state,
         }, fragment="_=_"))
     if decision != "continue" or user_key not in FACEBOOK_USERS:
-        return Response.html(templates.error_page(
-            "Bad request", "Choose a test user and Continue or Cancel."), 400)
+        return templates.error_response(
+            "Bad request", "Choose a test user and Continue or Cancel.", 400)
     ticked = set(request.form_lists.get("grant", [])) if "granular" in params else set(requested)
     with store.lock:
         earlier = store.facebook_declined.setdefault(user_key, set())

@@ -59,6 +59,8 @@ LOOPBACK_HOSTS = ("localhost",)
 AUTHORIZE_FIELDS = ("client_id", "redirect_uri", "scope", "state", "code_challenge",
                     "code_challenge_method", "login", "allow_signup", "prompt")
 
+UNKNOWN_CLIENT = "No OAuth application with this client_id exists."
+
 
 def s256(verifier: str) -> str:
     digest = hashlib.sha256(verifier.encode("ascii", "replace")).digest()
@@ -107,14 +109,13 @@ def _split_scopes(value: str | None) -> list[str]:
 
 
 def authorize(request: Request) -> Response:
-    store, config = request.store, request.store.config
-    params = request.form if request.method == "POST" else request.query
+    params, store = request.dialog_params(), request.store
+    config = store.config
     if params.get("client_id") != config.github_client_id:
-        return Response.html(templates.error_page(
-            "Not Found", "No OAuth application with this client_id exists."), 404)
+        return templates.error_response("Not Found", UNKNOWN_CLIENT, 404)
     if not config.github_redirect_uris:
-        return Response.html(templates.error_page(
-            "Application misconfigured", "This application has no callback URL."), 400)
+        return templates.error_response(
+            "Application misconfigured", "This application has no callback URL.", 400)
     state = params.get("state")
     redirect_uri = params.get("redirect_uri") or config.github_redirect_uris[0]
     if not redirect_uri_allowed(store, redirect_uri):
@@ -144,8 +145,8 @@ def authorize(request: Request) -> Response:
         return _error_redirect(redirect_uri, "access_denied", state)
     login = params.get("user", "")
     if decision != "authorize" or login not in GITHUB_USERS:
-        return Response.html(templates.error_page(
-            "Bad request", "Choose a test user and Authorize or Cancel."), 400)
+        return templates.error_response(
+            "Bad request", "Choose a test user and Authorize or Cancel.", 400)
     with store.lock:
         scopes = normalize_github_scopes(requested)
         if "scope" not in params:
@@ -268,7 +269,7 @@ def issue_tokens(store: Store, login: str, scopes: tuple[str, ...], expiring: bo
 def profile_page(request: Request) -> Response:
     user = GITHUB_USERS.get(request.params["login"])
     if user is None:
-        return Response.html(templates.error_page("Not Found", "No such user."), 404)
+        return templates.error_response("Not Found", "No such user.", 404)
     return Response.html(templates.github_profile(user.login, user.name))
 
 

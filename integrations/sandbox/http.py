@@ -46,6 +46,10 @@ class Request:
             return str(value).lower() if isinstance(value, bool) else str(value)
         return self.query.get(name, default)
 
+    def dialog_params(self) -> dict[str, str]:
+        """What a provider's browser page reads: the form its consent page POSTs, else the query."""
+        return self.form if self.method == "POST" else self.query
+
     def header(self, name: str) -> str:
         return self.headers.get(name, "") or ""
 

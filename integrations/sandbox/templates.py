@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from html import escape
 
+from integrations.sandbox.http import Response
+
 STYLE = """
 body{font:15px/1.5 system-ui,sans-serif;background:#f6f8fa;color:#1f2328;margin:0}
 main{max-width:460px;margin:48px auto;background:#fff;border:1px solid #d0d7de;
@@ -106,3 +108,8 @@ def avatar_svg(name: str) -> str:
         "<text x='48' y='62' font-size='44' font-family='sans-serif' text-anchor='middle' "
         f"fill='#fff'>{letter}</text></svg>"
     )
+
+
+def error_response(title: str, message: str, status: int) -> Response:
+    """A provider's plain error page, as the browser sees it."""
+    return Response.html(error_page(title, message), status)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from integrations.config import get_facebook_client
 from integrations.errors import InvalidSignedRequest
 from integrations.models import DataDeletionRequest, DataDeletionStatus
-from integrations.services.facebook import forget_page_link
+from integrations.services.facebook.page_link import forget_page_link
 
 logger = logging.getLogger(__name__)
 _USER_ID = re.compile(r"[0-9]{1,32}")

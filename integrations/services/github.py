@@ -5,9 +5,8 @@ encrypted and never leave this layer.
 """
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from concurrent.futures import Executor, ThreadPoolExecutor
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -16,78 +15,39 @@ from django.utils import timezone
 
 from integrations.config import get_github_client
 from integrations.errors import (
-    AccessDenied,
     AccountDisabled,
     AuthorizationFailed,
     NotLinked,
     ProviderError,
     TokenInvalid,
 )
-from integrations.flows import StartedAuthorization, consume_flow, start_flow
+from integrations.flows import consume_flow
 from integrations.github import GitHubProfile, GitHubToken, RepoPage
 from integrations.models import FlowClient, FlowPurpose, GitHubAccount
+from integrations.token_check import TokenCheck
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
 
-# Two independent reads per sign-in (profile, emails) run side by side.
-_executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="github-read")
+# The two independent reads of a sign-in (profile, emails) run side by side on this pool.
+SIGN_IN_READS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="github-read")
 REFRESH_MARGIN = timedelta(seconds=60)
 
 
-@dataclass(frozen=True)
-class TokenStatus:
-    valid: bool
-    scopes: tuple[str, ...]
-    expires_at: datetime | None
-    checked_at: datetime
-
-
-def browser_redirect_uri() -> str:
-    return settings.PUBLIC_URL + "/auth/github/callback"
-
-
-def start_github_sign_in(*, client: FlowClient, binding: str, redirect_uri: str | None = None,
-                         code_challenge: str | None = None) -> StartedAuthorization:
-    """Issue a state (and, for browsers, a server-side PKCE verifier) and the authorize URL.
-
-    `redirect_uri` is only for apps and must already be checked against APP_REDIRECT_URIS.
-    """
-    if client == FlowClient.BROWSER:
-        redirect_uri, code_challenge = browser_redirect_uri(), None
-    flow = start_flow(purpose=FlowPurpose.GITHUB_LOGIN, redirect_uri=redirect_uri,
-                      binding=binding, client=client, code_challenge=code_challenge)
-    url = get_github_client().authorize_url(
-        state=flow.state, code_challenge=flow.code_challenge, redirect_uri=redirect_uri,
-        scopes=settings.GITHUB_SCOPES,
-    )
-    return StartedAuthorization(authorize_url=url, state=flow.state, expires_at=flow.expires_at)
-
-
-def refuse_github_sign_in(*, state: str, binding: str | None, client: FlowClient,
-                          code_verifier: str | None, error: str, description: str) -> None:
-    """GitHub sent the person back with an error: consume the state, then say why."""
-    consume_flow(purpose=FlowPurpose.GITHUB_LOGIN, state=state, binding=binding,
-                 code_verifier=code_verifier, client=client)
-    code = error if error in {"access_denied", "application_suspended",
-                              "redirect_uri_mismatch"} else "access_denied"
-    raise AccessDenied(description or "You cancelled the sign-in at GitHub.", provider="github",
-                       code=code)
-
-
 def sign_in_with_github(*, state: str, code: str, binding: str | None, client: FlowClient,
-                        code_verifier: str | None = None):
+                        code_verifier: str | None = None, reads: Executor = SIGN_IN_READS):
     """Consume the state, exchange the code, read who this is, and upsert the local user.
 
-    Costs two provider round trips: the exchange, then /user and /user/emails concurrently.
+    Costs two provider round trips: the exchange, then /user and /user/emails concurrently on
+    `reads` (any `concurrent.futures.Executor`).
     """
     flow = consume_flow(purpose=FlowPurpose.GITHUB_LOGIN, state=state, binding=binding,
                         code_verifier=code_verifier, client=client)
     github = get_github_client()
     token = github.exchange_code(code=code, redirect_uri=flow.redirect_uri,
                                  code_verifier=flow.code_verifier)
-    profile_call = _executor.submit(github.get_profile, token.access_token)
-    email_call = _executor.submit(github.get_primary_verified_email, token.access_token)
+    profile_call = reads.submit(github.get_profile, token.access_token)
+    email_call = reads.submit(github.get_primary_verified_email, token.access_token)
     profile, email = profile_call.result(), email_call.result()
     user = _upsert_user(profile=profile, email=email, token=token)
     logger.info("github sign-in: user %s (github id %s, %s client)", user.pk, profile.id,
@@ -196,9 +156,9 @@ def _needs_refresh(account: GitHubAccount) -> bool:
     return expires_at is not None and expires_at <= timezone.now() + REFRESH_MARGIN
 
 
-def check_github_token(user) -> TokenStatus:
+def check_github_token(user) -> TokenCheck:
     """Ask GitHub whether the stored token still works (the check-token API; never returned)."""
-    invalid = TokenStatus(valid=False, scopes=(), expires_at=None, checked_at=timezone.now())
+    invalid = TokenCheck(valid=False, checked_at=timezone.now())
     try:
         account = _fresh_account(user)
     except TokenInvalid:
@@ -206,7 +166,7 @@ def check_github_token(user) -> TokenStatus:
     check = get_github_client().check_token(account.access_token)
     if not check.valid:
         return invalid
-    return TokenStatus(valid=True, scopes=check.scopes,
+    return TokenCheck(valid=True, scopes=check.scopes,
                        expires_at=check.expires_at or account.token_expires_at,
                        checked_at=timezone.now())
 

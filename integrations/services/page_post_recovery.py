@@ -16,7 +16,7 @@ from django.utils import timezone
 from integrations.config import get_facebook_client
 from integrations.errors import IntegrationError, NotLinked
 from integrations.models import PagePost, PagePostStatus
-from integrations.services.facebook import read_page_link
+from integrations.services.facebook.page_link import read_page_link
 from integrations.services.page_posts import (
     CLAIMABLE,
     CLOCK_SKEW,

@@ -39,7 +39,7 @@ from integrations.errors import (
     PostInvalid,
 )
 from integrations.models import PagePost, PagePostSource, PagePostStatus
-from integrations.services.facebook import read_page_link
+from integrations.services.facebook.page_link import read_page_link
 
 logger = logging.getLogger(__name__)
 
@@ -202,7 +202,7 @@ def _prepare(*, message, link, scheduled_at, idempotency_key):
     errors = post_input_errors(message=message, link=link, scheduled_at=scheduled_at)
     if errors:
         field, problem = next(iter(errors.items()))
-        raise PostInvalid(f"{field}: {problem}", field=field)
+        raise PostInvalid(problem, field=field)
     key = idempotency_key or f"auto-{uuid.uuid4().hex}"
     fingerprint = request_fingerprint(message=message, link=link, scheduled_at=scheduled_at)
     return key, fingerprint, PagePost.objects.filter(idempotency_key=key).first()

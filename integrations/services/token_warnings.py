@@ -20,7 +20,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from integrations.models import GitHubAccount, TokenWarning
-from integrations.services.facebook import facebook_link_state, read_page_link
+from integrations.services.facebook.link_state import facebook_link_state
+from integrations.services.facebook.page_link import read_page_link
 
 logger = logging.getLogger(__name__)
 

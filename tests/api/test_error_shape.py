@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from api.errors import exception_handler  # noqa: F401  (the handler under test)
 from backend.urls import urlpatterns as real_urlpatterns
+from integrations.errors import PostInvalid
 from tests.fixtures.assertions import assert_error
 
 
@@ -46,6 +47,14 @@ class ThrottledView(APIView):
         return Response({"ok": True})
 
 
+class PostInvalidView(APIView):
+    permission_classes = (AllowAny,)
+
+    def get(self, request):
+        raise PostInvalid("Schedule between 10 minutes and 30 days from now.",
+                          field="scheduled_at")
+
+
 class PrivateView(APIView):
     def get(self, request):
         return Response({"ok": True})
@@ -56,6 +65,7 @@ urlpatterns = [
     path("api/v1/_test/boom", BoomView.as_view()),
     path("api/v1/_test/throttled", ThrottledView.as_view()),
     path("api/v1/_test/private", PrivateView.as_view()),
+    path("api/v1/_test/post-invalid", PostInvalidView.as_view()),
     *real_urlpatterns,
 ]
 
@@ -66,6 +76,13 @@ def test_validation_error_names_the_field(api_client):
     body = assert_error(api_client.post("/api/v1/_test/echo", {"name": "toolong"}, format="json"),
                         400, "validation_error")
     assert list(body["fields"]) == ["name"]
+
+
+def test_post_invalid_from_a_service_names_its_field_like_a_serializer(api_client):
+    body = assert_error(api_client.get("/api/v1/_test/post-invalid"), 400, "validation_error")
+    assert body["fields"] == {
+        "scheduled_at": ["Schedule between 10 minutes and 30 days from now."]}
+    assert body["message"] == "scheduled_at: Schedule between 10 minutes and 30 days from now."
 
 
 def test_malformed_json_is_a_400(api_client):

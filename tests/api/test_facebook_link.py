@@ -144,6 +144,20 @@ def test_callback_with_the_error_answer_is_access_denied_with_the_description(
     assert_error(again, 400, "state_used")
 
 
+@pytest.mark.parametrize(("error", "code"), [
+    ("redirect_uri_mismatch", "redirect_uri_mismatch"),
+    ("something_else", "access_denied"),
+])
+def test_callback_error_answer_keeps_a_known_error_code_like_github(
+        staff_client, fake_facebook, error, code):
+    state = authorize(staff_client)
+    response = staff_client.post("/api/v1/facebook/callback", {"error": error, "state": state},
+                                 format="json")
+    body = assert_error(response, 400, code)
+    assert body["message"] == "The Facebook dialog was cancelled."
+    assert fake_facebook.calls == []
+
+
 def test_callback_state_of_another_staff_user_is_refused_before_any_graph_call(
         staff_client, fake_facebook):
     state = authorize(staff_client)

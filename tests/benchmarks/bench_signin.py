@@ -36,7 +36,8 @@ def main() -> None:
     from integrations.config import clear_client_cache, get_github_client
     from integrations.github import GitHubClient
     from integrations.models import FlowClient
-    from integrations.services.github import sign_in_with_github, start_github_sign_in
+    from integrations.services.authorization import GITHUB, start_authorization
+    from integrations.services.github import sign_in_with_github
     from tests.fixtures.sandbox import TEST_CREDENTIALS, start_sandbox, stop_sandbox
 
     connection.creation.create_test_db(verbosity=0)
@@ -51,7 +52,7 @@ def main() -> None:
         binding = "benchmark-browser"
 
         def consent() -> dict:
-            started = start_github_sign_in(client=FlowClient.BROWSER, binding=binding)
+            started = start_authorization(GITHUB, client=FlowClient.BROWSER, binding=binding)
             return sandbox.github_consent(started.authorize_url)
 
         def fresh_client() -> GitHubClient:

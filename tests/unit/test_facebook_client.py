@@ -286,7 +286,7 @@ def test_list_pages_stops_on_a_repeated_cursor(facebook_client, rsps):
 
 
 def test_list_pages_is_bounded(facebook_client, rsps, monkeypatch):
-    monkeypatch.setattr("integrations.facebook.MAX_PAGES_FOLLOWED", 3)
+    monkeypatch.setattr("integrations.facebook.client.MAX_PAGES_FOLLOWED", 3)
     counter = iter(range(100))
 
     def endless(request):

@@ -1,0 +1,221 @@
+"""GitHub client: OAuth web flow over requests, REST API over PyGithub, typed results and errors.
+
+Docs: https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps and
+https://docs.github.com/en/rest (facts in ../shared/PROVIDERS.md part A). Plain Python, no Django.
+REST calls go through PyGithub, whose transport `integrations.pygithub_transport` replaces with
+this client's pooled `HttpClient.send()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import requests
+from github import GithubException
+
+from integrations import http
+from integrations.errors import (
+    AuthorizationFailed,
+    BadProviderResponse,
+    ProviderError,
+    ProviderRateLimited,
+)
+from integrations.github.errors import NotFound, lower, raise_for_status, retry_after_s, safe_code
+from integrations.github.parsing import (
+    parse_profile,
+    parse_repo,
+    parse_token,
+    primary_verified_email,
+)
+from integrations.github.types import GitHubProfile, GitHubToken, RepoPage
+from integrations.parsing import iso_datetime, str_tuple
+from integrations.provider_client import ProviderClient
+from integrations.pygithub_transport import pygithub_requester
+from integrations.token_check import TokenCheck
+
+API_VERSION = "2022-11-28"
+REST_ACCEPT = "application/vnd.github+json"
+
+
+class GitHubClient(ProviderClient):
+    """Talks to github.com or a GitHub Enterprise Server (or the sandbox): same thing to us."""
+
+    provider = "github"
+
+    def __init__(self, client_id: str, client_secret: str, *, web_url: str, api_url: str,
+                 session: requests.Session | None = None,
+                 timeout_s: tuple[float, float] = http.DEFAULT_TIMEOUT_S) -> None:
+        super().__init__(web_url=web_url, session=session, timeout_s=timeout_s)
+        self.client_id = client_id
+        self._client_secret = client_secret
+        self.api_url = api_url.rstrip("/")
+
+    def __repr__(self) -> str:
+        return f"GitHubClient(client_id={self.client_id!r}, api_url={self.api_url!r})"
+
+    # --- OAuth web flow (requests) -------------------------------------------------------
+
+    def authorize_url(
+        self,
+        state: str,
+        code_challenge: str,
+        redirect_uri: str,
+        scopes: list[str] | tuple[str, ...],
+        login: str | None = None,
+        allow_signup: bool = True,
+    ) -> str:
+        """The browser URL for GET /login/oauth/authorize, with S256 PKCE."""
+        params = {
+            "client_id": self.client_id,
+            "redirect_uri": redirect_uri,
+            "scope": " ".join(scopes),  # space-delimited, sent as %20
+            "state": state,
+            "allow_signup": "true" if allow_signup else "false",
+        }
+        if code_challenge:  # GitHub accepts only S256; `plain` is not supported
+            params["code_challenge"] = code_challenge
+            params["code_challenge_method"] = "S256"
+        if login:
+            params["login"] = login
+        return f"{self.web_url}/login/oauth/authorize?{urlencode(params, quote_via=quote)}"
+
+    def exchange_code(
+        self, code: str, redirect_uri: str, code_verifier: str | None
+    ) -> GitHubToken:
+        """POST /login/oauth/access_token. Never retried: codes are single-use."""
+        form = {
+            "client_id": self.client_id,
+            "client_secret": self._client_secret,
+            "code": code,
+            "redirect_uri": redirect_uri,
+        }
+        if code_verifier:
+            form["code_verifier"] = code_verifier
+        return self._token_request(form)
+
+    def refresh(self, refresh_token: str) -> GitHubToken:
+        """POST /login/oauth/access_token with grant_type=refresh_token (the refresh rotates)."""
+        return self._token_request({
+            "client_id": self.client_id,
+            "client_secret": self._client_secret,
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token,
+        })
+
+    def _token_request(self, form: dict[str, str]) -> GitHubToken:
+        response, body = self.send_json(
+            "POST",
+            f"{self.web_url}/login/oauth/access_token",
+            data=form,
+            headers={"Accept": "application/json"},
+        )
+        # GitHub answers 200 on a bad code: look for `error` before `access_token`.
+        if isinstance(body, dict) and body.get("error"):
+            raise AuthorizationFailed(
+                provider=self.provider, provider_code=safe_code(body["error"])
+            )
+        if response.status != 200:
+            wait_s = retry_after_s(lower(response.headers), self.now())
+            if response.status in (403, 429) and wait_s is not None:
+                raise ProviderRateLimited(provider=self.provider, retry_after_s=wait_s)
+            raise ProviderError(provider=self.provider)
+        if not isinstance(body, dict):
+            raise BadProviderResponse(provider=self.provider)
+        return parse_token(body, self.now())
+
+    # --- REST API (PyGithub) -------------------------------------------------------------
+
+    def get_profile(self, token: str) -> GitHubProfile:
+        """GET /user: the signed-in account. `id` is the stable key, `login` can change."""
+        _headers, data = self._rest(token, "/user")
+        return parse_profile(data)
+
+    def get_primary_verified_email(self, token: str) -> str | None:
+        """GET /user/emails: the address that is primary *and* verified, else None."""
+        try:
+            _headers, data = self._rest(token, "/user/emails", {"per_page": 100})
+        except NotFound:
+            return None  # like allauth: no e-mail addresses available
+        return primary_verified_email(data)
+
+    def list_repos(self, token: str, page: int = 1, per_page: int = 30) -> RepoPage:
+        """GET /user/repos?page=&per_page=: one page, and whether GitHub links a next one."""
+        page = max(1, int(page))
+        per_page = min(100, max(1, int(per_page)))
+        headers, data = self._rest(token, "/user/repos", {"page": page, "per_page": per_page})
+        if not isinstance(data, list):
+            raise BadProviderResponse(provider=self.provider)
+        repos = tuple(repo for item in data if (repo := parse_repo(item)) is not None)
+        link = headers.get("link")
+        if link is not None:
+            has_next = any(
+                part.get("rel") == "next" for part in requests.utils.parse_header_links(link)
+            )
+        else:  # no Link header (some proxies strip it): a full page may have a successor
+            has_next = len(data) >= per_page
+        return RepoPage(repos=repos, page=page, has_next=has_next)
+
+    def _rest(
+        self, token: str, path: str, params: dict[str, Any] | None = None
+    ) -> tuple[dict[str, Any], Any]:
+        """GET `path` through PyGithub, with this client's pooled choke point underneath."""
+        requester = pygithub_requester(self, token=token, api_url=self.api_url,
+                                       api_version=API_VERSION)
+        with self._errors():
+            return requester.requestJsonAndCheck(
+                "GET", path, parameters=params, headers={"Accept": REST_ACCEPT}
+            )
+
+    # --- The app's own API (requests, Basic auth with the app credentials) ---------------
+
+    def check_token(self, token: str) -> TokenCheck:
+        """POST /applications/{client_id}/token: 404/422 mean the token is not valid."""
+        response, body = self._app_call("POST", "token", token)
+        if response.status in (404, 422):
+            return TokenCheck(valid=False, scopes=(), expires_at=None)
+        if response.status != 200 or not isinstance(body, dict):
+            raise_for_status(response.status, response.headers, body, self.now())
+            raise BadProviderResponse(provider=self.provider)
+        return TokenCheck(
+            valid=True,
+            scopes=str_tuple(body.get("scopes")),
+            expires_at=iso_datetime(body.get("expires_at")),
+        )
+
+    def revoke_grant(self, token: str) -> None:
+        """DELETE /applications/{client_id}/grant: 204, or 404 when it is already gone."""
+        response, body = self._app_call("DELETE", "grant", token)
+        if response.status in (200, 204, 404):
+            return
+        raise_for_status(response.status, response.headers, body, self.now())
+        raise BadProviderResponse(provider=self.provider)
+
+    def _app_call(self, method: str, what: str, token: str) -> tuple[http.HttpResponse, Any]:
+        response, body = self.send_json(
+            method,
+            f"{self.api_url}/applications/{quote(self.client_id, safe='')}/{what}",
+            json_body={"access_token": token},
+            headers={"Accept": REST_ACCEPT, "X-GitHub-Api-Version": API_VERSION},
+            auth=(self.client_id, self._client_secret),
+        )
+        if response.status == 401:  # our app credentials, not the user's token
+            raise ProviderError(
+                "GitHub rejected the application credentials.", provider=self.provider
+            )
+        return response, body
+
+    # --- Error mapping: the one place --------------------------------------------------
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """PyGithub's exceptions as typed errors (`integrations.github.errors`)."""
+        try:
+            yield
+        except GithubException as exc:
+            if exc.status == 404:
+                raise NotFound(provider=self.provider) from None
+            raise_for_status(exc.status, exc.headers or {}, exc.data, self.now())
+            raise ProviderError(provider=self.provider) from None

@@ -1,0 +1,93 @@
+"""Lenient readers of GitHub bodies into the client's values; a missing id is a bad response."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from integrations.errors import BadProviderResponse
+from integrations.github.types import GitHubProfile, GitHubRepo, GitHubToken
+from integrations.parsing import int_or_none, iso_datetime, str_or_none
+
+PROVIDER = "github"
+
+
+def parse_token(body: dict[str, Any], now: datetime) -> GitHubToken:
+    access_token = body.get("access_token")
+    if not isinstance(access_token, str) or not access_token:
+        raise BadProviderResponse("GitHub sent no access token.", provider=PROVIDER)
+    return GitHubToken(
+        access_token=access_token,
+        token_type=str(body.get("token_type") or "bearer"),
+        scopes=split_scopes(body.get("scope")),
+        expires_at=_expiry(now, body.get("expires_in")),
+        refresh_token=str_or_none(body.get("refresh_token")),
+        refresh_token_expires_at=_expiry(now, body.get("refresh_token_expires_in")),
+    )
+
+
+def parse_profile(data: Any) -> GitHubProfile:
+    if not isinstance(data, dict):
+        raise BadProviderResponse(provider=PROVIDER)
+    user_id, login = int_or_none(data.get("id")), data.get("login")
+    if user_id is None or not isinstance(login, str) or not login:
+        raise BadProviderResponse("GitHub sent a profile without an id.", provider=PROVIDER)
+    return GitHubProfile(
+        id=user_id,
+        login=login,
+        name=str_or_none(data.get("name")),
+        avatar_url=str_or_none(data.get("avatar_url")),
+        html_url=str_or_none(data.get("html_url")),
+        email=str_or_none(data.get("email")),
+        company=str_or_none(data.get("company")),
+        location=str_or_none(data.get("location")),
+        bio=str_or_none(data.get("bio")),
+    )
+
+
+def primary_verified_email(data: Any) -> str | None:
+    """The address that is primary *and* verified in a /user/emails body, else None."""
+    for entry in data if isinstance(data, list) else ():
+        if not isinstance(entry, dict):
+            continue
+        email = str_or_none(entry.get("email"))
+        # `is True`, not truthiness: a string "false" must not pass as verified.
+        if entry.get("primary") is True and entry.get("verified") is True and email:
+            return email
+    return None
+
+
+def parse_repo(item: Any) -> GitHubRepo | None:
+    if not isinstance(item, dict):
+        return None
+    repo_id, name = int_or_none(item.get("id")), str_or_none(item.get("name"))
+    if repo_id is None or name is None:
+        return None
+    return GitHubRepo(
+        id=repo_id,
+        name=name,
+        full_name=str_or_none(item.get("full_name")) or name,
+        html_url=str_or_none(item.get("html_url")) or "",
+        description=str_or_none(item.get("description")),
+        private=item.get("private") is True,
+        language=str_or_none(item.get("language")),
+        stargazers_count=int_or_none(item.get("stargazers_count")) or 0,
+        updated_at=iso_datetime(item.get("updated_at")),
+    )
+
+
+def split_scopes(value: Any) -> tuple[str, ...]:
+    """`scope` comes back comma-separated (`repo,gist`), although it was requested with spaces."""
+    if not isinstance(value, str):
+        return ()
+    return tuple(s.strip() for s in value.replace(" ", ",").split(",") if s.strip())
+
+
+def _expiry(now: datetime, seconds: Any) -> datetime | None:
+    """`expires_in`-style fields may be ints or strings ("28800"); absent means no expiry."""
+    if seconds is None or seconds == "":
+        return None
+    value = int_or_none(seconds)
+    if value is None or value < 0:
+        raise BadProviderResponse("The provider sent an unreadable expiry.", provider=PROVIDER)
+    return now + timedelta(seconds=value)

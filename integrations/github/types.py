@@ -1,0 +1,49 @@
+"""What the GitHub client answers: frozen values, never `Response` objects or raw dicts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class GitHubToken:
+    access_token: str = field(repr=False)
+    token_type: str
+    scopes: tuple[str, ...]
+    expires_at: datetime | None
+    refresh_token: str | None = field(repr=False)
+    refresh_token_expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class GitHubProfile:
+    id: int
+    login: str
+    name: str | None
+    avatar_url: str | None
+    html_url: str | None
+    email: str | None  # the public profile e-mail: never used to match accounts
+    company: str | None
+    location: str | None
+    bio: str | None
+
+
+@dataclass(frozen=True)
+class GitHubRepo:
+    id: int
+    name: str
+    full_name: str
+    html_url: str
+    description: str | None
+    private: bool
+    language: str | None
+    stargazers_count: int
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RepoPage:
+    repos: tuple[GitHubRepo, ...]
+    page: int
+    has_next: bool
