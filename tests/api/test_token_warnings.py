@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from integrations.models import GitHubAccount, TokenWarning
-from tests.fixtures.facebook import USER_TOKEN
+from tests.fixtures.facebook import PAGE_TOKEN, USER_TOKEN
 
 pytestmark = pytest.mark.django_db
 PAGE_URL = "/api/v1/facebook/page"
@@ -78,6 +78,13 @@ def test_data_access_expiring_and_invalid_tokens_warn(staff_client, linked, staf
     cache.clear()
     codes = [w["code"] for w in staff_client.get(PAGE_URL).json()["warnings"]]
     assert codes == ["token_invalid"]
+
+
+def test_an_invalid_page_token_warns(staff_client, linked):
+    linked.invalid_tokens.add(f"{PAGE_TOKEN}-201")
+    cache.clear()
+    [warning] = staff_client.get(PAGE_URL).json()["warnings"]
+    assert warning["code"] == "token_invalid" and "Page token" in warning["message"]
 
 
 def test_facebook_unreachable_is_not_reported_as_invalid(staff_client, linked):
