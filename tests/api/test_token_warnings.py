@@ -110,6 +110,12 @@ def test_staff_github_refresh_tokens_expiring_are_emailed(db, fake_facebook):
     assert email.to == ["octo@example.com"]
     assert "refresh token of octo expires" in email.body and "plain" not in email.body
     assert "SENTINEL" not in email.body
+    assert "0 new warning(s)" in check()
+    account = GitHubAccount.objects.get(login="octo")  # refreshed: a new token, a new warning
+    account.refresh_token = "ghr_SENTINEL_2"
+    account.save()
+    assert "1 new warning(s)" in check()
+    assert not any("SENTINEL" in w.subject for w in TokenWarning.objects.all())
 
 
 def test_check_tokens_queue_hands_the_check_to_the_worker(db):
