@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "solo",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks_db",
     "integrations",
     "api",
 ]
@@ -290,3 +291,6 @@ LOGGING = build_logging(log_format=LOG_FORMAT, level=env.str("LOG_LEVEL", defaul
 # --- Metrics -----------------------------------------------------------------------------------
 # /metrics exists only when set; scrapers send `Authorization: Bearer <METRICS_TOKEN>`.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
+# Background work (task queue, retries, token warnings, email): backend/settings_tasks.py.
+from backend.settings_tasks import *  # noqa: E402, F403

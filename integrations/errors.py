@@ -33,7 +33,12 @@ class IntegrationError(Exception):
     status = 400
     code = "integration_error"
     default_message = "The request could not be completed."
+    # Trying the same call again later may succeed (background retries read this).
     transient = False
+    # Seconds to wait before trying again, when the error knows (RetryLater sends it).
+    retry_after_s: int | None = None
+    # The provider may have acted on the request although we got no answer (a timeout).
+    outcome_unknown = False
     provider_message: str | None = None
 
     def __init__(self, message: str | None = None, *, provider: str | None = None) -> None:
@@ -90,6 +95,7 @@ class ProviderTimeout(ProviderUnavailable):
     default_message = "The provider did not answer in time; try again in a moment."
     # Not blindly retryable: the call may have been served (a Page post may be published).
     transient = False
+    outcome_unknown = True
 
 
 class RetryLater:
@@ -294,11 +300,18 @@ class IdempotencyKeyReused(IntegrationError):
                        "key for a new post.")
 
 
-class IdempotencyInProgress(IntegrationError):
+class IdempotencyInProgress(RetryLater, IntegrationError):
+    """Answered at once (never by waiting): the first request still holds the key."""
+
     status = 409
     code = "idempotency_in_progress"
     default_message = ("A request with this Idempotency-Key is still being processed; retry "
                        "in a moment.")
+
+    def __init__(self, message: str | None = None, *, provider: str | None = None,
+                 retry_after_s: int = 5) -> None:
+        super().__init__(message, provider=provider)
+        self.retry_after_s = max(1, int(retry_after_s))
 
 
 class AccountDisabled(IntegrationError):

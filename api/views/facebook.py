@@ -25,7 +25,7 @@ from api.serializers import (
     TextRegexField,
     authorize_json,
 )
-from integrations.services import authorization
+from integrations.services import authorization, token_warnings
 from integrations.services.facebook import link_state, linking
 
 TAGS = ["facebook"]
@@ -60,6 +60,13 @@ class PageSummarySerializer(serializers.Serializer):
     tasks = serializers.ListField(child=serializers.CharField())
 
 
+class TokenWarningSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(
+        choices=["token_expiring", "data_access_expiring", "token_invalid"])
+    expires_at = serializers.DateTimeField(allow_null=True)
+    message = serializers.CharField()
+
+
 class LinkStateSerializer(serializers.Serializer):
     linked = serializers.BooleanField(help_text="A Facebook user is connected.")
     page_selected = serializers.BooleanField(help_text="A Page is chosen and its token stored.")
@@ -72,6 +79,14 @@ class LinkStateSerializer(serializers.Serializer):
     page_token = TokenCheckSerializer(allow_null=True)
     linked_by = StaffUserSerializer(allow_null=True)
     linked_at = serializers.DateTimeField(allow_null=True)
+    warnings = serializers.SerializerMethodField()
+
+    @extend_schema_field(TokenWarningSerializer(many=True, help_text=(
+        "Tokens that expire within TOKEN_EXPIRY_WARNING_DAYS or are invalid: reconnect with "
+        "Facebook.")))
+    def get_warnings(self, state):
+        return TokenWarningSerializer(
+            [w.as_dict() for w in token_warnings.link_warnings(state)], many=True).data
     budget = BudgetSerializer(allow_null=True, help_text=(
         "What is left of the app's Graph call budget (X-App-Usage, X-Business-Use-Case-Usage; "
         "null until an answer is seen); from 90 % used, calls wait (429)."))

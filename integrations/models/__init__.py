@@ -1,6 +1,7 @@
 """Models of the provider side: OAuth flows, linked GitHub accounts, the Facebook Page link."""
 
 from integrations.models.facebook import (
+    IN_PROGRESS_STATUSES,
     MANAGE_FACEBOOK_PAGE,
     DataDeletionRequest,
     DataDeletionStatus,
@@ -9,6 +10,7 @@ from integrations.models.facebook import (
     PagePostSource,
     PagePostStatus,
     SignedRequestReceipt,
+    TokenWarning,
     can_manage_facebook_page,
 )
 from integrations.models.flow import FlowClient, FlowPurpose, OAuthFlow
@@ -16,6 +18,7 @@ from integrations.models.github import GitHubAccount
 
 __all__ = ["FlowClient", "FlowPurpose", "GitHubAccount", "OAuthFlow"]
 __all__ += [
+    "IN_PROGRESS_STATUSES",
     "MANAGE_FACEBOOK_PAGE",
     "DataDeletionRequest",
     "DataDeletionStatus",
@@ -24,5 +27,6 @@ __all__ += [
     "PagePostSource",
     "PagePostStatus",
     "SignedRequestReceipt",
+    "TokenWarning",
     "can_manage_facebook_page",
 ]

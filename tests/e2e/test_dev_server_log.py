@@ -64,8 +64,9 @@ def test_access_log_redacts_callback_codes_and_tokens(dev_server):
                  "/api/v1/no-such-thing?token=SENTINELTOKEN"):  # a 404: logged as a warning
         requests.get(base + path, timeout=10)
     deadline = time.monotonic() + 10
-    while "no-such-thing" not in output.read_text() and time.monotonic() < deadline:
-        time.sleep(0.1)  # the server writes its log line after answering
+    while '"GET /api/v1/no-such-thing' not in output.read_text() \
+            and time.monotonic() < deadline:
+        time.sleep(0.1)  # runserver writes its line after answering (and after the access line)
     log = output.read_text()
     assert '"GET /auth/github/callback?[redacted] HTTP/1.1" 200' in log
     assert '"GET /facebook/callback?[redacted] HTTP/1.1" 200' in log
