@@ -70,11 +70,15 @@ LINK_STATE = {
     "token": _VALID_TOKEN,
     "page_token": {**_VALID_TOKEN, "expires_at": None},
     "linked_by": {"id": 1, "username": "octocat"}, "linked_at": "2026-11-28T09:59:00Z",
+    "warnings": [{"code": "token_expiring", "expires_at": "2026-12-01T10:00:00Z",
+                  "message": "The Facebook login of the Page link expires on Dec. 1, 2026, "
+                             "10 a.m.: reconnect with Facebook before then, or posts to the "
+                             "Page stop."}],
 }
 NOT_LINKED = {
     "linked": False, "page_selected": False, "relink_needed": False, "facebook_user_id": None,
     "page": None, "pages": [], "token": None, "page_token": None, "linked_by": None,
-    "linked_at": None,
+    "linked_at": None, "warnings": [],
 }
 FACEBOOK_AUTHORIZE = [
     OpenApiExample("Start", value={}, request_only=True),
@@ -109,6 +113,12 @@ POST = {
     "facebook_post_id": "200000000000001_300000000000001", "error_code": "",
     "error_message": "", "source": "api", "created_by": {"id": 1, "username": "octocat"},
     "created_at": "2026-11-28T10:00:00Z", "completed_at": "2026-11-28T10:00:01Z",
+    "attempts": 1, "next_attempt_at": None,
+}
+RETRYING_POST = {
+    **POST, "status": "retrying", "facebook_post_id": "", "error_code": "provider_unavailable",
+    "error_message": "The provider is unavailable right now; try again in a moment.",
+    "completed_at": None, "attempts": 1, "next_attempt_at": "2026-11-28T10:00:31Z",
 }
 PAGE_POST_CREATE = [
     OpenApiExample("Post now", request_only=True, value={
@@ -116,6 +126,7 @@ PAGE_POST_CREATE = [
     OpenApiExample("Schedule", request_only=True, value={
         "message": "Tomorrow: office hours", "scheduled_at": "2026-11-29T15:00:00Z"}),
     OpenApiExample("Published", response_only=True, status_codes=["201"], value=POST),
+    OpenApiExample("Retrying", response_only=True, status_codes=["202"], value=RETRYING_POST),
 ]
 DATA_DELETION = [OpenApiExample("Accepted", response_only=True, value={
     "url": "https://bridge.example.com/api/v1/facebook/data-deletion/3f2a9c0d1e4b5a6c7d8e",

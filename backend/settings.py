@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "solo",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks_db",
     "integrations",
     "api",
 ]
@@ -265,3 +266,6 @@ LOGGING = {
         "django.server": {"level": "INFO"},
     },
 }
+
+# Background work (task queue, retries, token warnings, email): backend/settings_tasks.py.
+from backend.settings_tasks import *  # noqa: E402, F403

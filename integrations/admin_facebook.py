@@ -8,18 +8,20 @@ turning a Facebook error into a 500.
 from django.conf import settings
 from django.contrib import admin
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from solo.admin import SingletonModelAdmin
 
 from integrations.crypto import mask_token
 from integrations.errors import IntegrationError
-from integrations.models import DataDeletionRequest, FacebookPageLink, PagePost
+from integrations.models import DataDeletionRequest, FacebookPageLink, PagePost, TokenWarning
+from integrations.services.facebook.link_state import facebook_link_state
 from integrations.services.facebook.token_checks import check_token
+from integrations.services.token_warnings import link_warnings
 
 _READONLY = ("facebook_user_id", "masked_user_token", "user_token_validity",
              "user_token_expires_at", "data_access_expires_at", "scopes", "page_id", "page_name",
              "masked_page_token", "page_token_validity", "candidate_pages", "linked_by",
-             "linked_at", "updated_at", "connect")
+             "linked_at", "updated_at", "token_warnings", "connect")
 
 
 def _validity(token: str | None) -> str:
@@ -60,6 +62,17 @@ class FacebookPageLinkAdmin(SingletonModelAdmin):
     def page_token_validity(self, link):
         return _validity(link.page_token)
 
+    @admin.display(description="Warnings")
+    def token_warnings(self, link):
+        try:
+            warnings = link_warnings(facebook_link_state())
+        except IntegrationError as exc:  # e.g. Facebook not configured: show it, never a 500
+            return f"unknown: {exc.message}"
+        if not warnings:
+            return "—"
+        return format_html("<ul>{}</ul>", format_html_join(
+            "", "<li><strong>{}</strong>: {}</li>", ((w.code, w.message) for w in warnings)))
+
     @admin.display(description="Connect")
     def connect(self, link):
         label = "Link again with Facebook" if link.is_linked else "Connect with Facebook"
@@ -71,13 +84,30 @@ class FacebookPageLinkAdmin(SingletonModelAdmin):
 
 @admin.register(PagePost)
 class PagePostAdmin(admin.ModelAdmin):
-    list_display = ("id", "created_at", "status", "source", "created_by", "page_id",
-                    "facebook_post_id", "error_code")
+    list_display = ("id", "created_at", "status", "attempts", "next_attempt_at", "source",
+                    "created_by", "page_id", "facebook_post_id", "error_code")
     list_filter = ("status", "source")
     search_fields = ("message", "facebook_post_id", "idempotency_key")
     fields = ("idempotency_key", "page_id", "message", "link", "scheduled_at", "status",
+              "attempts", "attempt_started_at", "attempt_ended_at", "next_attempt_at",
               "facebook_post_id", "error_code", "error_message", "source", "created_by",
               "created_at", "completed_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TokenWarning)
+class TokenWarningAdmin(admin.ModelAdmin):
+    """Warnings emailed to staff (each token and threshold once)."""
+
+    list_display = ("sent_at", "code", "subject", "threshold", "expires_at")
+    list_filter = ("code",)
+    fields = ("sent_at", "code", "subject", "threshold", "expires_at", "message")
     readonly_fields = fields
 
     def has_add_permission(self, request):

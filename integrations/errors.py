@@ -16,6 +16,12 @@ class IntegrationError(Exception):
     status = 400
     code = "integration_error"
     default_message = "The request could not be completed."
+    # Trying the same call again later may succeed (background retries read this).
+    transient = False
+    # Seconds to wait before trying again (sent as Retry-After), when the error knows.
+    retry_after_s: int | None = None
+    # The provider may have acted on the request although we got no answer (a timeout).
+    outcome_unknown = False
 
     def __init__(self, message: str | None = None, *, provider: str | None = None) -> None:
         self.message = message or self.default_message
@@ -27,11 +33,11 @@ class IntegrationError(Exception):
 
     def public_fields(self) -> dict[str, Any]:
         """Extra members of the public error body (beside `code` and `message`)."""
-        return {}
+        return {"retry_after": self.retry_after_s} if self.retry_after_s is not None else {}
 
     def response_headers(self) -> dict[str, str]:
         """HTTP headers the error response carries."""
-        return {}
+        return {"Retry-After": str(self.retry_after_s)} if self.retry_after_s is not None else {}
 
 
 # --- Provider faults ------------------------------------------------------------------------
@@ -56,6 +62,7 @@ class ProviderUnavailable(ProviderError):
 
     code = "provider_unavailable"
     default_message = "The provider is unavailable right now; try again in a moment."
+    transient = True
 
 
 class ProviderTimeout(ProviderUnavailable):
@@ -63,6 +70,7 @@ class ProviderTimeout(ProviderUnavailable):
 
     status = 504
     default_message = "The provider did not answer in time; try again in a moment."
+    outcome_unknown = True
 
 
 class ProviderRateLimited(ProviderError):
@@ -71,17 +79,12 @@ class ProviderRateLimited(ProviderError):
     status = 429
     code = "provider_rate_limited"
     default_message = "The provider is rate limiting requests; try again later."
+    transient = True
 
     def __init__(self, message: str | None = None, *, provider: str | None = None,
                  retry_after_s: int = 60) -> None:
         super().__init__(message, provider=provider)
         self.retry_after_s = max(1, int(retry_after_s))
-
-    def public_fields(self) -> dict[str, Any]:
-        return {"retry_after": self.retry_after_s}
-
-    def response_headers(self) -> dict[str, str]:
-        return {"Retry-After": str(self.retry_after_s)}
 
 
 class BadProviderResponse(ProviderError):
@@ -244,10 +247,17 @@ class IdempotencyKeyReused(IntegrationError):
 
 
 class IdempotencyInProgress(IntegrationError):
+    """Answered at once (never by waiting): the first request still holds the key."""
+
     status = 409
     code = "idempotency_in_progress"
     default_message = ("A request with this Idempotency-Key is still being processed; retry "
                        "in a moment.")
+
+    def __init__(self, message: str | None = None, *, provider: str | None = None,
+                 retry_after_s: int = 5) -> None:
+        super().__init__(message, provider=provider)
+        self.retry_after_s = max(1, int(retry_after_s))
 
 
 class AccountDisabled(IntegrationError):

@@ -6,6 +6,7 @@ pytest_plugins: list[str] = [
     "tests.fixtures.sandbox",
     "tests.fixtures.facebook",
     "tests.fixtures.github",
+    "tests.fixtures.worker",
 ]
 
 

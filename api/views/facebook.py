@@ -24,6 +24,7 @@ from api.serializers import (
     TextRegexField,
 )
 from integrations.services import authorization
+from integrations.services import token_warnings
 from integrations.services.facebook import link_state, linking
 
 TAGS = ["facebook"]
@@ -57,6 +58,13 @@ class PageSummarySerializer(serializers.Serializer):
     tasks = serializers.ListField(child=serializers.CharField())
 
 
+class TokenWarningSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(
+        choices=["token_expiring", "data_access_expiring", "token_invalid"])
+    expires_at = serializers.DateTimeField(allow_null=True)
+    message = serializers.CharField()
+
+
 class LinkStateSerializer(serializers.Serializer):
     linked = serializers.BooleanField(help_text="A Facebook user is connected.")
     page_selected = serializers.BooleanField(help_text="A Page is chosen and its token stored.")
@@ -69,6 +77,14 @@ class LinkStateSerializer(serializers.Serializer):
     page_token = TokenCheckSerializer(allow_null=True)
     linked_by = StaffUserSerializer(allow_null=True)
     linked_at = serializers.DateTimeField(allow_null=True)
+    warnings = serializers.SerializerMethodField()
+
+    @extend_schema_field(TokenWarningSerializer(many=True, help_text=(
+        "Tokens that expire within TOKEN_EXPIRY_WARNING_DAYS or are invalid: reconnect with "
+        "Facebook.")))
+    def get_warnings(self, state):
+        return TokenWarningSerializer(
+            [w.as_dict() for w in token_warnings.link_warnings(state)], many=True).data
 
     @extend_schema_field(inline_serializer("LinkedPage", {
         "id": serializers.CharField(), "name": serializers.CharField()}, allow_null=True))

@@ -22,7 +22,7 @@ from api import schema_examples as examples
 from api.schema import error_response, error_responses
 from api.serializers import StaffUserSerializer, StrictSerializer
 from api.views.facebook import TAGS, StaffView
-from integrations.models import PagePost, PagePostSource
+from integrations.models import IN_PROGRESS_STATUSES, PagePost, PagePostSource
 from integrations.services import page_posts as page_post_service
 
 IDEMPOTENCY_KEY_RE = re.compile(r"^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$")
@@ -36,7 +36,17 @@ class PagePostSerializer(serializers.ModelSerializer):
         model = PagePost
         fields = ("id", "status", "message", "link", "scheduled_at", "page_id",
                   "facebook_post_id", "error_code", "error_message", "source", "created_by",
-                  "created_at", "completed_at")
+                  "created_at", "completed_at", "attempts", "next_attempt_at")
+        extra_kwargs = {
+            "status": {"help_text": (
+                "`queued` (waiting for the worker), `pending` (being sent), `retrying` (a "
+                "transient Facebook failure; see `next_attempt_at`), `unknown` (Facebook did not "
+                "answer: the Page is being read to find out), then `published`, `scheduled` or "
+                "`failed`.")},
+            "attempts": {"help_text": "Calls made to Facebook to publish it so far."},
+            "next_attempt_at": {"help_text": "When the worker tries again (retrying, unknown)."},
+            "error_code": {"help_text": "The last error (also while retrying)."},
+        }
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_link(self, post):
@@ -97,18 +107,23 @@ class PagePostsView(StaffView):
                         "never publishes twice; the same key with another body is a 422.")],
         responses={
             201: OpenApiResponse(PagePostSerializer, description="Published or scheduled."),
+            202: OpenApiResponse(PagePostSerializer, description=(
+                "Accepted, not settled yet: `retrying` after a transient Facebook failure, or "
+                "`unknown` when Facebook did not answer (the worker reads the Page to find out; "
+                "it is never sent twice). Poll the history for the outcome.")),
             200: OpenApiResponse(PagePostSerializer, description=(
                 "A retry of an earlier request with this key: that post, whatever its status "
                 "(header `Idempotent-Replayed: true`).")),
-            **error_responses(400, 401, 403, 409, 415, 429, 502, 504),
+            **error_responses(400, 401, 403, 409, 415, 429, 502),
             422: error_response(422, "idempotency_key_reused",
                         "This Idempotency-Key was already used for a different post."),
         },
         examples=examples.PAGE_POST_CREATE,
     )
     def post(self, request):
-        """Post to the linked Page now or scheduled. 409 `not_linked` without a Page; a
-        Facebook failure is recorded on the post and answered 502/504 (or 4xx from Facebook)."""
+        """Post to the linked Page now or scheduled. 409 `not_linked` without a Page, 409
+        `idempotency_in_progress` (with Retry-After) while a request with this key is still
+        sending; a final Facebook failure is recorded on the post and answered 502 (or 4xx)."""
         key = request.headers.get("Idempotency-Key", "")
         if not IDEMPOTENCY_KEY_RE.match(key):
             raise ValidationError({"Idempotency-Key": [
@@ -123,4 +138,6 @@ class PagePostsView(StaffView):
         if outcome.replayed:
             return Response(body, status=status.HTTP_200_OK,
                             headers={"Idempotent-Replayed": "true"})
+        if outcome.post.status in IN_PROGRESS_STATUSES:
+            return Response(body, status=status.HTTP_202_ACCEPTED)
         return Response(body, status=status.HTTP_201_CREATED)

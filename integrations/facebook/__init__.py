@@ -6,8 +6,9 @@ from integrations.facebook.types import (
     FacebookToken,
     FacebookUser,
     PagePostResult,
+    PagePostSummary,
     TokenInfo,
 )
 
 __all__ = ["MAX_PAGES_FOLLOWED", "FacebookClient", "FacebookPage", "FacebookToken",
-           "FacebookUser", "PagePostResult", "TokenInfo"]
+           "FacebookUser", "PagePostResult", "PagePostSummary", "TokenInfo"]

@@ -31,6 +31,7 @@ from integrations.facebook.parsing import (
     next_cursor,
     page_path,
     parse_page,
+    parse_post_summary,
     parse_token,
     parse_token_info,
 )
@@ -39,6 +40,7 @@ from integrations.facebook.types import (
     FacebookToken,
     FacebookUser,
     PagePostResult,
+    PagePostSummary,
     TokenInfo,
 )
 from integrations.parsing import id_str, str_or_none
@@ -175,6 +177,20 @@ class FacebookClient(ProviderClient):
         if post_id is None:
             raise BadProviderResponse(provider=self.provider)
         return PagePostResult(id=post_id, scheduled=scheduled_at is not None)
+
+    def list_page_posts(
+        self, page_id: str, page_token: str, *, since: datetime, scheduled: bool = False,
+    ) -> tuple[PagePostSummary, ...]:
+        """GET /{page_id}/published_posts (or /scheduled_posts) created since `since`, newest
+        first, one page of up to 100: enough to find a post we may just have made."""
+        edge = "scheduled_posts" if scheduled else "published_posts"
+        body = self._graph("GET", f"{page_path(page_id)}/{edge}", params={
+            "fields": "id,message,link,created_time", "limit": "100",
+            "since": str(int(since.timestamp())),
+        }, token=page_token)
+        if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+            raise BadProviderResponse(provider=self.provider)
+        return tuple(parse_post_summary(item) for item in body["data"])
 
     def revoke(self, token: str) -> None:
         """DELETE /me/permissions: removes the app for this user. A token that is already

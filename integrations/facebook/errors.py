@@ -40,7 +40,8 @@ def graph_error(error: Mapping[str, Any], headers: Mapping[str, str], *,
     for server logs only."""
     code = int_or_none(error.get("code"))
     subcode = int_or_none(error.get("error_subcode", error.get("subcode")))
-    exc = _typed(code, subcode, headers, exchange=exchange)
+    exc = _typed(code, subcode, headers, exchange=exchange,
+                 transient=error.get("is_transient") is True)
     exc.graph_code, exc.graph_subcode = code, subcode
     exc._graph_message = clean(error.get("message"))
     logger.warning(
@@ -51,7 +52,7 @@ def graph_error(error: Mapping[str, Any], headers: Mapping[str, str], *,
 
 
 def _typed(code: int | None, subcode: int | None, headers: Mapping[str, str], *,
-           exchange: bool) -> ProviderError:
+           exchange: bool, transient: bool) -> ProviderError:
     if exchange and code == 100:
         return AuthorizationFailed(provider=PROVIDER, provider_code=str(subcode or code))
     if code in (190, 102):
@@ -60,7 +61,7 @@ def _typed(code: int | None, subcode: int | None, headers: Mapping[str, str], *,
         return ProviderRateLimited(provider=PROVIDER, retry_after_s=retry_after_s(headers))
     if code == 10 or (code is not None and 200 <= code <= 299):
         return PermissionMissing(provider=PROVIDER)
-    if code in (1, 2):
+    if code in (1, 2) or transient:  # Graph's own "try again later" flag
         return ProviderUnavailable(provider=PROVIDER)
     if code in CONTENT_REJECTIONS:
         return ContentRejected(CONTENT_REJECTIONS[code], provider=PROVIDER)

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from integrations.errors import BadProviderResponse
-from integrations.facebook.types import FacebookPage, FacebookToken, TokenInfo
+from integrations.facebook.types import FacebookPage, FacebookToken, PagePostSummary, TokenInfo
 from integrations.parsing import id_str, int_or_none, str_or_none, str_tuple, unix_datetime
 
 PROVIDER = "facebook"
@@ -81,6 +81,19 @@ def parse_page(item: Any) -> FacebookPage:
         tasks=str_tuple(item.get("tasks")),
         access_token=str_or_none(item.get("access_token")),
     )
+
+
+def parse_post_summary(item: Any) -> PagePostSummary:
+    post_id = id_str(item.get("id")) if isinstance(item, dict) else None
+    if post_id is None:
+        raise BadProviderResponse("Facebook sent a post without an id.", provider="facebook")
+    created = str_or_none(item.get("created_time"))
+    try:  # Graph's "2026-11-29T20:00:00+0000"
+        created_time = datetime.strptime(created, "%Y-%m-%dT%H:%M:%S%z") if created else None
+    except ValueError:
+        created_time = None
+    return PagePostSummary(id=post_id, message=str_or_none(item.get("message")),
+                           link=str_or_none(item.get("link")), created_time=created_time)
 
 
 def next_cursor(paging: Any) -> str | None:

@@ -49,3 +49,13 @@ class FacebookPage:
 class PagePostResult:
     id: str
     scheduled: bool
+
+
+@dataclass(frozen=True)
+class PagePostSummary:
+    """A post as read back from the Page (reconciling a publish whose answer was lost)."""
+
+    id: str
+    message: str | None
+    link: str | None
+    created_time: datetime | None

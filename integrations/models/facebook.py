@@ -61,10 +61,18 @@ class FacebookPageLink(SingletonModel):
 
 
 class PagePostStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
+    QUEUED = "queued", "Queued"  # waiting for a worker (enqueue_page_post)
+    PENDING = "pending", "Pending"  # a Graph call is being made right now
+    RETRYING = "retrying", "Retrying"  # a transient failure; the next attempt is scheduled
+    UNKNOWN = "unknown", "Outcome unknown"  # no answer from Graph: being reconciled
     PUBLISHED = "published", "Published"
     SCHEDULED = "scheduled", "Scheduled"
     FAILED = "failed", "Failed"
+
+
+# Statuses still in progress (the API answers 202 with them); the others are final.
+IN_PROGRESS_STATUSES = (PagePostStatus.QUEUED, PagePostStatus.PENDING, PagePostStatus.RETRYING,
+                        PagePostStatus.UNKNOWN)
 
 
 class PagePostSource(models.TextChoices):
@@ -94,13 +102,45 @@ class PagePost(models.Model):
                                    on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Graph calls made so far, and the window of the latest one (reconciliation matches posts
+    # Facebook created inside it).
+    attempts = models.PositiveSmallIntegerField(default=0)
+    attempt_started_at = models.DateTimeField(null=True, blank=True)
+    attempt_ended_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "Page post"
         ordering = ("-created_at", "-id")
+        indexes = [models.Index(fields=["status", "attempt_started_at"],
+                                name="pagepost_status_started")]
 
     def __str__(self) -> str:
         return f"Page post #{self.pk} ({self.status})"
+
+
+class TokenWarning(models.Model):
+    """A token-expiry warning sent to staff: one row per token and threshold, so each warns once.
+
+    `subject` names the token (kind and a short hash of it, never the token: a new token is a
+    new subject), `threshold` what was crossed ("7d:<expiry date>", or "invalid").
+    """
+
+    subject = models.CharField(max_length=128)
+    code = models.CharField(max_length=32)
+    threshold = models.CharField(max_length=32)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    message = models.CharField(max_length=500)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "token warning"
+        ordering = ("-sent_at",)
+        constraints = [models.UniqueConstraint(fields=["subject", "code", "threshold"],
+                                               name="token_warning_once")]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.subject})"
 
 
 class DataDeletionStatus(models.TextChoices):

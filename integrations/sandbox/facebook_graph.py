@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import hmac
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from integrations.sandbox.data import FACEBOOK_PAGES, FACEBOOK_USERS, FACEBOOK_USERS_BY_ID
@@ -331,6 +331,44 @@ def feed(request: Request) -> Response:
     return graph_response(request, {"id": post.id}, page_id=page_id)
 
 
+def _graph_time(unix: float) -> str:
+    return datetime.fromtimestamp(unix, UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+
+def read_posts(request: Request) -> Response:
+    """GET /{page-id}/feed, /published_posts or /scheduled_posts: the Page's posts, newest
+    first, filtered by `since` (unix seconds) and limited by `limit` (25, at most 100)."""
+    token = authenticate(request)
+    if isinstance(token, Response):
+        return token
+    store, page_id = request.store, request.params["node"]
+    if page_id not in FACEBOOK_PAGES:
+        return _unsupported(request, page_id)
+    if token.type != "PAGE" or token.page_id != page_id \
+            or "pages_read_engagement" not in token.scopes:
+        return graph_error(request, "(#10) This endpoint requires the 'pages_read_engagement' "
+                           "permission and a Page access token.", 10, status=403)
+    fields = _fields(request, "created_time,message,id", {"id", "message", "link",
+                                                          "created_time"}, "Post")
+    if isinstance(fields, Response):
+        return fields
+    scheduled = request.params["edge"] == "scheduled_posts"
+    since = float(request.query["since"]) if request.query.get("since", "").isdigit() else 0.0
+    try:
+        limit = min(max(int(request.query.get("limit", 25)), 1), 100)
+    except ValueError:
+        limit = 25
+    with store.lock:
+        posts = [p for p in reversed(store.posts) if p.page_id == page_id
+                 and p.published != scheduled and p.created_time >= since][:limit]
+    data = []
+    for post in posts:
+        values = {"id": post.id, "message": post.message, "link": post.link,
+                  "created_time": _graph_time(post.created_time)}
+        data.append({k: values[k] for k in fields if values.get(k) is not None})
+    return graph_response(request, {"data": data}, page_id=page_id)
+
+
 def _permission_owner(token: FacebookToken, owner: str) -> str | None:
     """The test user whose permissions `owner` names, if this token may manage them."""
     if owner == "me":
@@ -378,4 +416,6 @@ def register(router: Router) -> None:
     router.add("GET DELETE", GRAPH + r"/(?P<node>me|\d+)/permissions(?:/(?P<permission>\w+))?",
                "facebook.permissions", permissions)
     router.add("POST", GRAPH + r"/(?P<node>\d+)/feed", "facebook.feed", feed)
+    router.add("GET", GRAPH + r"/(?P<node>\d+)/(?P<edge>feed|published_posts|scheduled_posts)",
+               "facebook.read_posts", read_posts)
     router.add("GET", GRAPH + r"/(?P<node>\d+)", "facebook.page", node)

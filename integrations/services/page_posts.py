@@ -1,8 +1,14 @@
-"""Posts to the linked Facebook Page, as whole flows: check, record, send once, record the result.
+"""Posts to the linked Facebook Page, as whole flows: check, record, send once, recover.
 
-The API view, the `post_to_page` command and other Django code (the event monitor) call these.
-Every attempt is a `PagePost` row; the unique idempotency key on it is what makes a retry answer
-the first result instead of publishing twice.
+The API view, the `post_to_page` command and other Django code (the event monitor) call these;
+the worker's side (later attempts, reconciliation, stale rows) is in `page_post_recovery`.
+Every post is a `PagePost` row whose unique idempotency key makes a replay answer the first post
+instead of publishing twice. Before each Graph call the row is claimed with a conditional
+UPDATE, so two workers (or a worker and a request) never send the same post twice.
+
+Failures: a transient one (5xx, codes 1/2, rate limits) is retried with backoff; an unknown
+outcome (a timeout, or a process that died mid-call) is reconciled by reading the Page's posts;
+anything else fails the post with the reason.
 """
 
 from __future__ import annotations
@@ -10,17 +16,19 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import secrets
-import time
+import math
+import random
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from integrations.config import get_facebook_client
 from integrations.errors import (
@@ -29,7 +37,6 @@ from integrations.errors import (
     IntegrationError,
     NotLinked,
     PostInvalid,
-    ProviderTimeout,
 )
 from integrations.models import PagePost, PagePostSource, PagePostStatus
 from integrations.services.facebook.page_link import read_page_link
@@ -40,19 +47,45 @@ MESSAGE_MAX_CHARS = 63206  # Facebook's limit for a Page post's text
 LINK_MAX_CHARS = 2000
 SCHEDULE_MIN = timedelta(minutes=10)  # Facebook: scheduled_publish_time 10 minutes …
 SCHEDULE_MAX = timedelta(days=30)  # … to 30 days after the request
-# How long a retry waits for the request that holds the same Idempotency-Key (its Graph call
-# may take a connect + read timeout).
-IDEMPOTENCY_WAIT_S = 15.0
-# A post still pending after this was abandoned (the process died during the Graph call).
-ORPHANED_AFTER = timedelta(minutes=5)
+# Facebook's clock and ours may differ a little: widen the window a reconciled post must fall in.
+CLOCK_SKEW = timedelta(seconds=60)
 UNKNOWN_OUTCOME_MESSAGE = ("Facebook did not answer in time, so the post may have been "
-                           "published: check the Page before posting it again.")
+                           "published: checking the Page before anything else is done.")
+NOT_PUBLISHED_MESSAGE = ("Facebook did not publish this post (it was not on the Page by "
+                         "{checked}); post it again with a new Idempotency-Key.")
+CLAIMABLE = (PagePostStatus.QUEUED, PagePostStatus.RETRYING)
 
 
 @dataclass(frozen=True)
 class PostOutcome:
     post: PagePost
     replayed: bool
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with jitter for transient Graph failures (`transient` errors)."""
+
+    max_attempts: int
+    base_s: float
+    max_s: float
+    random: Callable[[], float] = random.random  # test seam
+
+    @classmethod
+    def from_settings(cls) -> RetryPolicy:
+        return cls(max_attempts=settings.PAGE_POST_MAX_ATTEMPTS,
+                   base_s=settings.PAGE_POST_RETRY_BASE_S, max_s=settings.PAGE_POST_RETRY_MAX_S)
+
+    def delay_s(self, attempts: int, retry_after_s: int | None = None) -> float | None:
+        """Seconds before attempt `attempts + 1`, or None once `max_attempts` were made. Half
+        the exponential step is fixed, half random; never sooner than the provider asked."""
+        if attempts >= self.max_attempts:
+            return None
+        step = min(self.max_s, self.base_s * 2 ** max(0, attempts - 1))
+        return max(step / 2 + self.random() * step / 2, float(retry_after_s or 0))
+
+
+# --- Input ----------------------------------------------------------------------------------
 
 
 def post_input_errors(*, message, link=None, scheduled_at=None, now=None) -> dict[str, str]:
@@ -89,123 +122,220 @@ def request_fingerprint(*, message: str, link: str | None, scheduled_at: datetim
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def _await_result(post: PagePost, fingerprint: str, *,
-                  sleep: Callable[[float], None] = time.sleep) -> PagePost:
-    """A retry: same body or refuse; wait briefly while the first request is still sending.
-
-    `sleep` is the wait between polls (a collaborator, like DRF's throttle `timer`)."""
-    if not secrets.compare_digest(post.request_fingerprint, fingerprint):
-        raise IdempotencyKeyReused(provider="facebook")
-    deadline = time.monotonic() + IDEMPOTENCY_WAIT_S
-    while post.status == PagePostStatus.PENDING:
-        if _orphaned(post):
-            return _close_orphan(post)
-        if time.monotonic() >= deadline:
-            raise IdempotencyInProgress(provider="facebook")
-        sleep(0.1)
-        post.refresh_from_db()
-    return post
-
-
 def page_post_history():
-    """Every recorded attempt, newest first, with who made it (for the history endpoint)."""
+    """Every recorded post, newest first, with who made it (for the history endpoint)."""
     return (PagePost.objects.select_related("created_by__github_account")
             .order_by("-created_at", "-id"))
 
 
-def _orphaned(post: PagePost) -> bool:
-    """Pending far longer than any Graph call can take: its process died mid-publish."""
-    return post.created_at < timezone.now() - ORPHANED_AFTER
-
-
-def _close_orphan(post: PagePost) -> PagePost:
-    closed = PagePost.objects.filter(pk=post.pk, status=PagePostStatus.PENDING).update(
-        status=PagePostStatus.FAILED, error_code="outcome_unknown", completed_at=timezone.now(),
-        error_message=UNKNOWN_OUTCOME_MESSAGE)
-    if closed:
-        logger.warning("page post %s was left pending by a failed process; marked failed", post.pk)
-    post.refresh_from_db()
-    return post
+# --- Submitting -----------------------------------------------------------------------------
 
 
 def submit_page_post(*, message: str, link: str | None = None,
                      scheduled_at: datetime | None = None, idempotency_key: str | None = None,
-                     created_by=None, source: str = PagePostSource.SERVICE,
-                     sleep: Callable[[float], None] = time.sleep) -> PostOutcome:
-    """Post to the linked Page at most once per idempotency key; every attempt is recorded.
+                     created_by=None, source: str = PagePostSource.SERVICE) -> PostOutcome:
+    """Post to the linked Page now, at most once per idempotency key.
 
-    The row with the unique key is committed before the Graph call, so of two racing requests
-    exactly one publishes; the other waits for its result and answers with the same post.
-    Provider errors are recorded on the row, then raised. `sleep` waits between polls of a
-    pending first request.
+    The row with the unique key is committed, already claimed, before the Graph call, so of two
+    racing requests exactly one publishes; the other is told at once that it is in progress.
+    A transient failure or an unknown outcome leaves the post `retrying` / `unknown` for the
+    worker; any other provider error is recorded on the row, then raised.
     """
-    errors = post_input_errors(message=message, link=link, scheduled_at=scheduled_at)
-    if errors:
-        field, problem = next(iter(errors.items()))
-        raise PostInvalid(problem, field=field)
-    key = idempotency_key or f"auto-{uuid.uuid4().hex}"
-    fingerprint = request_fingerprint(message=message, link=link, scheduled_at=scheduled_at)
-    existing = PagePost.objects.filter(idempotency_key=key).first()
+    key, fingerprint, existing = _prepare(message=message, link=link, scheduled_at=scheduled_at,
+                                          idempotency_key=idempotency_key)
     if existing is not None:
-        return PostOutcome(_await_result(existing, fingerprint, sleep=sleep), replayed=True)
-    page_link = read_page_link()
-    if not page_link.has_page:
-        raise NotLinked("No Facebook Page is linked: link one first." if not page_link.is_linked
-                        else "Choose the Facebook Page to post to first.", provider="facebook")
+        return PostOutcome(_replay(existing, fingerprint), replayed=True)
+    page_link = _page_link()
+    now = timezone.now()
     try:
         with transaction.atomic():
             post = PagePost.objects.create(
                 idempotency_key=key, request_fingerprint=fingerprint, page_id=page_link.page_id,
                 message=message, link=link or "", scheduled_at=scheduled_at,
-                created_by=created_by, source=source,
+                created_by=created_by, source=source, status=PagePostStatus.PENDING,
+                attempts=1, attempt_started_at=now,
             )
     except IntegrityError:
         existing = PagePost.objects.get(idempotency_key=key)
-        return PostOutcome(_await_result(existing, fingerprint, sleep=sleep), replayed=True)
-    _send(post, page_token=page_link.page_token)
+        return PostOutcome(_replay(existing, fingerprint), replayed=True)
+    error = send_claimed(post, page_token=page_link.page_token)
+    if error is not None:
+        raise error
     return PostOutcome(post, replayed=False)
 
 
 def publish_page_post(*, message: str, link: str | None = None,
                       scheduled_at: datetime | None = None, idempotency_key: str | None = None,
                       created_by=None, source: str = PagePostSource.SERVICE) -> PagePost:
-    """Post to the linked Page (for the event monitor and other Django code); see submit."""
+    """Post to the linked Page now and wait for Facebook's answer; see submit_page_post."""
     return submit_page_post(message=message, link=link, scheduled_at=scheduled_at,
                             idempotency_key=idempotency_key, created_by=created_by,
                             source=source).post
 
 
-def _send(post: PagePost, *, page_token: str) -> None:
-    # Never retried: Facebook would publish the post twice.
+def enqueue_page_post(*, message: str, link: str | None = None,
+                      scheduled_at: datetime | None = None, idempotency_key: str | None = None,
+                      created_by=None, source: str = PagePostSource.SERVICE) -> PagePost:
+    """Record the post as `queued` and return at once; the worker publishes it (for the event
+    monitor and other code that must not wait on Facebook). Same key, same post."""
+    key, fingerprint, existing = _prepare(message=message, link=link, scheduled_at=scheduled_at,
+                                          idempotency_key=idempotency_key)
+    if existing is not None:
+        return _replay(existing, fingerprint, wait_ok=True)
+    page_link = _page_link()
+    try:
+        with transaction.atomic():
+            post = PagePost.objects.create(
+                idempotency_key=key, request_fingerprint=fingerprint, page_id=page_link.page_id,
+                message=message, link=link or "", scheduled_at=scheduled_at,
+                created_by=created_by, source=source, status=PagePostStatus.QUEUED,
+                next_attempt_at=timezone.now(),
+            )
+            enqueue_attempt(post.pk)
+    except IntegrityError:
+        return _replay(PagePost.objects.get(idempotency_key=key), fingerprint, wait_ok=True)
+    logger.info("page post %s (%s) queued by user %s", post.pk, source, post.created_by_id)
+    return post
+
+
+def _prepare(*, message, link, scheduled_at, idempotency_key):
+    errors = post_input_errors(message=message, link=link, scheduled_at=scheduled_at)
+    if errors:
+        field, problem = next(iter(errors.items()))
+        raise PostInvalid(problem, field=field)
+    key = idempotency_key or f"auto-{uuid.uuid4().hex}"
+    fingerprint = request_fingerprint(message=message, link=link, scheduled_at=scheduled_at)
+    return key, fingerprint, PagePost.objects.filter(idempotency_key=key).first()
+
+
+def _page_link():
+    page_link = read_page_link()
+    if not page_link.has_page:
+        raise NotLinked("No Facebook Page is linked: link one first." if not page_link.is_linked
+                        else "Choose the Facebook Page to post to first.", provider="facebook")
+    return page_link
+
+
+def _replay(post: PagePost, fingerprint: str, *, wait_ok: bool = False) -> PagePost:
+    """A replay: same body or refuse. A Graph call in flight is answered at once (409 with
+    Retry-After), never waited for; one left behind by a dead process goes to reconciliation."""
+    if not constant_time_compare(post.request_fingerprint, fingerprint):
+        raise IdempotencyKeyReused(provider="facebook")
+    if post.status != PagePostStatus.PENDING or wait_ok:
+        return post
+    stale_at = post.attempt_started_at + stale_after() if post.attempt_started_at else None
+    now = timezone.now()
+    if stale_at is None or stale_at <= now:
+        hand_to_reconciliation(post.pk)
+        post.refresh_from_db()
+        return post
+    raise IdempotencyInProgress(provider="facebook",
+                                retry_after_s=min(10, math.ceil((stale_at - now).total_seconds())))
+
+
+# --- Sending and recording ------------------------------------------------------------------
+
+
+def send_claimed(post: PagePost, *, page_token: str) -> IntegrationError | None:
+    """One Graph call for a claimed (`pending`) post; the outcome is recorded on the row.
+    Returns the error that failed the post for good, if any."""
     try:
         result = get_facebook_client().publish_to_page(
             post.page_id, page_token, post.message, link=post.link or None,
             scheduled_at=post.scheduled_at,
         )
-    except ProviderTimeout as exc:
-        # The post may well have been published: never suggest simply trying again.
-        _finish(post, status=PagePostStatus.FAILED, error_code=exc.code,
-                error_message=UNKNOWN_OUTCOME_MESSAGE)
-        raise ProviderTimeout(UNKNOWN_OUTCOME_MESSAGE, provider="facebook") from exc
     except IntegrationError as exc:
-        _finish(post, status=PagePostStatus.FAILED, error_code=exc.code,
-                error_message=exc.message)
-        raise
+        return _record_failure(post, exc)
     except Exception:
-        _finish(post, status=PagePostStatus.FAILED, error_code="server_error",
+        finish(post, status=PagePostStatus.FAILED, error_code="server_error",
                 error_message="Something went wrong on our side.")
         raise
     status = PagePostStatus.SCHEDULED if result.scheduled or post.scheduled_at \
         else PagePostStatus.PUBLISHED
-    _finish(post, status=status, facebook_post_id=str(result.id))
+    finish(post, status=status, facebook_post_id=str(result.id))
+    return None
 
 
-def _finish(post: PagePost, *, status: str, facebook_post_id: str = "", error_code: str = "",
+def _record_failure(post: PagePost, exc: IntegrationError) -> IntegrationError | None:
+    now = timezone.now()
+    if exc.outcome_unknown:
+        # Facebook may have published it: never send again before reading the Page.
+        record(post, status=PagePostStatus.UNKNOWN, error_code=exc.code,
+                error_message=UNKNOWN_OUTCOME_MESSAGE, attempt_ended_at=now,
+                next_attempt_at=now + reconcile_delay())
+        enqueue_reconcile(post.pk, run_after=post.next_attempt_at)
+        return None
+    delay_s = RetryPolicy.from_settings().delay_s(post.attempts, exc.retry_after_s) \
+        if exc.transient else None
+    if delay_s is not None:
+        record(post, status=PagePostStatus.RETRYING, error_code=exc.code,
+                error_message=exc.message, attempt_ended_at=now,
+                next_attempt_at=now + timedelta(seconds=delay_s))
+        enqueue_attempt(post.pk, run_after=post.next_attempt_at)
+        return None
+    finish(post, status=PagePostStatus.FAILED, error_code=exc.code, error_message=exc.message)
+    return exc
+
+
+def record(post: PagePost, **values) -> None:
+    """Save these fields of the post (and log the step)."""
+    for name, value in values.items():
+        setattr(post, name, value)
+    if "error_message" in values:
+        post.error_message = post.error_message[:1000]
+    post.save(update_fields=list(values))
+    logger.info("page post %s (%s) attempt %s: %s %s", post.pk, post.source, post.attempts,
+                post.status, post.error_code)
+
+
+def finish(post: PagePost, *, status: str, facebook_post_id: str = "", error_code: str = "",
             error_message: str = "") -> None:
-    post.status, post.facebook_post_id = status, facebook_post_id
-    post.error_code, post.error_message = error_code, error_message[:1000]
-    post.completed_at = timezone.now()
-    post.save(update_fields=["status", "facebook_post_id", "error_code", "error_message",
-                             "completed_at"])
-    logger.info("page post %s (%s) by user %s: %s %s", post.pk, post.source,
-                post.created_by_id, status, error_code)
+    """Settle the post for good: published, scheduled or failed."""
+    now = timezone.now()
+    record(post, status=status, facebook_post_id=facebook_post_id, error_code=error_code,
+            error_message=error_message, completed_at=now, next_attempt_at=None,
+            attempt_ended_at=post.attempt_ended_at or now)
+
+
+def hand_to_reconciliation(post_id: int) -> bool:
+    """A `pending` post whose process died: mark it `unknown` and queue a reconcile."""
+    now = timezone.now()
+    changed = PagePost.objects.filter(pk=post_id, status=PagePostStatus.PENDING).update(
+        status=PagePostStatus.UNKNOWN, error_code="outcome_unknown",
+        error_message=UNKNOWN_OUTCOME_MESSAGE, attempt_ended_at=now, next_attempt_at=now)
+    if changed:
+        logger.warning("page post %s was left pending by a failed process; reconciling", post_id)
+        enqueue_reconcile(post_id, run_after=None)
+    return bool(changed)
+
+
+def attempt_window_end(post: PagePost) -> datetime:
+    """Until when a post from the latest attempt may still show up on the Page."""
+    started = post.attempt_started_at or post.created_at
+    return started + timedelta(seconds=settings.PAGE_POST_RECONCILE_WINDOW_S)
+
+
+def stale_after() -> timedelta:
+    return timedelta(seconds=settings.PAGE_POST_STALE_AFTER_S)
+
+
+def reconcile_delay() -> timedelta:
+    return timedelta(seconds=settings.PAGE_POST_RECONCILE_DELAY_S)
+
+
+def enqueue_attempt(post_id: int, run_after: datetime | None = None) -> None:
+    from integrations import tasks
+
+    _enqueue(tasks.attempt_page_post, post_id, run_after)
+
+
+def enqueue_reconcile(post_id: int, run_after: datetime | None = None) -> None:
+    from integrations import tasks
+
+    _enqueue(tasks.reconcile_page_post, post_id, run_after)
+
+
+def _enqueue(task, post_id: int, run_after: datetime | None) -> None:
+    """After commit: the worker must see the row as this transaction left it."""
+    runnable = task.using(run_after=run_after) if run_after else task
+    transaction.on_commit(lambda: runnable.enqueue(post_id))

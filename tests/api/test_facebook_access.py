@@ -88,5 +88,14 @@ def test_every_facebook_endpoint_is_in_the_schema(api_client):
             assert operation["tags"] == ["facebook"]
             assert any(code.startswith("4") for code in operation["responses"]), (path, method)
     post_op = paths["/api/v1/facebook/page/posts"]["post"]
-    assert {"201", "200", "409", "422", "502", "504"} <= set(post_op["responses"])
+    assert {"201", "202", "200", "409", "422", "502"} <= set(post_op["responses"])
+    schemas = schema["components"]["schemas"]
+    status_doc = schemas["PagePost"]["properties"]["status"]
+    assert {"queued", "retrying", "unknown", "published", "failed"} <= set(
+        schemas[status_doc["allOf"][0]["$ref"].rsplit("/", 1)[1]]["enum"]
+        if "allOf" in status_doc else status_doc["enum"])
+    warnings = schemas["LinkState"]["properties"]["warnings"]
+    assert warnings["type"] == "array"
+    warning = schemas[warnings["items"]["$ref"].rsplit("/", 1)[1]]
+    assert set(warning["properties"]) == {"code", "expires_at", "message"}
     assert any(p["name"] == "Idempotency-Key" and p["required"] for p in post_op["parameters"])

@@ -8,9 +8,12 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 from rest_framework.test import APIClient
 
 from integrations.errors import (
+    ContentRejected,
     IdempotencyInProgress,
     ProviderTimeout,
     ProviderUnavailable,
@@ -121,22 +124,52 @@ def test_posting_before_choosing_a_page_is_409(staff_client, fake_facebook):
     assert_error(post(staff_client, {"message": "Hi"}), 409, "not_linked")
 
 
-@pytest.mark.parametrize(("error", "status"), [
-    (ProviderUnavailable(provider="facebook"), 502),
-    (ProviderTimeout(provider="facebook"), 504),
-    (TokenInvalid(provider="facebook", subcode=460), 409),
+@pytest.mark.parametrize("error", [
+    TokenInvalid(provider="facebook", subcode=460),
+    ContentRejected("Facebook refused this post as a duplicate.", provider="facebook"),
 ])
-def test_graph_failure_is_answered_and_recorded_as_failed(staff_client, linked, error, status):
+def test_final_graph_failure_is_answered_and_recorded_as_failed(staff_client, linked, error):
     linked.fail["publish_to_page"] = error
     response = post(staff_client, {"message": "Hi"})
-    assert_error(response, status, error.code)
+    assert_error(response, error.status, error.code)
     row = PagePost.objects.get()
-    assert (row.status, row.error_code) == ("failed", error.code)
+    assert (row.status, row.error_code, row.attempts) == ("failed", error.code, 1)
     assert row.error_message
     # A retry with the same key answers the recorded failure; nothing is sent again.
     replay = post(staff_client, {"message": "Hi"})
     assert replay.status_code == 200 and replay.json()["status"] == "failed"
     assert linked.names() == ["publish_to_page"]
+
+
+def test_transient_failure_is_a_202_retrying_with_the_next_attempt(
+        staff_client, linked, django_capture_on_commit_callbacks):
+    linked.fail["publish_to_page"] = ProviderUnavailable(provider="facebook")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(staff_client, {"message": "Hi"})
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert (body["status"], body["attempts"], body["error_code"]) == (
+        "retrying", 1, "provider_unavailable")
+    assert body["next_attempt_at"] is not None
+    [task] = DBTaskResult.objects.all()
+    assert task.task_path == "integrations.tasks.attempt_page_post"
+    assert task.args_kwargs["args"] == [body["id"]]
+    assert task.run_after.isoformat().startswith(body["next_attempt_at"][:16])
+
+
+def test_timeout_is_a_202_unknown_and_queues_a_reconcile(
+        staff_client, linked, django_capture_on_commit_callbacks):
+    linked.fail["publish_to_page"] = ProviderTimeout(provider="facebook")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(staff_client, {"message": "Hi"})
+    assert response.status_code == 202, response.content
+    assert response.json()["status"] == "unknown"
+    assert "may have been published" in response.json()["error_message"]
+    [task] = DBTaskResult.objects.all()
+    assert task.task_path == "integrations.tasks.reconcile_page_post"
+    replay = post(staff_client, {"message": "Hi"})
+    assert replay.status_code == 200 and replay.json()["status"] == "unknown"
+    assert linked.names() == ["publish_to_page"], "an unknown outcome is never re-sent blind"
 
 
 def test_history_is_newest_first_and_paginated(staff_client, linked):
@@ -180,59 +213,64 @@ def test_post_to_page_command_fails_clearly(fake_facebook):
 
 @pytest.mark.django_db(transaction=True)
 def test_racing_retries_publish_exactly_once(linked, staff_user):
-    """Two requests with the same key at the same moment: one Graph call, one answer."""
+    """Two requests with the same key at the same moment: one Graph call; the other is told at
+    once that the first is in progress (409 with Retry-After), never held waiting."""
     original = linked.publish_to_page
+    sending = threading.Event()
 
     def slow_publish(*args, **kwargs):
-        time.sleep(0.5)
+        sending.set()
+        time.sleep(1.0)
         return original(*args, **kwargs)
 
     linked.publish_to_page = slow_publish
-    barrier = threading.Barrier(2)
-    responses = []
+    responses = {}
 
-    def send():
+    def send(name):
         client = APIClient()
         client.force_login(staff_user)
-        barrier.wait()
         try:
-            responses.append(post(client, {"message": "Race"}, key="race-1"))
+            responses[name] = post(client, {"message": "Race"}, key="race-1")
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert sorted(r.status_code for r in responses) == [200, 201]
-    assert responses[0].json()["id"] == responses[1].json()["id"]
-    assert responses[0].json()["status"] == "published" == responses[1].json()["status"]
+    first = threading.Thread(target=send, args=("first",))
+    first.start()
+    assert sending.wait(10)
+    send("second")
+    first.join(30)
+    assert responses["first"].status_code == 201
+    body = assert_error(responses["second"], 409, "idempotency_in_progress")
+    assert 1 <= int(responses["second"]["Retry-After"]) <= 10
+    assert body["retry_after"] == int(responses["second"]["Retry-After"])
     assert linked.names() == ["publish_to_page"]
     assert PagePost.objects.count() == 1
 
 
-def test_a_retry_that_waits_too_long_is_told_to_come_back(linked, monkeypatch):
-    PagePost.objects.create(idempotency_key="stuck", page_id="201", message="Hi",
+def test_a_replay_while_sending_is_answered_at_once(linked):
+    PagePost.objects.create(idempotency_key="busy", page_id="201", message="Hi",
+                            attempt_started_at=timezone.now(), attempts=1,
                             request_fingerprint=page_posts.request_fingerprint(
                                 message="Hi", link=None, scheduled_at=None))
-    monkeypatch.setattr(page_posts, "IDEMPOTENCY_WAIT_S", 0.2)
-    with pytest.raises(IdempotencyInProgress):
-        page_posts.publish_page_post(message="Hi", idempotency_key="stuck")
+    started = time.monotonic()
+    with pytest.raises(IdempotencyInProgress) as caught:
+        page_posts.publish_page_post(message="Hi", idempotency_key="busy")
+    assert time.monotonic() - started < 1, "answered at once, not after waiting"
+    assert caught.value.retry_after_s >= 1
     assert linked.calls == []
 
 
-def test_a_post_abandoned_mid_publish_is_closed_as_unknown_not_stuck_forever(linked):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
+def test_a_post_abandoned_mid_publish_goes_to_reconciliation_not_stuck_forever(
+        linked, django_capture_on_commit_callbacks):
     stuck = PagePost.objects.create(idempotency_key="orphan", page_id="201", message="Hi",
+                                    attempts=1,
+                                    attempt_started_at=timezone.now() - timedelta(hours=1),
                                     request_fingerprint=page_posts.request_fingerprint(
                                         message="Hi", link=None, scheduled_at=None))
-    PagePost.objects.filter(pk=stuck.pk).update(created_at=timezone.now() - timedelta(hours=1))
-    post = page_posts.publish_page_post(message="Hi", idempotency_key="orphan")
+    with django_capture_on_commit_callbacks(execute=True):
+        post = page_posts.publish_page_post(message="Hi", idempotency_key="orphan")
     assert post.pk == stuck.pk
-    assert post.status == "failed" and post.error_code == "outcome_unknown"
+    assert post.status == "unknown" and post.error_code == "outcome_unknown"
     assert "may have been published" in post.error_message
+    assert DBTaskResult.objects.get().task_path == "integrations.tasks.reconcile_page_post"
     assert linked.calls == [], "never republished: it may already be on the Page"

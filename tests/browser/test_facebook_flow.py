@@ -119,3 +119,28 @@ def test_post_history_pages_older_and_newer(browser_page, app, staff_octocat):
     expect(pages.get_by_role("button", name="Older")).to_be_disabled()
     pages.get_by_role("button", name="Newer").click()
     expect(history.locator(".post")).to_have_count(20)
+
+
+def test_expiring_token_shows_a_banner_to_reconnect_and_emails_staff_once(
+        browser_page, app, staff_octocat, sandbox_settings):
+    """Long-lived token TTL 3 days: after the daily check, the warning is in the SPA (and the
+    API behind it), and one email went to staff; a second check sends none."""
+    from django.contrib.auth import get_user_model
+    from django.core import mail
+    from django.core.management import call_command
+
+    sandbox_settings.config(facebook_long_lived_ttl_s=3 * 86400)
+    page = browser_page
+    sign_in(page, app, "octocat")
+    connect_facebook(page, app, "sam")
+    page.wait_for_url(app + "/facebook")
+    staff = get_user_model().objects.get(is_staff=True)
+    call_command("check_tokens", verbosity=0)
+    assert [m.to for m in mail.outbox] == [[staff.email]] and staff.email
+    call_command("check_tokens", verbosity=0)
+    assert len(mail.outbox) == 1
+    page.reload()
+    banner = page.get_by_role("main").locator("#token-warnings")
+    expect(banner).to_contain_text("The Facebook link needs attention")
+    expect(banner).to_contain_text("expires on")
+    expect(banner.get_by_role("button", name="Reconnect with Facebook")).to_be_visible()

@@ -239,11 +239,16 @@ def test_racing_retries_make_exactly_one_graph_call(staff, facebook):
                 lambda _: staff.post_to_page({"message": "Race!"}, "race-key"), range(4)))
     finally:
         facebook.set_latency(0)
-    assert sorted(r.status_code for r in responses) == [200, 200, 200, 201], \
+    # One request sends; the others are told at once that it is in progress (none waits).
+    assert sorted(r.status_code for r in responses) == [201, 409, 409, 409], \
         [r.text for r in responses]
-    assert len({r.json()["id"] for r in responses}) == 1
+    for refused in (r for r in responses if r.status_code == 409):
+        assert_error(refused, 409, "idempotency_in_progress")
+        assert int(refused.headers["Retry-After"]) >= 1
     assert len(facebook.requests("facebook.feed")) == 1
     assert len(facebook.posts()) == 1
+    replay = staff.post_to_page({"message": "Race!"}, "race-key")
+    assert replay.status_code == 200 and replay.json()["status"] == "published"
 
 
 def test_scheduled_post(staff, facebook):
@@ -261,8 +266,9 @@ def test_scheduled_post(staff, facebook):
     assert len(facebook.requests("facebook.feed")) == 1
 
 
-def test_graph_down_is_502_and_recorded(staff, facebook):
+def test_graph_down_with_no_attempts_left_is_502_and_recorded(staff, facebook, settings):
     link(staff, facebook, user="sam")
+    settings.PAGE_POST_MAX_ATTEMPTS = 1
     facebook.fault("facebook.feed", "5xx", status=503)
     assert_error(staff.post_to_page({"message": "While down"}, "down-1"), 502,
                  "provider_unavailable")
@@ -270,19 +276,18 @@ def test_graph_down_is_502_and_recorded(staff, facebook):
     assert latest["status"] == "failed" and latest["error_code"] == "provider_unavailable"
 
 
-def test_graph_timeout_is_504_and_recorded(staff, facebook, settings):
+def test_graph_timeout_is_a_202_unknown_never_resent(staff, facebook, settings):
     link(staff, facebook, user="sam")
     settings.PROVIDER_TIMEOUT_S = (2.0, 0.5)
     facebook.fault("facebook.feed", "timeout", seconds=1.5, process=False)
     started = time.monotonic()
-    body = assert_error(staff.post_to_page({"message": "While slow"}, "slow-1"), 504,
-                        "provider_unavailable")
-    assert "may have been published" in body["message"]
+    response = staff.post_to_page({"message": "While slow"}, "slow-1")
+    assert response.status_code == 202, response.text
+    assert response.json()["status"] == "unknown"
+    assert "may have been published" in response.json()["error_message"]
     assert time.monotonic() - started < 10
-    latest = staff.call("GET", "/api/v1/facebook/page/posts").json()["results"][0]
-    assert latest["status"] == "failed" and "may have been published" in latest["error_message"]
     replay = staff.post_to_page({"message": "While slow"}, "slow-1")
-    assert replay.status_code == 200 and replay.json()["id"] == latest["id"]
+    assert replay.status_code == 200 and replay.json()["id"] == response.json()["id"]
     assert len(facebook.requests("facebook.feed")) == 1, "a retry with the key never reposts"
 
 

@@ -1,8 +1,10 @@
 """Facebook Login and Graph emulation over real HTTP (PROVIDERS.md Part B / C)."""
 
 import json
+import time
 from urllib.parse import urlsplit
 
+import pytest
 import requests
 
 from tests.sandbox.helpers import (
@@ -221,6 +223,46 @@ def test_posting_with_the_page_token_returns_page_and_post_id(sb):
     again = graph(sb, "POST", f"/{ALEX_BAKERY}/feed", token, message="Fresh bread",
                   link="https://example.com/")
     assert_graph_error(again, 506)
+
+
+def test_page_posts_read_back_newest_first_and_scheduled_apart(sb):
+    token = page_token(sb, fb_user_token(sb))
+    started = now()
+    for text in ("first", "second"):
+        graph(sb, "POST", f"/{ALEX_BAKERY}/feed", token, message=text, link="https://e.com/")
+    graph(sb, "POST", f"/{ALEX_BAKERY}/feed", token, message="later", published="false",
+          scheduled_publish_time=str(now() + 3600))
+    fields = "id,message,link,created_time"
+    published = graph(sb, "GET", f"/{ALEX_BAKERY}/published_posts", token, fields=fields,
+                      since=str(started - 5)).json()["data"]
+    assert [p["message"] for p in published] == ["second", "first"]
+    assert published[0]["link"] == "https://e.com/"
+    assert published[0]["created_time"].endswith("+0000")
+    assert [p["id"] for p in published] == [p["id"] for p in reversed(sb.posts()[:2])]
+    scheduled = graph(sb, "GET", f"/{ALEX_BAKERY}/scheduled_posts", token,
+                      fields=fields).json()["data"]
+    assert [p["message"] for p in scheduled] == ["later"]
+    assert graph(sb, "GET", f"/{ALEX_BAKERY}/feed", token, since=str(now() + 60),
+                 ).json()["data"] == []
+
+
+def test_reading_page_posts_needs_that_pages_token(sb):
+    user = fb_user_token(sb)
+    assert_graph_error(graph(sb, "GET", f"/{ALEX_BAKERY}/published_posts", user), 10,
+                       status=403)
+
+
+def test_a_timeout_that_publishes_anyway_shows_up_in_the_posts(sb):
+    token = page_token(sb, fb_user_token(sb))
+    sb.fault("facebook.feed", "timeout", seconds=0.5)
+    with pytest.raises(requests.ReadTimeout):
+        requests.post(f"{sb.graph_url}/v25.0/{ALEX_BAKERY}/feed", timeout=(2, 0.1),
+                      data={"message": "slow but sure", "access_token": token})
+    deadline = time.monotonic() + 5
+    while not sb.posts() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [post] = graph(sb, "GET", f"/{ALEX_BAKERY}/published_posts", token).json()["data"]
+    assert post["message"] == "slow but sure"
 
 
 def test_posting_needs_pages_manage_posts(sb):

@@ -504,3 +504,53 @@ def test_error_logs_never_show_tokens(facebook_client, rsps, caplog):
         facebook_client.get_me(USER_TOKEN)
     assert "code=190" in caplog.text
     assert USER_TOKEN not in caplog.text and FB_SECRET not in caplog.text
+
+
+# --- list_page_posts and what is worth retrying ----------------------------------------------
+
+
+def test_list_page_posts_reads_published_posts_since_with_the_page_token(facebook_client, rsps):
+    since = NOW - timedelta(minutes=5)
+    rsps.get(f"{GRAPH}/{PAGE_ID}/published_posts", match=[matchers.query_param_matcher({
+        "fields": "id,message,link,created_time", "limit": "100",
+        "since": str(int(since.timestamp())), "appsecret_proof": proof(PAGE_TOKEN)})],
+        json={"data": [{"id": f"{PAGE_ID}_1", "message": "Hi", "link": "https://e.test/",
+                        "created_time": "2026-11-29T20:00:00+0000"}, {"id": f"{PAGE_ID}_2"}]})
+    first, second = facebook_client.list_page_posts(PAGE_ID, PAGE_TOKEN, since=since)
+    assert (first.id, first.message, first.link) == (f"{PAGE_ID}_1", "Hi", "https://e.test/")
+    assert first.created_time == datetime(2026, 11, 29, 20, 0, tzinfo=UTC)
+    assert (second.message, second.link, second.created_time) == (None, None, None)
+    assert_no_token_in_url(rsps, PAGE_TOKEN)
+
+
+def test_list_page_posts_reads_scheduled_posts_apart(facebook_client, rsps):
+    rsps.get(f"{GRAPH}/{PAGE_ID}/scheduled_posts", json={"data": []})
+    assert facebook_client.list_page_posts(PAGE_ID, PAGE_TOKEN, since=NOW, scheduled=True) == ()
+
+
+def test_list_page_posts_without_data_is_bad_response(facebook_client, rsps):
+    rsps.get(f"{GRAPH}/{PAGE_ID}/published_posts", json={"posts": []})
+    with pytest.raises(BadProviderResponse):
+        facebook_client.list_page_posts(PAGE_ID, PAGE_TOKEN, since=NOW)
+
+
+@pytest.mark.parametrize(("body", "transient"), [
+    (graph_error(1), True), (graph_error(2), True), (graph_error(4), True),
+    (graph_error(17), True), (graph_error(32), True), (graph_error(613), True),
+    ({"error": {"code": 99, "is_transient": True, "message": "x"}}, True),
+    (graph_error(99), False), (graph_error(190, 463), False), (graph_error(506), False),
+    (graph_error(200), False),
+])
+def test_transient_is_read_from_the_graph_code_once(facebook_client, rsps, body, transient):
+    rsps.post(f"{GRAPH}/{PAGE_ID}/feed", status=400, json=body)
+    with pytest.raises(ProviderError) as caught:
+        facebook_client.publish_to_page(PAGE_ID, PAGE_TOKEN, "Hello")
+    assert caught.value.transient is transient
+    assert caught.value.outcome_unknown is False
+
+
+def test_a_timeout_is_an_unknown_outcome(facebook_client, rsps):
+    rsps.post(f"{GRAPH}/{PAGE_ID}/feed", body=requests.exceptions.ReadTimeout())
+    with pytest.raises(ProviderTimeout) as caught:
+        facebook_client.publish_to_page(PAGE_ID, PAGE_TOKEN, "Hello")
+    assert caught.value.outcome_unknown is True

@@ -25,6 +25,15 @@ function connectButton(label) {
   });
 }
 
+/** The API's token `warnings` (expiring or invalid tokens) as one banner with the way out. */
+function warningsBanner(warnings) {
+  if (!warnings?.length) return null;
+  return h("div", { class: "alert warning token-warnings", id: "token-warnings" },
+    h("p", {}, h("strong", {}, "The Facebook link needs attention")),
+    h("ul", {}, warnings.map((warning) => h("li", {}, warning.message))),
+    connectButton("Reconnect with Facebook"));
+}
+
 function linkFacts(link) {
   const { token, page } = link;
   const pageToken = link.page_token;
@@ -94,6 +103,7 @@ export class Connection {
     const valid = token?.valid !== false;
     const relink = link.relink_needed === true || !valid;
     fill(this.region,
+      warningsBanner(link.warnings),
       h("p", { class: `validity ${validityClass(token)}` },
         h("span", { class: "dot", "aria-hidden": "true" }), validityWords(token)),
       relink ? notice("Relink needed: connect with Facebook again.", "warning") : null,

@@ -4,6 +4,14 @@ import { ApiError, post } from "../../api.js";
 import { busy, formatDateTime, h } from "../../dom.js";
 import { errorAlert, fill, notice, section } from "../common.js";
 
+// What a 202 means to the person who posted; the history shows the outcome later.
+const IN_PROGRESS = {
+  queued: "Queued: it will be posted in a moment.",
+  retrying: "Facebook had a temporary problem: the post will be retried automatically.",
+  unknown: "Facebook did not answer in time: we are checking the Page to see whether it was "
+    + "published. Do not post it again.",
+};
+
 const MESSAGE_MAX = 63206; // Facebook's limit for a Page post message
 
 function newKey() {
@@ -90,9 +98,11 @@ export class PostForm {
       saved = await busy(submit, body.scheduled_at ? "Scheduling…" : "Posting…",
         () => post("facebook/page/posts", body, { headers: { "Idempotency-Key": this.pending.key } }));
     } catch (error) {
-      // Only when the outcome is unknown (no answer) may the same key be reused: any answer
-      // means the server recorded this attempt, and a replay would return the same result.
-      const unknown = error instanceof ApiError && error.status === 0;
+      // Only when the outcome is unknown (no answer, or the first request still sending) may
+      // the same key be reused: any other answer means the server recorded this attempt, and a
+      // replay would return the same result.
+      const unknown = error instanceof ApiError
+        && (error.status === 0 || error.code === "idempotency_in_progress");
       if (!unknown) this.pending = null;
       const retry = unknown
         ? { onRetry: () => form.requestSubmit(), retryLabel: "Retry this post" } : {};
@@ -104,6 +114,11 @@ export class PostForm {
     if (saved.status === "failed") {
       fill(result, notice(`Facebook refused the post: ${saved.error_message || saved.error_code || "no reason given"}`,
         "error"));
+    } else if (IN_PROGRESS[saved.status]) {
+      // 202: the worker finishes it (a retry, or reading the Page); never post it again by hand.
+      fill(result, notice(IN_PROGRESS[saved.status], "info"));
+      form.reset();
+      submit.textContent = "Post to Page";
     } else {
       const words = saved.status === "scheduled"
         ? `Scheduled for ${formatDateTime(saved.scheduled_at) ?? "later"}.` : "Posted to the Page.";

@@ -1,10 +1,27 @@
 // The "Post history" card of /facebook: every attempt, newest first, a page at a time.
 import { get } from "../../api.js";
-import { externalLink, h, loading, timeEl } from "../../dom.js";
+import { externalLink, formatDateTime, h, loading, timeEl } from "../../dom.js";
 import { errorAlert, fill, listOf, pager, section } from "../common.js";
 
 const STATUS_WORDS = { published: "Published", scheduled: "Scheduled", failed: "Failed",
-  pending: "Pending" };
+  pending: "Pending", queued: "Queued", retrying: "Retrying", unknown: "Checking" };
+
+function reason(item) {
+  return item.error_message || item.error_code || "no reason given";
+}
+
+/** Attempts, the last error and the next attempt, while a post is being retried or checked. */
+function attemptNote(item) {
+  if (item.status === "retrying") {
+    const next = item.next_attempt_at
+      ? ` Next attempt ${formatDateTime(item.next_attempt_at)}.` : "";
+    return `Attempt ${item.attempts} failed: ${reason(item)}${next}`;
+  }
+  if (item.status === "unknown") return "Checking the Page for this post…";
+  if (item.status !== "failed") return null;
+  return item.attempts > 1 ? `Reason (after ${item.attempts} attempts): ${reason(item)}`
+    : `Reason: ${reason(item)}`;
+}
 
 function postItem(item) {
   const status = STATUS_WORDS[item.status] ? item.status : "pending";
@@ -18,9 +35,8 @@ function postItem(item) {
         : null),
     h("p", { class: "post-message" }, item.message ?? ""),
     item.link ? h("p", { class: "post-link" }, externalLink(item.link, item.link)) : null,
-    item.status === "failed"
-      ? h("p", { class: "post-error" },
-        `Reason: ${item.error_message || item.error_code || "no reason given"}`)
+    attemptNote(item)
+      ? h("p", { class: item.status === "failed" ? "post-error" : "muted" }, attemptNote(item))
       : null);
 }
 

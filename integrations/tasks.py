@@ -1,0 +1,33 @@
+"""Background tasks (Django's task framework; `manage.py db_worker` runs them).
+
+An interface like views: each takes ids or nothing, calls one service and returns a short,
+JSON-able summary for the task result. Services decide when to enqueue (after commit).
+"""
+
+from django.tasks import task
+
+from integrations.services import maintenance, page_post_recovery, token_warnings
+
+
+@task()
+def attempt_page_post(post_id: int) -> str:
+    """Send a queued or retrying Page post (once: the row is claimed first)."""
+    return page_post_recovery.attempt_page_post(post_id=post_id)
+
+
+@task()
+def reconcile_page_post(post_id: int) -> str:
+    """Settle a post whose outcome is unknown by reading the Page's posts."""
+    return page_post_recovery.reconcile_page_post(post_id=post_id)
+
+
+@task()
+def check_tokens() -> list[str]:
+    """The daily token check: warn staff about expiring or invalid tokens (once each)."""
+    return [warning.code for warning in token_warnings.check_tokens()]
+
+
+@task()
+def sweep() -> dict[str, int]:
+    """Expired OAuth flows, old task results, stale pending posts."""
+    return maintenance.sweep()
