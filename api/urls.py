@@ -6,6 +6,7 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
+from api.views.csrf import CsrfTokenView
 from api.views.github import GitHubAuthorizeView, GitHubCallbackView
 from api.views.health import HealthView
 from api.views.me import GitHubReposView, GitHubTokenView, LogoutView, MeView
@@ -27,6 +28,7 @@ DOCS_CSP = {
 
 urlpatterns = [
     path("health", HealthView.as_view(), name="health"),
+    path("auth/csrf", CsrfTokenView.as_view(), name="auth-csrf"),
     path("auth/github/authorize", GitHubAuthorizeView.as_view(), name="github-authorize"),
     path("auth/github/callback", GitHubCallbackView.as_view(), name="github-callback"),
     path("auth/logout", LogoutView.as_view(), name="logout"),

@@ -44,13 +44,14 @@ def sandbox_plan(env: dict[str, str]) -> tuple[dict[str, str], dict[str, str], l
         return {}, {}, []
     port = env.get("PORT") or "8000"
     public_url = (env.get("PUBLIC_URL") or f"http://127.0.0.1:{port}").rstrip("/")
+    spa_url = (env.get("SPA_URL") or public_url).rstrip("/")  # the callback routes live there
     base = f"http://127.0.0.1:{env.get('SANDBOX_PORT') or '8765'}"
     app_uris = [u.strip() for u in (env.get("APP_REDIRECT_URIS") or "").split(",") if u.strip()]
     django_env = {"PUBLIC_URL": public_url}
     sandbox_env = {
-        "SANDBOX_GITHUB_REDIRECT_URIS": ",".join([public_url + "/auth/github/callback",
+        "SANDBOX_GITHUB_REDIRECT_URIS": ",".join([spa_url + "/auth/github/callback",
                                                   *app_uris]),
-        "SANDBOX_FACEBOOK_REDIRECT_URIS": ",".join([public_url + "/facebook/callback",
+        "SANDBOX_FACEBOOK_REDIRECT_URIS": ",".join([spa_url + "/facebook/callback",
                                                     *app_uris]),
     }
     if "GitHub" in providers:

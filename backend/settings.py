@@ -11,6 +11,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from backend.conf.cors import browser_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -46,7 +48,6 @@ TOKEN_ENCRYPTION_KEYS = [
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 PUBLIC_URL = env.str("PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[PUBLIC_URL])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "corsheaders",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
@@ -68,6 +70,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",  # before anything that may answer (CommonMiddleware)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -160,18 +163,13 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SAMESITE = "Lax"
-CSRF_COOKIE_SAMESITE = "Lax"
-CSRF_COOKIE_HTTPONLY = False  # the SPA reads it to send X-CSRFToken
+CSRF_COOKIE_HTTPONLY = False  # a same-origin SPA reads it to send X-CSRFToken
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=14 * 24 * 3600)
 
 _secure = not DEBUG
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_secure)
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_secure)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_secure)
-# The __Host- prefix pins cookies to this host, HTTPS and Path=/ (no cookie tossing).
-SESSION_COOKIE_NAME = "__Host-sessionid" if SESSION_COOKIE_SECURE else "sessionid"
-CSRF_COOKIE_NAME = "__Host-csrftoken" if CSRF_COOKIE_SECURE else "csrftoken"
+# SPA_URL, CORS, CSRF_TRUSTED_ORIGINS and the cookies' Secure / SameSite / Domain / name.
+globals().update(browser_settings(env, public_url=PUBLIC_URL, secure=_secure))
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if _secure else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _secure
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=_secure)
@@ -235,8 +233,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "OAuth Bridge API",
     "DESCRIPTION": (
         "JSON API for Sign in with GitHub (single-page and mobile apps) and staff-only Facebook "
-        "Page linking. Browsers authenticate with the session cookie and send the CSRF token in "
-        "the `X-CSRFToken` header on unsafe methods; apps send `Authorization: Token <token>`. "
+        "Page linking. Browsers authenticate with the session cookie and send the CSRF token "
+        "(from `GET /api/v1/auth/csrf`, or the CSRF cookie on the API's own origin) in the "
+        "`X-CSRFToken` header on unsafe methods; origins in CORS_ALLOWED_ORIGINS may do so "
+        "cross-origin with credentials. Apps send `Authorization: Token <token>`. "
         "Every error has the shape `{code, message, fields?, retry_after?}`."
     ),
     "VERSION": "1.0.0",

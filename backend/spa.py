@@ -15,6 +15,8 @@ from django.views.decorators.http import require_safe
 from integrations.redirects import FACEBOOK_CALLBACK_PATH, GITHUB_CALLBACK_PATH
 
 CALLBACK_PATHS = (GITHUB_CALLBACK_PATH, FACEBOOK_CALLBACK_PATH)
+# The client-side router's routes: each answers with index.html (here and on a static host).
+SPA_ROUTES = ("/", "/profile", GITHUB_CALLBACK_PATH, "/facebook", FACEBOOK_CALLBACK_PATH)
 # A plain file (no template rendering): served as is.
 INDEX = Path(settings.BASE_DIR) / "backend" / "templates" / "spa" / "index.html"
 

@@ -1,18 +1,21 @@
+import re
+
 from django.contrib import admin
 from django.http import JsonResponse
 from django.urls import include, path, re_path
 
 from api.errors import error_body
 from api.urls import fallback_patterns
-from backend.spa import spa_index
+from backend.spa import SPA_ROUTES, spa_index
+
+SPA_ROUTE_REGEX = "^(?:" + "|".join(re.escape(route.lstrip("/")) for route in SPA_ROUTES) + ")/?$"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("api/", include(fallback_patterns)),
     # SPA routes: the client-side router renders them from index.html.
-    re_path(r"^(?:|profile|auth/github/callback|facebook|facebook/callback)/?$", spa_index,
-            name="spa"),
+    re_path(SPA_ROUTE_REGEX, spa_index, name="spa"),
 ]
 
 

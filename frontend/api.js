@@ -1,5 +1,7 @@
 // fetch wrapper for /api/v1/: JSON in and out, the session cookie, the CSRF header on unsafe
 // methods, and the error shape {code, message} turned into an ApiError with a human message.
+// The API may live on another origin (config.js): then cookies go with credentials: "include".
+import { API_URL } from "./config.js";
 
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
@@ -29,9 +31,30 @@ function readCookie(name) {
   return null;
 }
 
-/** Django names the cookie `__Host-csrftoken` when it is Secure, `csrftoken` otherwise. */
-export function csrfToken() {
-  return readCookie("__Host-csrftoken") ?? readCookie("csrftoken");
+// "" (the default) means this page's origin.
+const API_BASE = new URL(`${API_URL.replace(/\/+$/, "")}/api/v1/`, window.location.origin);
+const CROSS_ORIGIN = API_BASE.origin !== window.location.origin;
+
+/** Django names the cookie `__Host-csrftoken` when it is Secure (`__Secure-` with a Domain). */
+function cookieToken() {
+  return readCookie("__Host-csrftoken") ?? readCookie("__Secure-csrftoken")
+    ?? readCookie("csrftoken");
+}
+
+let fetchedToken = null;
+const ROTATES_CSRF = new Set(["auth/github/callback"]); // Django's login() rotates the token
+
+/**
+ * The token for X-CSRFToken. Same origin: read from the cookie. Another origin cannot read the
+ * API's cookie, so it asks GET auth/csrf once (again after a sign-in rotates it).
+ */
+async function csrfToken() {
+  if (!CROSS_ORIGIN) return cookieToken();
+  if (!fetchedToken) {
+    fetchedToken = api("GET", "auth/csrf").then((answer) => answer.csrf_token)
+      .catch((error) => { fetchedToken = null; throw error; });
+  }
+  return fetchedToken;
 }
 
 const MESSAGES = {
@@ -90,10 +113,22 @@ function humanMessage(status, body) {
  * `signal` of its own, a request gives up after TIMEOUT_MS (-> network_error). A 2xx answer
  * that is not JSON is a `bad_response` error, never a null the caller could misread.
  */
-export async function api(method, path, { body, headers = {}, signal } = {}) {
+export async function api(method, path, options = {}) {
+  try {
+    return await send(method, path, options);
+  } catch (error) {
+    // A stale fetched token (rotated by a sign-in elsewhere): the request was refused before
+    // anything ran, so one retry with a fresh token is safe.
+    if (!(CROSS_ORIGIN && error instanceof ApiError && error.code === "csrf_failed")) throw error;
+    fetchedToken = null;
+    return send(method, path, options);
+  }
+}
+
+async function send(method, path, { body, headers = {}, signal } = {}) {
   const init = {
     method,
-    credentials: "same-origin",
+    credentials: CROSS_ORIGIN ? "include" : "same-origin",
     cache: "no-store",
     headers: { Accept: "application/json", ...headers },
     signal: signal ?? AbortSignal.timeout(TIMEOUT_MS),
@@ -103,12 +138,12 @@ export async function api(method, path, { body, headers = {}, signal } = {}) {
     init.body = JSON.stringify(body);
   }
   if (UNSAFE.has(method)) {
-    const token = csrfToken();
+    const token = await csrfToken();
     if (token) init.headers["X-CSRFToken"] = token;
   }
   let response;
   try {
-    response = await fetch(`/api/v1/${path}`, init);
+    response = await fetch(new URL(path, API_BASE), init);
   } catch (error) {
     if (error?.name === "AbortError") throw error;
     throw new ApiError(0, "network_error", MESSAGES.network_error);
@@ -138,6 +173,7 @@ export async function api(method, path, { body, headers = {}, signal } = {}) {
     throw new ApiError(response.status, code, humanMessage(response.status, data), data);
   }
   if (path === "me") signedOutSent = false;
+  if (ROTATES_CSRF.has(path)) fetchedToken = null;
   return data;
 }
 

@@ -5,7 +5,6 @@ dialog), tokens are shown masked, and validity is checked live (cached ~60 s) wi
 turning a Facebook error into a 500.
 """
 
-from django.conf import settings
 from django.contrib import admin
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
@@ -14,6 +13,7 @@ from solo.admin import SingletonModelAdmin
 from integrations.crypto import mask_token
 from integrations.errors import IntegrationError
 from integrations.models import DataDeletionRequest, FacebookPageLink, PagePost, TokenWarning
+from integrations.redirects import spa_url
 from integrations.services.facebook.link_state import facebook_link_state
 from integrations.services.facebook.token_checks import check_token
 from integrations.services.token_warnings import link_warnings
@@ -76,7 +76,7 @@ class FacebookPageLinkAdmin(SingletonModelAdmin):
     @admin.display(description="Connect")
     def connect(self, link):
         label = "Link again with Facebook" if link.is_linked else "Connect with Facebook"
-        return format_html('<a href="{}">{}</a>', settings.PUBLIC_URL + "/facebook", label)
+        return format_html('<a href="{}">{}</a>', spa_url() + "/facebook", label)
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -9,6 +9,11 @@ GITHUB_CALLBACK_PATH = "/auth/github/callback"
 FACEBOOK_CALLBACK_PATH = "/facebook/callback"
 
 
+def spa_url() -> str:
+    """Where the SPA (and so the browser callback routes) lives: SPA_URL, else PUBLIC_URL."""
+    return (settings.SPA_URL or settings.PUBLIC_URL).rstrip("/")
+
+
 def spa_callback_uri(path: str) -> str:
     """The absolute URL of an SPA callback route, as registered with the provider."""
-    return settings.PUBLIC_URL + path
+    return spa_url() + path

@@ -23,8 +23,7 @@ from api.serializers import (
     StrictSerializer,
     TextRegexField,
 )
-from integrations.services import authorization
-from integrations.services import token_warnings
+from integrations.services import authorization, token_warnings
 from integrations.services.facebook import link_state, linking
 
 TAGS = ["facebook"]

@@ -52,3 +52,9 @@ def test_dotenv_credentials_count_as_real(tmp_path, monkeypatch):
     env = run_local.read_environment()
     monkeypatch.delenv("GITHUB_CLIENT_ID", raising=False)  # read_env wrote it into os.environ
     assert sandbox_plan(env)[2] == ["Facebook"]
+
+
+def test_spa_elsewhere_registers_its_callback_routes():
+    _, sandbox_env, _ = sandbox_plan({"PORT": "8001", "SPA_URL": "http://localhost:5173/"})
+    assert sandbox_env["SANDBOX_GITHUB_REDIRECT_URIS"] == "http://localhost:5173/auth/github/callback"
+    assert sandbox_env["SANDBOX_FACEBOOK_REDIRECT_URIS"] == "http://localhost:5173/facebook/callback"
