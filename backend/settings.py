@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_tasks_db",
     "integrations",
+    "automations",
     "api",
 ]
 
@@ -247,6 +248,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "SERVERS": [{"url": PUBLIC_URL}],
+    "ENUM_NAME_OVERRIDES": {"HookModeEnum": "automations.models.HookMode"},
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from integrations.errors import BadProviderResponse
-from integrations.github.types import GitHubProfile, GitHubRepo, GitHubToken
+from integrations.github.types import GitHubProfile, GitHubRepo, GitHubToken, RepoHook
 from integrations.parsing import int_or_none, iso_datetime, str_or_none
 
 PROVIDER = "github"
@@ -91,3 +91,13 @@ def _expiry(now: datetime, seconds: Any) -> datetime | None:
     if value is None or value < 0:
         raise BadProviderResponse("The provider sent an unreadable expiry.", provider=PROVIDER)
     return now + timedelta(seconds=value)
+
+
+def parse_hook(data: Any) -> RepoHook:
+    hook_id = int_or_none(data.get("id")) if isinstance(data, dict) else None
+    if hook_id is None:
+        raise BadProviderResponse("GitHub sent a webhook without an id.", provider=PROVIDER)
+    config = data.get("config") if isinstance(data.get("config"), dict) else {}
+    events = data.get("events") if isinstance(data.get("events"), list) else []
+    return RepoHook(id=hook_id, url=str(config.get("url") or ""),
+                    events=tuple(str(e) for e in events), active=data.get("active") is True)
