@@ -203,3 +203,17 @@ def test_the_secret_never_reaches_the_logs(linked, github_client, caplog):
     deliver(github_client, auto, release_payload())
     deliver(github_client, auto, release_payload(), secret="wrong")
     assert auto.secret not in caplog.text
+
+
+def test_post_history_shows_the_automation_repository_tag_and_delivery(
+        linked, github_client, staff_client):
+    auto = automation()
+    deliver(github_client, auto, release_payload("v1.2.0"), delivery=DELIVERY)
+    staff_client.post("/api/v1/facebook/page/posts", {"message": "By hand"}, format="json",
+                      HTTP_IDEMPOTENCY_KEY="by-hand-1")
+    history = staff_client.get("/api/v1/facebook/page/posts").json()["results"]
+    by_message = {p["message"]: p["automation"] for p in history}
+    assert by_message["By hand"] is None
+    (from_release,) = [a for a in by_message.values() if a]
+    assert from_release == {"automation": auto.pk, "repository": "octocat/Hello-World",
+                            "tag": "v1.2.0", "delivery_id": DELIVERY}
