@@ -16,6 +16,7 @@ from django.utils import timezone
 from integrations.config import get_github_client
 from integrations.errors import (
     AccountDisabled,
+    AccountMismatch,
     AuthorizationFailed,
     NotLinked,
     ProviderError,
@@ -35,20 +36,25 @@ REFRESH_MARGIN = timedelta(seconds=60)
 
 
 def sign_in_with_github(*, state: str, code: str, binding: str | None, client: FlowClient,
-                        code_verifier: str | None = None, reads: Executor = SIGN_IN_READS):
+                        code_verifier: str | None = None, user=None,
+                        reads: Executor = SIGN_IN_READS):
     """Consume the state, exchange the code, read who this is, and upsert the local user.
 
     Costs two provider round trips: the exchange, then /user and /user/emails concurrently on
     `reads` (any `concurrent.futures.Executor`).
     """
     flow = consume_flow(purpose=FlowPurpose.GITHUB_LOGIN, state=state, binding=binding,
-                        code_verifier=code_verifier, client=client)
+                        code_verifier=code_verifier, client=client, user=user)
     github = get_github_client()
     token = github.exchange_code(code=code, redirect_uri=flow.redirect_uri,
                                  code_verifier=flow.code_verifier)
     profile_call = reads.submit(github.get_profile, token.access_token)
     email_call = reads.submit(github.get_primary_verified_email, token.access_token)
     profile, email = profile_call.result(), email_call.result()
+    if flow.user_id is not None and not GitHubAccount.objects.filter(
+            user_id=flow.user_id, github_id=profile.id).exists():
+        # A staff member's extra-scope grant lands on their own account only (S52).
+        raise AccountMismatch(provider="github")
     user = _upsert_user(profile=profile, email=email, token=token)
     logger.info("github sign-in: user %s (github id %s, %s client)", user.pk, profile.id,
                 flow.client)
