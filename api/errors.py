@@ -1,6 +1,7 @@
 """The one place where exceptions become the public JSON error shape.
 
-Shape: `{"code": str, "message": str, "fields"?: {name: [str]}, "retry_after"?: int}`.
+Shape: `{"code": str, "message": str, "request_id"?: str, "fields"?: {name: [str]},
+"retry_after"?: int}`.
 """
 
 import logging
@@ -12,6 +13,8 @@ from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from backend.observability import current_request_id
+from integrations import metrics
 from integrations.errors import IntegrationError
 
 logger = logging.getLogger(__name__)
@@ -32,6 +35,8 @@ _DRF_CODES = {
 
 
 def error_body(code: str, message: str, **extra) -> dict:
+    """The error shape; `request_id` lets a user's report be found in the logs."""
+    extra.setdefault("request_id", current_request_id())
     return {"code": code, "message": message, **{k: v for k, v in extra.items() if v is not None}}
 
 
@@ -77,13 +82,14 @@ def _integration_response(exc: IntegrationError) -> Response:
 
 def exception_handler(exc, context):
     """DRF's EXCEPTION_HANDLER: every error of every API view leaves through here."""
+    response = _response_for(exc, context)
+    if response.status_code < 500 or isinstance(exc, IntegrationError):
+        _audit_refusal(exc, context, response)
+    return response
+
+
+def _response_for(exc, context) -> Response:
     if isinstance(exc, IntegrationError):
-        # An audit trail of refusals (bad state, cancelled, disabled…): the code and the path,
-        # never the request's values (S24, S46).
-        request = context.get("request")
-        logger.log(logging.WARNING if exc.status >= 500 else logging.INFO,
-                   "%s %s refused: %s (%s)", getattr(request, "method", "-"),
-                   getattr(request, "path", "-"), exc.code, exc.provider or "-")
         return _integration_response(exc)
     if isinstance(exc, (RequestDataTooBig, TooManyFieldsSent)):
         return Response(error_body("request_too_large", "The request body is too large."),
@@ -99,6 +105,31 @@ def exception_handler(exc, context):
         error_body("server_error", "Something went wrong on our side."),
         status=status.HTTP_500_INTERNAL_SERVER_ERROR,
     )
+
+
+# Answers that are routine for a client (not signed in yet, wrong URL): not audit events.
+_ROUTINE_CODES = frozenset({"not_authenticated", "not_found", "method_not_allowed"})
+
+
+def _audit_refusal(exc, context, response: Response) -> None:
+    """One structured record per refusal (S46): the event, the reason code and the path, never
+    the request's values (S24). Views name their event with `audit_event` (sign-in, link…)."""
+    code = response.data["code"]
+    view, request = context.get("view"), context.get("request")
+    provider = getattr(exc, "provider", None) or getattr(view, "audit_provider", None) or "-"
+    event = getattr(view, "audit_event", None)
+    if code in _ROUTINE_CODES and event is None:
+        return
+    event = event or "request_refused"
+    if code == "throttled":
+        metrics.THROTTLED.labels(scope=getattr(view, "throttle_scope", None) or "-").inc()
+    if event == "signin":
+        metrics.SIGNINS.labels(provider=provider, client=view.audit_client(request),
+                               outcome=code).inc()
+    logger.log(logging.WARNING if response.status_code >= 500 else logging.INFO,
+               "%s %s refused: %s (%s)", getattr(request, "method", "-"),
+               getattr(request, "path", "-"), code, provider,
+               extra={"event": event, "reason": code, "provider": provider})
 
 
 def json_error(request, code: str, message: str, status_code: int) -> JsonResponse:

@@ -39,6 +39,9 @@ class ErrorSerializer(serializers.Serializer):
 
     code = serializers.CharField(help_text="Stable machine-readable code, e.g. `state_invalid`.")
     message = serializers.CharField(help_text="Human-readable explanation (plain text).")
+    request_id = serializers.CharField(
+        required=False, help_text="This request's id (also the `X-Request-ID` header): quote it "
+        "when reporting a problem.")
     fields = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
         required=False,

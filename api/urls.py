@@ -10,7 +10,7 @@ from api.views.automations import AutomationsView, AutomationView
 from api.views.csrf import CsrfTokenView
 from api.views.github import GitHubAuthorizeView, GitHubCallbackView
 from api.views.github_webhook import GitHubWebhookView
-from api.views.health import HealthView
+from api.views.health import HealthView, LiveView
 from api.views.me import GitHubReposView, GitHubTokenView, LogoutView, MeView
 from api.views.not_found import api_not_found
 
@@ -30,6 +30,7 @@ DOCS_CSP = {
 
 urlpatterns = [
     path("health", HealthView.as_view(), name="health"),
+    path("health/live", LiveView.as_view(), name="health-live"),
     path("auth/csrf", CsrfTokenView.as_view(), name="auth-csrf"),
     path("auth/github/authorize", GitHubAuthorizeView.as_view(), name="github-authorize"),
     path("auth/github/callback", GitHubCallbackView.as_view(), name="github-callback"),

@@ -12,6 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from backend.conf.cors import browser_settings
+from backend.conf.logging import build_logging
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -70,6 +71,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every response (redirects and errors too) carries X-Request-ID and is logged.
+    "backend.observability.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",  # before anything that may answer (CommonMiddleware)
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -253,21 +256,12 @@ SPECTACULAR_SETTINGS = {
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"redact_queries": {"()": "integrations.log_redaction.RedactQueryStrings"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
-                             "filters": ["redact_queries"]}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        # urllib3 at DEBUG prints request lines with query strings: keep it quiet (S24).
-        "urllib3": {"level": "WARNING"},
-        "github": {"level": "WARNING"},
-        "django.server": {"level": "INFO"},
-    },
-}
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+LOGGING = build_logging(log_format=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
+
+# --- Metrics -----------------------------------------------------------------------------------
+# /metrics exists only when set; scrapers send `Authorization: Bearer <METRICS_TOKEN>`.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 # Background work (task queue, retries, token warnings, email): backend/settings_tasks.py.
 from backend.settings_tasks import *  # noqa: E402, F403

@@ -31,8 +31,10 @@ TOKEN_EXPIRY_WARNING_DAYS = env.int("TOKEN_EXPIRY_WARNING_DAYS", default=7)
 TASK_RESULTS_KEEP_DAYS = env.int("TASK_RESULTS_KEEP_DAYS", default=14)
 
 # Email (token warnings): EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.com:587
-# (django-environ's syntax); without it, mail is printed on the console.
-_email = env.email_url("EMAIL_URL", default="consolemail://")
+# (django-environ's syntax). Without it: printed on the console in debug (make run), else the
+# local mail server (Django's own default).
+_DEBUG = env.bool("DJANGO_DEBUG", default=False)
+_email = env.email_url("EMAIL_URL", default="consolemail://" if _DEBUG else "smtp://localhost:25")
 _SMTP_OPTIONS = {"EMAIL_HOST": "host", "EMAIL_PORT": "port", "EMAIL_HOST_USER": "username",
                  "EMAIL_HOST_PASSWORD": "password", "EMAIL_USE_TLS": "use_tls",
                  "EMAIL_USE_SSL": "use_ssl"}

@@ -6,6 +6,7 @@ from django.urls import include, path, re_path
 
 from api.errors import error_body
 from api.urls import fallback_patterns
+from backend.metrics_view import metrics
 from backend.spa import SPA_ROUTES, spa_index
 
 SPA_ROUTE_REGEX = "^(?:" + "|".join(re.escape(route.lstrip("/")) for route in SPA_ROUTES) + ")/?$"
@@ -13,6 +14,7 @@ SPA_ROUTE_REGEX = "^(?:" + "|".join(re.escape(route.lstrip("/")) for route in SP
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
+    path("metrics", metrics, name="metrics"),
     path("api/", include(fallback_patterns)),
     # SPA routes: the client-side router renders them from index.html.
     re_path(SPA_ROUTE_REGEX, spa_index, name="spa"),

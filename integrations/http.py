@@ -21,6 +21,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from integrations import metrics
 from integrations.errors import BadProviderResponse, ProviderTimeout, ProviderUnavailable
 
 logger = logging.getLogger(__name__)
@@ -209,6 +210,12 @@ class HttpClient:
         return b"".join(chunks)
 
     def _log(self, method: str, url: str, outcome: object, started: float) -> None:
+        """Log and count every call: seen here once, whatever the client or the outcome."""
+        elapsed_s = time.monotonic() - started
+        endpoint = metrics.endpoint_template(url)
+        status = str(outcome) if isinstance(outcome, int) or outcome == "timeout" else "error"
+        metrics.PROVIDER_REQUESTS.labels(self.provider, endpoint, status).inc()
+        metrics.PROVIDER_REQUEST_SECONDS.labels(self.provider, endpoint).observe(elapsed_s)
         parts = urlsplit(url)  # host and path only: queries carry tokens and codes
         logger.info(
             "%s %s %s%s -> %s (%.0f ms)",
@@ -217,7 +224,7 @@ class HttpClient:
             parts.netloc,
             parts.path,
             outcome,
-            (time.monotonic() - started) * 1000,
+            elapsed_s * 1000,
         )
 
 

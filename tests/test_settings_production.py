@@ -65,3 +65,17 @@ def test_production_defaults_are_secure():
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "True", "True", "31536000", "True", "DENY",
                                      "__Host-sessionid", "True"]
+
+
+def test_email_is_configured_from_email_url():
+    show = ("from django.conf import settings; m = settings.MAILERS['default']; "
+            "print(m['BACKEND'], sorted(m['OPTIONS'].items()))")
+    result = manage("shell", "--no-imports", "-c", show, env_overrides={
+        "EMAIL_URL": "smtp+tls://mailer:s3cret@smtp.example.com:587"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "django.core.mail.backends.smtp.EmailBackend [('host', 'smtp.example.com'), "
+        "('password', 's3cret'), ('port', 587), ('use_tls', True), ('username', 'mailer')]")
+    default = manage("shell", "--no-imports", "-c", show)
+    assert default.stdout.startswith("django.core.mail.backends.smtp.EmailBackend"), \
+        "production never defaults to the console"

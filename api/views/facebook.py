@@ -120,6 +120,7 @@ class FacebookAuthorizeView(StaffView):
 
 class FacebookCallbackView(StaffView):
     throttle_scope = "oauth_callback"
+    audit_event, audit_provider = "facebook_link", "facebook"  # refusals: see api.errors
 
     class Input(ProviderCallbackInput):
         code_regex = r"^[\x21-\x7e]{1,2048}$"  # Facebook's codes are longer than GitHub's

@@ -26,6 +26,7 @@ class SignedRequestView(APIView):
     permission_classes = (AllowAny,)
     parser_classes = (FormParser, MultiPartParser)
     throttle_scope = "provider_callback"
+    audit_event, audit_provider = "signed_request", "facebook"  # refusals: see api.errors
 
     class Input(serializers.Serializer):
         # Only this field is read: a `user_id` form field beside it is ignored (S30).

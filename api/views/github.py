@@ -5,7 +5,7 @@ from django.contrib.auth import login
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.authentication import CSRFCheck
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ParseError, PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -101,6 +101,8 @@ class GitHubCallbackView(APIView):
     authentication_classes = ()
     permission_classes = (AllowAny,)
     throttle_scope = "oauth_callback"
+    # Every refusal here is a failed sign-in: api.errors audits and counts it under this event.
+    audit_event, audit_provider = "signin", "github"
 
     class Input(ProviderCallbackInput):
         code_verifier = TextRegexField(PKCE_REGEX, required=False)
@@ -110,6 +112,17 @@ class GitHubCallbackView(APIView):
         user = UserSerializer()
         token = serializers.CharField(required=False, help_text="App clients only.")
         token_expires_at = serializers.DateTimeField(required=False, allow_null=True)
+
+    @staticmethod
+    def client_of(values) -> FlowClient:
+        """Apps send their PKCE verifier; a browser's stays on the server."""
+        return FlowClient.APP if "code_verifier" in values else FlowClient.BROWSER
+
+    def audit_client(self, request) -> str:
+        try:
+            return self.client_of(request.data)
+        except ParseError:
+            return FlowClient.BROWSER
 
     @extend_schema(
         operation_id="github_callback", tags=["auth"], auth=[], request=Input,
@@ -121,7 +134,7 @@ class GitHubCallbackView(APIView):
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        client = FlowClient.APP if "code_verifier" in values else FlowClient.BROWSER
+        client = self.client_of(values)
         if client == FlowClient.BROWSER:
             enforce_csrf(request)
         flow_args = {"state": values["state"], "client": client,

@@ -16,7 +16,7 @@ class DatabaseUnavailable(APIException):
 
 
 class HealthView(APIView):
-    """Liveness and readiness: answers ok only after a real database round trip."""
+    """Readiness: answers ok only after a real database round trip (take out of rotation)."""
 
     authentication_classes = ()
     permission_classes = (AllowAny,)
@@ -37,4 +37,18 @@ class HealthView(APIView):
                 cursor.fetchone()
         except DatabaseError as exc:
             raise DatabaseUnavailable() from exc
+        return Response({"status": "ok"})
+
+
+class LiveView(APIView):
+    """Liveness: the process answers; touches nothing else, so a database outage never gets
+    healthy workers restarted."""
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+
+    @extend_schema(operation_id="health_live", tags=["health"], auth=[], responses={
+        200: inline_serializer("Live", {"status": serializers.CharField(default="ok")}),
+        **error_responses(500)})
+    def get(self, request):
         return Response({"status": "ok"})

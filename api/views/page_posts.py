@@ -79,6 +79,7 @@ class PostHistoryPagination(PageNumberPagination):
 
 class PagePostsView(StaffView):
     throttle_scope = "page_post"
+    audit_event, audit_provider = "page_post", "facebook"  # refusals: see api.errors
 
     class Input(StrictSerializer):
         message = serializers.CharField(allow_blank=True, trim_whitespace=False)

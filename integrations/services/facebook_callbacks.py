@@ -43,7 +43,9 @@ def deauthorize_facebook_user(*, signed_request: str) -> bool:
     facebook_user_id = _signed_user_id(signed_request)
     forgot = _forget_facebook_user(facebook_user_id)
     logger.info("facebook deauthorize for facebook user %s (tokens forgotten: %s)",
-                facebook_user_id, forgot)
+                facebook_user_id, forgot,
+                extra={"event": "facebook_unlink", "reason": "deauthorized",
+                       "provider": "facebook"})
     return forgot
 
 

@@ -6,6 +6,7 @@ encrypted and never leave this layer.
 
 import logging
 from concurrent.futures import Executor, ThreadPoolExecutor
+from contextvars import copy_context
 from datetime import timedelta
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from integrations import metrics
 from integrations.config import get_github_client
 from integrations.errors import (
     AccountDisabled,
@@ -48,16 +50,19 @@ def sign_in_with_github(*, state: str, code: str, binding: str | None, client: F
     github = get_github_client()
     token = github.exchange_code(code=code, redirect_uri=flow.redirect_uri,
                                  code_verifier=flow.code_verifier)
-    profile_call = reads.submit(github.get_profile, token.access_token)
-    email_call = reads.submit(github.get_primary_verified_email, token.access_token)
+    # Each read runs in a copy of this context, so its log lines keep the request id.
+    profile_call = reads.submit(copy_context().run, github.get_profile, token.access_token)
+    email_call = reads.submit(copy_context().run, github.get_primary_verified_email,
+                              token.access_token)
     profile, email = profile_call.result(), email_call.result()
     if flow.user_id is not None and not GitHubAccount.objects.filter(
             user_id=flow.user_id, github_id=profile.id).exists():
         # A staff member's extra-scope grant lands on their own account only (S52).
         raise AccountMismatch(provider="github")
     user = _upsert_user(profile=profile, email=email, token=token)
+    metrics.SIGNINS.labels(provider="github", client=flow.client, outcome="success").inc()
     logger.info("github sign-in: user %s (github id %s, %s client)", user.pk, profile.id,
-                flow.client)
+                flow.client, extra={"event": "signin", "reason": "success", "provider": "github"})
     return user
 
 
@@ -192,4 +197,6 @@ def delete_account(user) -> None:
             get_github_client().revoke_grant(account.access_token)
         except ProviderError as exc:
             logger.warning("could not revoke the GitHub grant of user %s: %r", user.pk, exc)
+    logger.info("github account deleted: user %s", user.pk,
+                extra={"event": "github_unlink", "reason": "account_deleted", "provider": "github"})
     user.delete()

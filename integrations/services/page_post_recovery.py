@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from integrations import metrics
 from integrations.config import get_facebook_client
 from integrations.errors import IntegrationError, NotLinked
 from integrations.models import PagePost, PagePostStatus
@@ -136,7 +137,9 @@ def _record_found(post: PagePost, found, *, expected: str) -> str:
         status=status, facebook_post_id=found.id, completed_at=timezone.now(),
         next_attempt_at=None, error_code="", error_message="")
     if settled:
-        logger.info("page post %s found on the Page as %s: %s", post.pk, found.id, status)
+        metrics.PAGE_POSTS.labels(outcome=status).inc()
+        logger.info("page post %s found on the Page as %s: %s", post.pk, found.id, status,
+                    extra={"event": "page_post", "reason": "reconciled"})
     return status if settled else "settled elsewhere"
 
 

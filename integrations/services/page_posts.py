@@ -30,6 +30,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
+from integrations import metrics
 from integrations.config import get_facebook_client
 from integrations.errors import (
     IdempotencyInProgress,
@@ -284,8 +285,11 @@ def record(post: PagePost, **values) -> None:
     if "error_message" in values:
         post.error_message = post.error_message[:1000]
     post.save(update_fields=list(values))
-    logger.info("page post %s (%s) attempt %s: %s %s", post.pk, post.source, post.attempts,
-                post.status, post.error_code)
+    if "status" in values:
+        metrics.PAGE_POSTS.labels(outcome=post.status).inc()
+    logger.info("page post %s (%s) by user %s, attempt %s: %s %s", post.pk, post.source,
+                post.created_by_id, post.attempts, post.status, post.error_code,
+                extra={"event": "page_post", "reason": post.error_code or post.status})
 
 
 def finish(post: PagePost, *, status: str, facebook_post_id: str = "", error_code: str = "",
@@ -304,7 +308,9 @@ def hand_to_reconciliation(post_id: int) -> bool:
         status=PagePostStatus.UNKNOWN, error_code="outcome_unknown",
         error_message=UNKNOWN_OUTCOME_MESSAGE, attempt_ended_at=now, next_attempt_at=now)
     if changed:
-        logger.warning("page post %s was left pending by a failed process; reconciling", post_id)
+        metrics.PAGE_POSTS.labels(outcome=PagePostStatus.UNKNOWN).inc()
+        logger.warning("page post %s was left pending by a failed process; reconciling", post_id,
+                       extra={"event": "page_post", "reason": "outcome_unknown"})
         enqueue_reconcile(post_id, run_after=None)
     return bool(changed)
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from integrations.models import GitHubAccount, TokenWarning
+from integrations.redirects import spa_url
 from integrations.services.facebook.link_state import facebook_link_state
 from integrations.services.facebook.page_link import read_page_link
 
@@ -157,7 +158,7 @@ def _email_staff(warnings: list[ExpiryWarning]) -> None:
                        len(warnings))
         return
     body = "\n\n".join(w.message for w in warnings)
-    body += f"\n\nReconnect on {settings.PUBLIC_URL}/facebook (Facebook) or sign in again."
+    body += f"\n\nReconnect on {spa_url()}/facebook (Facebook) or sign in again."
     subject = "OAuth Bridge: " + ("a token needs attention" if len(warnings) == 1
                                   else f"{len(warnings)} tokens need attention")
     send_mail(subject, body, None, recipients)

@@ -136,7 +136,8 @@ def test_unexpected_exception_is_a_500_without_internals(api_client, caplog):
     body = assert_error(response, 500, "server_error")
     assert "SENTINEL" not in response.content.decode()
     assert "Traceback" not in response.content.decode()
-    assert body == {"code": "server_error", "message": "Something went wrong on our side."}
+    assert body == {"code": "server_error", "message": "Something went wrong on our side.",
+                    "request_id": response["X-Request-ID"]}
 
 
 def test_oversized_body_is_a_413_not_a_500(api_client):

@@ -19,4 +19,12 @@ def test_health_answers_503_in_the_error_shape_when_the_database_is_down(api_cli
         response = api_client.get("/api/v1/health")
     assert response.status_code == 503
     assert response.json() == {"code": "database_unavailable",
-                               "message": "The database is unavailable."}
+                               "message": "The database is unavailable.",
+                               "request_id": response["X-Request-ID"]}
+
+
+def test_liveness_answers_without_touching_the_database(api_client):
+    # No django_db mark: any database access would raise here.
+    response = api_client.get("/api/v1/health/live")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}

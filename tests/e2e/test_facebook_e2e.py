@@ -357,3 +357,45 @@ def test_non_staff_and_anonymous_are_refused_everywhere(staff, facebook, live_se
         assert_error(anonymous.call(method, path, **kwargs), 401, "not_authenticated")
     assert len(facebook.requests()) == before
     assert staff.call("GET", "/api/v1/facebook/page").json()["linked"] is True
+
+
+# --- metrics ---------------------------------------------------------------------------------
+
+
+def test_metrics_count_graph_calls_and_posts_and_show_token_expiry(staff, facebook, settings):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    settings.METRICS_TOKEN = "metrics-e2e-token-123"
+
+    def scrape() -> dict:
+        response = requests.get(staff.base_url + "/metrics", timeout=10,
+                                headers={"Authorization": "Bearer metrics-e2e-token-123"})
+        assert response.status_code == 200
+        return {(s.name, tuple(sorted(s.labels.items()))): s.value
+                for family in text_string_to_metric_families(response.text)
+                for s in family.samples}
+
+    before = scrape()
+    link(staff, facebook, user="sam")
+    assert staff.post_to_page({"message": "Counted"}, "metrics-1").status_code == 201
+    settings.PAGE_POST_MAX_ATTEMPTS = 1  # no retry: the 5xx fails the post at once
+    facebook.fault("facebook.feed", "5xx", status=503)
+    assert_error(staff.post_to_page({"message": "Down"}, "metrics-2"), 502,
+                 "provider_unavailable")
+    after = scrape()
+
+    def moved(name, **labels):
+        key = (name, tuple(sorted(labels.items())))
+        return after.get(key, 0.0) - before.get(key, 0.0)
+
+    feed = "/graph/{version}/{id}/feed"  # the sandbox serves Graph under /graph
+    for status in ("200", "503"):
+        assert moved("oauth_bridge_provider_requests_total", provider="facebook",
+                     endpoint=feed, status=status) == 1
+    assert moved("oauth_bridge_page_posts_total", outcome="published") == 1
+    assert moved("oauth_bridge_page_posts_total", outcome="failed") == 1
+    endpoints = {dict(labels).get("endpoint") for name, labels in after
+                 if name == "oauth_bridge_provider_requests_total"}
+    assert all(SAM_PAGE not in e and SAM_ID not in e and "?" not in e for e in endpoints)
+    expiry = after[("oauth_bridge_facebook_token_expiry_timestamp_seconds", (("token", "user"),))]
+    assert time.time() < expiry < float("inf")

@@ -71,7 +71,8 @@ def link_facebook_page(*, code: str, state: str, binding: str | None, user) -> F
         # Another Facebook user took over the link: the old grant is of no use to us now.
         _revoke_quietly(client, replaced.user_token)
     logger.info("facebook page link: user %s linked facebook user %s (%d postable pages)",
-                getattr(user, "pk", None), link.facebook_user_id, len(pages))
+                getattr(user, "pk", None), link.facebook_user_id, len(pages),
+                extra={"event": "facebook_link", "reason": "linked", "provider": "facebook"})
     return link
 
 
@@ -144,7 +145,8 @@ def select_facebook_page(*, page_id: str, user) -> FacebookPageLink:
         locked.save()
     forget_token_checks(old_page_token)
     logger.info("facebook page link: user %s selected page %s", getattr(user, "pk", None),
-                locked.page_id)
+                locked.page_id,
+                extra={"event": "facebook_link", "reason": "page_selected", "provider": "facebook"})
     return locked
 
 
@@ -155,7 +157,8 @@ def unlink_facebook_page(*, user=None) -> None:
         return
     fb_user = forgotten.facebook_user_id
     logger.info("facebook page link: user %s unlinked facebook user %s",
-                getattr(user, "pk", None), fb_user)
+                getattr(user, "pk", None), fb_user,
+                extra={"event": "facebook_unlink", "reason": "unlinked", "provider": "facebook"})
     if not forgotten.user_token:
         return
     try:
