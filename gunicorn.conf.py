@@ -1,15 +1,34 @@
-"""Gunicorn settings. Metrics: prometheus_client's multiprocess mode (backend.gunicorn_hooks).
+"""Production server settings: `gunicorn backend.wsgi` reads this file from the repo root.
 
-Issue 10's bind / workers / threads settings belong beside these.
+Threaded workers (gthread): a request waiting on GitHub or Facebook holds a thread, not a whole
+process, and at most half of each process's threads may wait on providers at once
+(PROVIDER_CONCURRENCY; more get 503 provider_busy at once), so health, /me and the rest always
+find a free thread. Every knob is an environment variable; command-line flags still win.
 """
+
+import os
 
 from backend import gunicorn_hooks
 
-gunicorn_hooks.prepare_metrics_dir()  # before any worker imports prometheus_client
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:" + os.environ.get("PORT", "8000"))
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))  # processes: about one per CPU core
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "16"))  # concurrent requests per process
+# Read by the app's settings in each worker (api.middleware.ProviderConcurrencyLimit).
+os.environ.setdefault("PROVIDER_CONCURRENCY", str(max(1, threads // 2)))
 
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))  # a worker silent this long is restarted
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))  # finish on SIGTERM
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))  # s; above the balancer's idle timeout
+
+# Django writes one access line per request (oauth_bridge.access, with the request id and no
+# query string: the SPA's callback URLs carry the OAuth code and state, S24), so gunicorn's own
+# access log stays off. To turn it on anyway: accesslog = "-" and this format, without queries.
+accesslog = None
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
+
+# Prometheus metrics: prometheus_client's multiprocess mode, so counters sum across workers.
+gunicorn_hooks.prepare_metrics_dir()  # before any worker imports prometheus_client
 on_starting = gunicorn_hooks.on_starting
 child_exit = gunicorn_hooks.child_exit
 on_exit = gunicorn_hooks.on_exit
-
-# Django writes one access line per request (oauth_bridge.access, with the request id).
-accesslog = None

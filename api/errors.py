@@ -80,6 +80,12 @@ def _integration_response(exc: IntegrationError) -> Response:
                     headers=exc.response_headers())
 
 
+def integration_error_json(exc: IntegrationError) -> JsonResponse:
+    """The same answer as `_integration_response`, for middleware (outside DRF's views)."""
+    return JsonResponse(error_body(exc.code, exc.message, **exc.public_fields()),
+                        status=exc.status, headers=exc.response_headers())
+
+
 def exception_handler(exc, context):
     """DRF's EXCEPTION_HANDLER: every error of every API view leaves through here."""
     response = _response_for(exc, context)

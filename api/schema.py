@@ -6,6 +6,8 @@ from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import serializers
 
+from integrations.errors import ProviderBusy
+
 ERROR_MESSAGES = {
     400: ("validation_error", "The request is not valid."),
     401: ("not_authenticated", "Authentication credentials were not provided."),
@@ -33,6 +35,17 @@ class AutoSchema(SpectacularAutoSchema):
             return super().get_serializer_name(serializer, direction)
         return outer.split(".")[-1].removesuffix("View") + inner
 
+    def _get_response_bodies(self, direction="response"):
+        """Provider-bound methods (api.middleware.ProviderConcurrencyLimit) may answer 503.
+
+        Added here, not in `get_response_serializers`: `@extend_schema` replaces that one.
+        """
+        bodies = super()._get_response_bodies(direction)
+        if self.method in getattr(self.view, "provider_bound_methods", ()):
+            bodies["503"] = self._get_response_for_code(PROVIDER_BUSY, "503",
+                                                        direction=direction)
+        return bodies
+
 
 class ErrorSerializer(serializers.Serializer):
     """The one error shape every endpoint answers with."""
@@ -48,12 +61,20 @@ class ErrorSerializer(serializers.Serializer):
         help_text="Validation errors by field name (400 `validation_error` only).",
     )
     retry_after = serializers.IntegerField(
-        required=False, help_text="Seconds to wait before retrying (429 only)."
+        required=False, help_text="Seconds to wait before retrying (429, 503 provider_busy)."
     )
     missing = serializers.ListField(
         child=serializers.CharField(), required=False,
         help_text="Permissions that were not granted (`permission_missing` only).",
     )
+
+
+PROVIDER_BUSY = OpenApiResponse(
+    response=ErrorSerializer,
+    description="Error (provider_busy), with a Retry-After header: too many requests are "
+                "waiting on the provider; retry after that delay.",
+    examples=[OpenApiExample("503 provider_busy", response_only=True, value={
+        "code": "provider_busy", "message": ProviderBusy.default_message, "retry_after": 2})])
 
 
 def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:

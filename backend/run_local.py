@@ -3,11 +3,13 @@
 For each provider without credentials (GITHUB_CLIENT_ID / FACEBOOK_APP_ID unset in the
 environment and in `.env`), the sandbox (integrations/sandbox) is started on $SANDBOX_PORT
 (default 8765) and the backend is pointed at it. With real credentials for both, no sandbox runs.
-Ctrl-C or SIGTERM stops the backend and the sandbox together.
+Ctrl-C, SIGTERM or SIGKILL (to the process group, or to this launcher alone) stops the backend
+and the sandbox together: they stay in make's process group and die with this process.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import socket
@@ -27,6 +29,8 @@ SANDBOX_CREDENTIALS = {  # the sandbox's own defaults (integrations/sandbox/conf
     "FACEBOOK_APP_SECRET": "sandbox-facebook-app-secret",
 }
 STARTUP_TIMEOUT_S = 15.0
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def read_environment() -> dict[str, str]:
@@ -90,27 +94,39 @@ def wait_until_ready(process: subprocess.Popen, url: str) -> None:
     raise SystemExit(f"The provider sandbox did not answer at {url} within {STARTUP_TIMEOUT_S}s.")
 
 
+def die_with(parent_pid: int) -> None:
+    """In a child before exec: SIGTERM when the launcher dies, even by SIGKILL (Linux)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent_pid:  # the launcher died before prctl: no signal will come
+        os._exit(1)
+
+
 def start(command: list[str], env: dict[str, str]) -> subprocess.Popen:
-    # Each child leads its own process group, so stop() reaches runserver's autoreload child too.
-    return subprocess.Popen(command, cwd=BASE_DIR, env=env, process_group=0)
+    """A child in our process group (make's): a signal to the group reaches it, and so does
+    its parent-death signal if only the launcher is killed. runserver's own autoreload child
+    is killed by runserver on SIGTERM (Django's reloader)."""
+    launcher = os.getpid()  # preexec_fn is safe here: the launcher runs no threads
+    return subprocess.Popen(command, cwd=BASE_DIR, env=env,
+                            preexec_fn=lambda: die_with(launcher))
 
 
 def stop(process: subprocess.Popen | None) -> None:
     if process is None or process.poll() is not None:
         return
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=5)
-            return
-        except subprocess.TimeoutExpired:
-            continue
+    process.terminate()
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _terminate(signum: int, frame: object) -> None:
+    # Once: make forwards a second SIGTERM to its child when the group gets one; it must not
+    # interrupt the cleanup below (that left the sandbox listening).
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 
@@ -120,7 +136,7 @@ def main() -> int:
     django_env, sandbox_env, providers = sandbox_plan(env)
     sandbox = backend = None
     # SIGINT too: a shell may have started us with it ignored, and Ctrl-C must still work.
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    for sig in STOP_SIGNALS:
         signal.signal(sig, _terminate)
     try:
         if providers:

@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "api.middleware.NoStoreApiMiddleware",
+    "api.middleware.ProviderConcurrencyLimit",
 ]
 
 ROOT_URLCONF = "backend.urls"
@@ -203,6 +204,9 @@ PROVIDER_TIMEOUT_S = (
     env.float("PROVIDER_READ_TIMEOUT_S", default=10.0),
 )
 OAUTH_STATE_TTL_S = env.int("OAUTH_STATE_TTL_S", default=600)
+# Requests waiting on a provider at once, per server process; more answer 503 provider_busy at
+# once so a slow provider cannot take every thread (gunicorn.conf.py sets it to threads / 2).
+PROVIDER_CONCURRENCY = env.int("PROVIDER_CONCURRENCY", default=8)
 
 # --- DRF, knox, OpenAPI ----------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -254,7 +258,17 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"HookModeEnum": "automations.models.HookMode"},
 }
 
+# Throttle counters and short validity checks: in memory (one process, `make run`), or on Redis
+# shared by every process and host (REDIS_URL). Redis down fails open: see backend/cache.py.
+REDIS_URL = env.str("REDIS_URL", default="")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if REDIS_URL:
+    CACHES["default"] = {
+        "BACKEND": "backend.cache.FailOpenRedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="oauth-bridge"),
+        "OPTIONS": {"timeout_s": env.float("REDIS_TIMEOUT_S", default=0.5)},
+    }
 
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
 LOGGING = build_logging(log_format=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))

@@ -11,6 +11,7 @@ const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
  */
 export const SIGNED_OUT = "signed-out";
 const SESSION_PROBES = new Set(["me", "auth/logout"]);
+const ENDS_SESSION = new Set(["POST auth/logout", "DELETE me"]);
 let signedOutSent = false;
 
 export class ApiError extends Error {
@@ -114,6 +115,9 @@ function humanMessage(status, body) {
  * that is not JSON is a `bad_response` error, never a null the caller could misread.
  */
 export async function api(method, path, options = {}) {
+  // Signing out (or deleting the account) on purpose: a request still in flight that comes back
+  // 401 is expected then, not "your session has ended" over the page's own message.
+  if (ENDS_SESSION.has(`${method} ${path}`)) signedOutSent = true;
   try {
     return await send(method, path, options);
   } catch (error) {

@@ -73,7 +73,19 @@ class ProviderTimeout(ProviderUnavailable):
     outcome_unknown = True
 
 
-class ProviderRateLimited(ProviderError):
+class RetryLater:
+    """Mixin for errors that say when to try again: `retry_after` in the body, Retry-After."""
+
+    retry_after_s: int
+
+    def public_fields(self) -> dict[str, Any]:
+        return {"retry_after": self.retry_after_s}
+
+    def response_headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_s)}
+
+
+class ProviderRateLimited(RetryLater, ProviderError):
     """The provider throttled us; `retry_after_s` says when to try again."""
 
     status = 429
@@ -275,3 +287,20 @@ class AccountDisabled(IntegrationError):
     status = 403
     code = "account_disabled"
     default_message = "This account is disabled."
+
+
+class ProviderBusy(RetryLater, IntegrationError):
+    """This server process already has its share of requests waiting on providers.
+
+    Answered at once rather than queued, so a hung provider holds a bounded number of threads
+    and the rest of the API keeps answering (api.middleware.ProviderConcurrencyLimit).
+    """
+
+    status = 503
+    code = "provider_busy"
+    default_message = "Too many requests are waiting on the provider; try again in a moment."
+
+    def __init__(self, message: str | None = None, *, provider: str | None = None,
+                 retry_after_s: int = 2) -> None:
+        super().__init__(message, provider=provider)
+        self.retry_after_s = max(1, int(retry_after_s))

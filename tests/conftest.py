@@ -7,6 +7,7 @@ pytest_plugins: list[str] = [
     "tests.fixtures.facebook",
     "tests.fixtures.github",
     "tests.fixtures.worker",
+    "tests.fixtures.redis",
 ]
 
 

@@ -83,6 +83,7 @@ EXAMPLE = {"repository": "octocat/hello-world", "events": ["release"],
 
 
 class AutomationsView(StaffView):
+    provider_bound_methods = ("POST",)  # registers the hook at GitHub (api.middleware)
     class Input(AutomationFields):
         repository = serializers.RegexField(REPOSITORY_RE, help_text="owner/name")
         events = serializers.ListField(child=serializers.ChoiceField(AutomationEvent.choices),
@@ -131,6 +132,7 @@ class AutomationsView(StaffView):
 
 
 class AutomationView(StaffView):
+    provider_bound_methods = ("PATCH", "DELETE")  # registers or deletes the hook at GitHub
     class Input(AutomationFields):
         def get_fields(self):
             fields = super().get_fields()

@@ -121,6 +121,7 @@ class FacebookAuthorizeView(StaffView):
 class FacebookCallbackView(StaffView):
     throttle_scope = "oauth_callback"
     audit_event, audit_provider = "facebook_link", "facebook"  # refusals: see api.errors
+    provider_bound_methods = ("POST",)  # see api.middleware.ProviderConcurrencyLimit
 
     class Input(ProviderCallbackInput):
         code_regex = r"^[\x21-\x7e]{1,2048}$"  # Facebook's codes are longer than GitHub's
@@ -154,6 +155,8 @@ class FacebookCallbackView(StaffView):
 
 
 class FacebookPagesView(StaffView):
+    provider_bound_methods = ("GET",)
+
     class Output(PageSummarySerializer):
         selected = serializers.BooleanField()
 
@@ -169,6 +172,8 @@ class FacebookPagesView(StaffView):
 
 
 class FacebookPageView(StaffView):
+    provider_bound_methods = ("GET", "PUT", "DELETE")  # live token checks, Page token, revoke
+
     class Input(StrictSerializer):
         page_id = TextRegexField(r"^[A-Za-z0-9_.-]{1,64}$")
 

@@ -103,6 +103,7 @@ class GitHubCallbackView(APIView):
     throttle_scope = "oauth_callback"
     # Every refusal here is a failed sign-in: api.errors audits and counts it under this event.
     audit_event, audit_provider = "signin", "github"
+    provider_bound_methods = ("POST",)  # see api.middleware.ProviderConcurrencyLimit
 
     class Input(ProviderCallbackInput):
         code_verifier = TextRegexField(PKCE_REGEX, required=False)

@@ -26,6 +26,8 @@ class LogoutView(APIView):
 
 
 class MeView(APIView):
+    provider_bound_methods = ("DELETE",)  # revokes the GitHub grant
+
     @extend_schema(operation_id="me", tags=["me"],
                    responses={200: UserSerializer, **error_responses(*COMMON_ERRORS)},
                    examples=examples.ME_EXAMPLES)
@@ -45,6 +47,8 @@ class MeView(APIView):
 
 
 class GitHubTokenView(APIView):
+    provider_bound_methods = ("GET",)
+
     class Output(serializers.Serializer):
         valid = serializers.BooleanField()
         scopes = serializers.ListField(child=serializers.CharField())
@@ -75,6 +79,8 @@ class RepoSerializer(serializers.Serializer):
 
 
 class GitHubReposView(APIView):
+    provider_bound_methods = ("GET",)
+
     class Output(serializers.Serializer):
         results = RepoSerializer(many=True)
         page = serializers.IntegerField()

@@ -80,6 +80,7 @@ class PostHistoryPagination(PageNumberPagination):
 class PagePostsView(StaffView):
     throttle_scope = "page_post"
     audit_event, audit_provider = "page_post", "facebook"  # refusals: see api.errors
+    provider_bound_methods = ("POST",)  # see api.middleware.ProviderConcurrencyLimit
 
     class Input(StrictSerializer):
         message = serializers.CharField(allow_blank=True, trim_whitespace=False)

@@ -3,13 +3,21 @@ from unittest import mock
 import pytest
 from django.db import OperationalError
 
+LOCAL_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+@pytest.fixture(autouse=True)
+def _no_shared_cache(settings):
+    """The cache field is covered in test_shared_cache.py; here only the database matters."""
+    settings.CACHES = LOCAL_CACHE
+
 
 @pytest.mark.django_db
 def test_health_answers_ok_after_a_database_query(api_client, django_assert_num_queries):
     with django_assert_num_queries(1):
         response = api_client.get("/api/v1/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok"}
 
 
 @pytest.mark.django_db
@@ -20,7 +28,8 @@ def test_health_answers_503_in_the_error_shape_when_the_database_is_down(api_cli
     assert response.status_code == 503
     assert response.json() == {"code": "database_unavailable",
                                "message": "The database is unavailable.",
-                               "request_id": response["X-Request-ID"]}
+                               "request_id": response["X-Request-ID"],
+                               "status": "unavailable", "database": "unavailable"}
 
 
 def test_liveness_answers_without_touching_the_database(api_client):

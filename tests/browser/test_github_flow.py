@@ -57,6 +57,29 @@ def test_sign_out_returns_home_and_ends_the_session(browser_page, app):
     expect(page.get_by_role("button", name="Sign in with GitHub")).to_be_visible()
 
 
+def test_sign_out_with_a_request_in_flight_still_says_signed_out(browser_page, app):
+    # The profile's token check is held until after the sign-out; it then answers 401, which
+    # must not turn "You are signed out" into "Your session has ended" (seen as a CI flake).
+    page = browser_page
+    sign_in(page, app, "octocat")
+    held = []
+    page.route("**/api/v1/me/github/token", lambda route: held.append(route))
+    page.goto(app + "/profile")
+    expect(page.get_by_role("heading", level=1, name="Your profile")).to_be_visible()
+    page.wait_for_function("() => true")  # let Playwright dispatch the route handler
+    assert held
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(app + "/")
+    expect(page.locator("#status")).to_contain_text("You are signed out")
+    for route in held:
+        with page.expect_response("**/api/v1/me/github/token") as late:
+            route.continue_()
+        assert late.value.status == 401
+    page.wait_for_timeout(300)  # the late answer's handlers have run
+    expect(page.locator("#status")).to_contain_text("You are signed out")
+    expect(page.get_by_role("button", name="Sign in with GitHub")).to_be_visible()
+
+
 def test_cancel_at_github_shows_a_human_message_and_try_again(browser_page, app,
                                                               sandbox_settings):
     page = browser_page

@@ -1,6 +1,20 @@
-"""`make run` wiring: which providers the sandbox replaces and what the backend is told."""
+"""`make run`: which providers the sandbox replaces, what the backend is told, and that it
+stops cleanly however it is stopped (no child keeps a port, the next `make run` starts)."""
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
 
 from backend.run_local import sandbox_plan
+from tests.fixtures.redis import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_without_credentials_both_providers_point_at_the_sandbox():
@@ -58,3 +72,109 @@ def test_spa_elsewhere_registers_its_callback_routes():
     _, sandbox_env, _ = sandbox_plan({"PORT": "8001", "SPA_URL": "http://localhost:5173/"})
     assert sandbox_env["SANDBOX_GITHUB_REDIRECT_URIS"] == "http://localhost:5173/auth/github/callback"
     assert sandbox_env["SANDBOX_FACEBOOK_REDIRECT_URIS"] == "http://localhost:5173/facebook/callback"
+
+
+# --- `make run` stops cleanly however it is stopped -----------------------------------------
+
+MAKE_RUN_STARTUP_S = 60.0
+STOP_WAIT_S = 20.0
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _group_alive(pgid: int) -> bool:
+    """A live (not zombie) process in the group, read from /proc (Linux)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # exited meanwhile
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            return True
+    return False
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+@pytest.fixture(scope="module")
+def make_run_env(tmp_path_factory):
+    """`make run` on free ports, with debug on and a scratch database (no .env needed)."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("DJANGO_", "GITHUB_", "FACEBOOK_", "DATABASE_URL", "REDIS_"))}
+    database = tmp_path_factory.mktemp("make-run") / "db.sqlite3"
+    env.update(DJANGO_DEBUG="1", DJANGO_ENV_FILE="", DATABASE_URL=f"sqlite:///{database}",
+               PORT=str(free_port()), SANDBOX_PORT=str(free_port()),
+               GITHUB_CLIENT_ID="", FACEBOOK_APP_ID="")  # empty: the sandbox for both
+    return env
+
+
+def _start_make_run(env):
+    """`make run` in a new session (its own process group, as under a terminal or a runtime)."""
+    process = subprocess.Popen(["make", "--no-print-directory", "-o", ".env", "run"],
+                               cwd=ROOT, env=env, start_new_session=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + MAKE_RUN_STARTUP_S
+    ports = (int(env["PORT"]), int(env["SANDBOX_PORT"]))
+    while time.monotonic() < deadline and process.poll() is None:
+        if all(_port_open(port) for port in ports):
+            return process
+        time.sleep(0.2)
+    _kill_group(process.pid)
+    raise AssertionError(f"make run did not start (exit {process.poll()})")
+
+
+def _kill_group(pgid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+def _assert_nothing_left(process, env) -> None:
+    """make has exited, no process of its group survives, both ports are free."""
+    ports = (int(env["PORT"]), int(env["SANDBOX_PORT"]))
+    deadline = time.monotonic() + STOP_WAIT_S
+    while time.monotonic() < deadline and (
+            process.poll() is None or _group_alive(process.pid)
+            or any(_port_open(port) for port in ports)):
+        time.sleep(0.1)
+    survivors = _group_alive(process.pid)
+    busy = [port for port in ports if _port_open(port)]
+    _kill_group(process.pid)  # never leave anything behind, even when the test fails
+    assert process.poll() is not None, "make run is still running"
+    assert not survivors, "a child of make run survived"
+    assert busy == [], f"ports still listening: {busy}"
+
+
+@pytest.mark.parametrize("attempt", range(10))
+def test_sigterm_to_the_process_group_stops_everything(make_run_env, attempt):
+    process = _start_make_run(make_run_env)
+    os.killpg(process.pid, signal.SIGTERM)  # what a container runtime or systemd sends
+    _assert_nothing_left(process, make_run_env)
+
+
+def test_ctrl_c_stops_everything(make_run_env):
+    process = _start_make_run(make_run_env)
+    os.killpg(process.pid, signal.SIGINT)  # a terminal's Ctrl-C goes to the whole group
+    _assert_nothing_left(process, make_run_env)
+
+
+def test_sigkill_to_the_process_group_leaves_no_server(make_run_env):
+    process = _start_make_run(make_run_env)
+    os.killpg(process.pid, signal.SIGKILL)
+    _assert_nothing_left(process, make_run_env)
+
+
+def test_sigkill_to_the_launcher_alone_takes_its_children_down(make_run_env):
+    process = _start_make_run(make_run_env)
+    launchers = _children(process.pid)  # make's recipe execs the launcher: make's only child
+    assert len(launchers) == 1
+    os.kill(launchers[0], signal.SIGKILL)
+    _assert_nothing_left(process, make_run_env)

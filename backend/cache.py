@@ -1,0 +1,74 @@
+"""The shared cache (REDIS_URL): Django's RedisCache, failing open when Redis is down.
+
+Throttle counters and the short-lived provider validity checks live in the cache. Losing them
+for a while is cheap (throttles let requests through, validity is asked again), whereas an
+exception would turn a Redis outage into 500s and a sign-in outage. So every cache call that
+fails on Redis logs a warning and answers like a miss; `ping()` tells /api/v1/health the truth.
+Short socket timeouts and no retries keep a black-holed Redis from stalling requests.
+"""
+
+import functools
+import logging
+
+from django.core.cache.backends.redis import RedisCache
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+from redis.retry import Retry
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT_S = 0.5
+
+
+def _missing(args, kwargs):
+    return None
+
+
+def _default(args, kwargs):
+    """`get(key, default=None, ...)`: the caller's default, as on a miss."""
+    return kwargs["default"] if "default" in kwargs else (args[1] if len(args) > 1 else None)
+
+
+# Method → what it answers when Redis is down (a miss, nothing stored, nothing deleted).
+_FALLBACKS = {
+    "get": _default, "get_many": lambda a, k: {}, "has_key": lambda a, k: False,
+    "add": lambda a, k: False, "set": _missing,
+    "set_many": lambda a, k: list(a[0] if a else k.get("data", {})),  # the keys not stored
+    "touch": lambda a, k: False, "delete": lambda a, k: False, "delete_many": _missing,
+    "incr": _missing, "clear": lambda a, k: False,
+}
+
+
+def _fail_open(name, fallback):
+    method = getattr(RedisCache, name)
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except RedisError as exc:
+            logger.warning("cache unavailable (%s on %s): failing open", type(exc).__name__,
+                           name)
+            return fallback(args, kwargs)
+    return wrapper
+
+
+class FailOpenRedisCache(RedisCache):
+    def __init__(self, server, params):
+        options = params.setdefault("OPTIONS", {})
+        timeout = options.pop("timeout_s", DEFAULT_TIMEOUT_S)
+        options.setdefault("socket_connect_timeout", timeout)
+        options.setdefault("socket_timeout", timeout)
+        options.setdefault("retry", Retry(NoBackoff(), 0))
+        super().__init__(server, params)
+
+    def ping(self) -> bool:
+        """A real round trip to Redis (the cache methods themselves never raise)."""
+        try:
+            return bool(self._cache.get_client(write=True).ping())
+        except RedisError:
+            return False
+
+
+for _name, _fallback in _FALLBACKS.items():
+    setattr(FailOpenRedisCache, _name, _fail_open(_name, _fallback))
