@@ -2,12 +2,15 @@
 playing GitHub (hooks API, signed release deliveries) and Facebook (the Page)."""
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 from django.contrib.auth import get_user_model
 
+from automations.models import Automation, WebhookDelivery
 from integrations.config import clear_client_cache
+from integrations.github.webhooks import sign
 from integrations.models import PagePost
 from tests.e2e.test_facebook_e2e import SAM_PAGE, link
 from tests.e2e.test_github_e2e import Browser
@@ -146,3 +149,32 @@ def test_non_staff_are_refused_on_every_automations_endpoint(staff, sandbox, liv
                         json={"scopes": ["admin:repo_hook"]})
     assert_error(refused, 403, "permission_denied")
     assert get_user_model().objects.filter(is_staff=True).count() == 1
+
+
+def test_racing_copies_of_one_delivery_make_one_post_and_slow_facebook_never_delays_it(
+        staff, sandbox, live_server):
+    """S49/S50: a captured delivery resent many times at once is one post; the webhook never
+    calls Facebook (the sandbox's Graph is made slow and must see no call)."""
+    automation = Automation.objects.get(pk=create(staff).json()["id"])
+    sandbox.set_latency(3000)  # every provider call now waits 3 s
+    body = json.dumps({"action": "published",
+                       "release": {"tag_name": "v9.9.9", "name": "Race",
+                                   "html_url": "https://github.com/octocat/Hello-World/r/v9.9.9",
+                                   "author": {"login": "octocat"}},
+                       "repository": {"full_name": "octocat/Hello-World"}}).encode()
+    headers = {"Content-Type": "application/json", "X-GitHub-Event": "release",
+               "X-GitHub-Delivery": "race-1", "User-Agent": "GitHub-Hookshot/test",
+               "X-Hub-Signature-256": sign(automation.secret, body)}
+    url = f"{live_server.url}/api/v1/github/webhook?automation={automation.pk}"
+    sandbox.http.delete(sandbox.url + "/_sandbox/requests", timeout=10)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(lambda _: requests.post(url, data=body, headers=headers,
+                                                        timeout=10), range(6)))
+
+    sandbox.set_latency(0)
+    assert [a.status_code for a in answers] == [200] * 6
+    assert len({a.json()["page_post"] for a in answers}) == 1
+    assert PagePost.objects.count() == 1
+    assert WebhookDelivery.objects.get().times_received == 6
+    assert sandbox.requests() == []  # no provider call at all: the worker posts later
