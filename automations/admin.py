@@ -1,4 +1,5 @@
-"""Admin: automations and deliveries to read; the secret is never shown (S51)."""
+"""Admin: automations and deliveries to read; the secret is never shown (S51). Changes go
+through the API (or the SPA), which keeps GitHub's hook in step."""
 
 from django.contrib import admin
 
@@ -10,8 +11,15 @@ class AutomationAdmin(admin.ModelAdmin):
     list_display = ("repository", "enabled", "hook_mode", "hook_id", "created_by", "created_at")
     list_filter = ("enabled", "hook_mode")
     exclude = ("secret",)
-    readonly_fields = ("repository", "hook_mode", "hook_id", "created_by", "created_at",
-                       "updated_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields if f.name != "secret"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deleting here would leave the hook at GitHub
 
 
 @admin.register(WebhookDelivery)
