@@ -3,8 +3,10 @@
 For each provider without credentials (GITHUB_CLIENT_ID / FACEBOOK_APP_ID unset in the
 environment and in `.env`), the sandbox (integrations/sandbox) is started on $SANDBOX_PORT
 (default 8765) and the backend is pointed at it. With real credentials for both, no sandbox runs.
-Ctrl-C, SIGTERM or SIGKILL (to the process group, or to this launcher alone) stops the backend
-and the sandbox together: they stay in make's process group and die with this process.
+One task worker (`manage.py db_worker`) runs beside the server, against the same database.
+Ctrl-C, SIGTERM or SIGKILL (to the process group, or to this launcher alone) stops the backend,
+the worker and the sandbox together: they stay in make's process group and die with this
+process.
 """
 
 from __future__ import annotations
@@ -134,7 +136,7 @@ def main() -> int:
     env = read_environment()
     port = env.get("PORT") or "8000"
     django_env, sandbox_env, providers = sandbox_plan(env)
-    sandbox = backend = None
+    sandbox = backend = worker = None
     # SIGINT too: a shell may have started us with it ignored, and Ctrl-C must still work.
     for sig in STOP_SIGNALS:
         signal.signal(sig, _terminate)
@@ -154,8 +156,12 @@ def main() -> int:
                   "(and secrets) in .env to use the real providers. ***\n", flush=True)
         backend = start([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}"],
                         {**os.environ, **django_env})
+        # No autoreloader for the worker: a reloader child would be one more process to stop
+        # (restart `make run` after changing a task).
+        worker = start([sys.executable, "manage.py", "db_worker", "--no-reload"],
+                       {**os.environ, **django_env})
         while True:
-            for process in (backend, sandbox):
+            for process in (backend, worker, sandbox):
                 if process is not None and process.poll() is not None:
                     return process.returncode or 0
             time.sleep(0.3)
@@ -163,6 +169,7 @@ def main() -> int:
         return 0
     finally:
         stop(backend)
+        stop(worker)
         stop(sandbox)
 
 

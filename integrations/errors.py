@@ -18,7 +18,7 @@ class IntegrationError(Exception):
     default_message = "The request could not be completed."
     # Trying the same call again later may succeed (background retries read this).
     transient = False
-    # Seconds to wait before trying again (sent as Retry-After), when the error knows.
+    # Seconds to wait before trying again, when the error knows (RetryLater sends it).
     retry_after_s: int | None = None
     # The provider may have acted on the request although we got no answer (a timeout).
     outcome_unknown = False
@@ -33,11 +33,11 @@ class IntegrationError(Exception):
 
     def public_fields(self) -> dict[str, Any]:
         """Extra members of the public error body (beside `code` and `message`)."""
-        return {"retry_after": self.retry_after_s} if self.retry_after_s is not None else {}
+        return {}
 
     def response_headers(self) -> dict[str, str]:
         """HTTP headers the error response carries."""
-        return {"Retry-After": str(self.retry_after_s)} if self.retry_after_s is not None else {}
+        return {}
 
 
 # --- Provider faults ------------------------------------------------------------------------
@@ -267,7 +267,7 @@ class IdempotencyKeyReused(IntegrationError):
                        "key for a new post.")
 
 
-class IdempotencyInProgress(IntegrationError):
+class IdempotencyInProgress(RetryLater, IntegrationError):
     """Answered at once (never by waiting): the first request still holds the key."""
 
     status = 409

@@ -182,7 +182,7 @@ def enqueue_page_post(*, message: str, link: str | None = None,
     key, fingerprint, existing = _prepare(message=message, link=link, scheduled_at=scheduled_at,
                                           idempotency_key=idempotency_key)
     if existing is not None:
-        return _replay(existing, fingerprint, wait_ok=True)
+        return _replay(existing, fingerprint, in_flight_ok=True)
     page_link = _page_link()
     try:
         with transaction.atomic():
@@ -194,7 +194,7 @@ def enqueue_page_post(*, message: str, link: str | None = None,
             )
             enqueue_attempt(post.pk)
     except IntegrityError:
-        return _replay(PagePost.objects.get(idempotency_key=key), fingerprint, wait_ok=True)
+        return _replay(PagePost.objects.get(idempotency_key=key), fingerprint, in_flight_ok=True)
     logger.info("page post %s (%s) queued by user %s", post.pk, source, post.created_by_id)
     return post
 
@@ -217,12 +217,13 @@ def _page_link():
     return page_link
 
 
-def _replay(post: PagePost, fingerprint: str, *, wait_ok: bool = False) -> PagePost:
+def _replay(post: PagePost, fingerprint: str, *, in_flight_ok: bool = False) -> PagePost:
     """A replay: same body or refuse. A Graph call in flight is answered at once (409 with
-    Retry-After), never waited for; one left behind by a dead process goes to reconciliation."""
+    Retry-After; or the post itself when `in_flight_ok`: a queued replay has nothing to wait
+    for), never waited for; one left behind by a dead process goes to reconciliation."""
     if not constant_time_compare(post.request_fingerprint, fingerprint):
         raise IdempotencyKeyReused(provider="facebook")
-    if post.status != PagePostStatus.PENDING or wait_ok:
+    if post.status != PagePostStatus.PENDING or in_flight_ok:
         return post
     stale_at = post.attempt_started_at + stale_after() if post.attempt_started_at else None
     now = timezone.now()

@@ -5,7 +5,9 @@ import contextlib
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -178,3 +180,26 @@ def test_sigkill_to_the_launcher_alone_takes_its_children_down(make_run_env):
     assert len(launchers) == 1
     os.kill(launchers[0], signal.SIGKILL)
     _assert_nothing_left(process, make_run_env)
+
+
+def test_make_run_starts_a_worker_that_runs_queued_tasks(make_run_env):
+    """A task enqueued from another process (as cron would) is run by make run's worker."""
+    process = _start_make_run(make_run_env)
+    try:
+        queued = subprocess.run([sys.executable, "manage.py", "check_tokens", "--queue"],
+                                cwd=ROOT, env=make_run_env, capture_output=True, text=True,
+                                timeout=60)
+        assert queued.returncode == 0, queued.stderr
+        database = make_run_env["DATABASE_URL"].removeprefix("sqlite:///")
+        deadline = time.monotonic() + MAKE_RUN_STARTUP_S
+        status = None
+        while time.monotonic() < deadline and status != "SUCCESSFUL":
+            with contextlib.closing(sqlite3.connect(database, timeout=10)) as db:
+                row = db.execute("SELECT status FROM django_tasks_database_dbtaskresult "
+                                 "WHERE task_path = 'integrations.tasks.check_tokens'").fetchone()
+            status = row[0] if row else None
+            time.sleep(0.2)
+        assert status == "SUCCESSFUL"
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        _assert_nothing_left(process, make_run_env)
