@@ -20,3 +20,9 @@ class RepositoryNotAdministered(IntegrationError):
     code = "repository_not_administered"
     default_message = ("GitHub refused to register a webhook on this repository: you need admin "
                        "rights on it (or use the manual mode).")
+
+
+class AutomationExists(IntegrationError):
+    status = 409
+    code = "automation_exists"
+    default_message = "This repository has an automation already."

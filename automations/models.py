@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 
 from integrations.crypto import EncryptedTextField
 
@@ -36,6 +37,9 @@ class Automation(models.Model):
 
     class Meta:
         ordering = ("-created_at", "-id")
+        constraints = [  # one per repository: two would post every release twice
+            models.UniqueConstraint(Lower("repository"), name="one_automation_per_repository"),
+        ]
 
     def __str__(self) -> str:
         return f"Automation #{self.pk} ({self.repository})"

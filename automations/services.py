@@ -15,10 +15,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from automations.errors import RepositoryNotAdministered
+from automations.errors import AutomationExists, RepositoryNotAdministered
 from automations.models import Automation, HookMode
 from integrations.config import get_github_client
 from integrations.errors import PermissionMissing
@@ -51,10 +51,14 @@ def create_automation(*, user, repository: str, events: list[str], message_templ
     finds it); if GitHub refuses, the row is deleted again and the refusal raised."""
     if mode == HookMode.GITHUB:
         _require_hook_scope(user)
-    automation = Automation.objects.create(
-        repository=repository, events=list(events), message_template=message_template,
-        link=link, enabled=enabled, hook_mode=mode, secret=secrets.token_urlsafe(SECRET_BYTES),
-        created_by=user)
+    try:
+        with transaction.atomic():
+            automation = Automation.objects.create(
+                repository=repository, events=list(events), message_template=message_template,
+                link=link, enabled=enabled, hook_mode=mode,
+                secret=secrets.token_urlsafe(SECRET_BYTES), created_by=user)
+    except IntegrityError as exc:  # a racing create for the same repository won
+        raise AutomationExists() from exc
     if mode == HookMode.GITHUB and enabled:
         try:
             _register_hook(automation, user)

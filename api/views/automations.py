@@ -114,7 +114,8 @@ class AutomationsView(StaffView):
     @extend_schema(
         operation_id="automations_create", tags=TAGS, request=Input,
         responses={201: Created, **error_responses(400, 401, 403, 429, 502),
-                   409: error_response(409, "not_linked", "This account has no GitHub sign-in."),
+                   409: error_response(409, "automation_exists",
+                                       "This repository has an automation already."),
                    403: error_response(403, "permission_missing",
                                        "Registering a webhook needs admin:repo_hook.")},
         examples=[OpenApiExample("Create", value=EXAMPLE, request_only=True)],
@@ -122,7 +123,8 @@ class AutomationsView(StaffView):
     def post(self, request):
         """Create an automation; in `github` mode register the repository webhook with the
         staff member's token (403 `permission_missing` names `admin:repo_hook` when the token
-        lacks it; 400 `repository_not_administered` when GitHub refuses)."""
+        lacks it; 400 `repository_not_administered` when GitHub refuses; 409 `not_linked`
+        without a GitHub sign-in)."""
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
         created = automation_service.create_automation(user=request.user, **data.validated_data)

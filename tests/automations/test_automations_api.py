@@ -7,7 +7,9 @@ import pytest
 from django.db import connection
 from responses import matchers
 
+from automations.errors import AutomationExists
 from automations.models import Automation, WebhookDelivery
+from automations.services import create_automation
 from tests.automations.conftest import (
     HOOKS,
     TEMPLATE,
@@ -201,3 +203,12 @@ def test_non_staff_and_anonymous_are_refused_everywhere(hook_client, plain_clien
     assert_error(getattr(api_client, method)(url, body, format="json"), 401,
                  "not_authenticated")
     assert Automation.objects.get().message_template == TEMPLATE
+
+
+def test_a_racing_second_automation_for_the_repository_is_a_409(hook_staff):
+    create_automation(user=hook_staff, repository="octocat/Hello-World", events=["release"],
+                      message_template="{tag}", mode="manual")
+    with pytest.raises(AutomationExists):  # past the serializer's check, as a race would be
+        create_automation(user=hook_staff, repository="OCTOCAT/hello-world", events=["release"],
+                          message_template="{tag}", mode="manual")
+    assert Automation.objects.count() == 1
