@@ -62,6 +62,9 @@ def test_sign_out_with_a_request_in_flight_still_says_signed_out(browser_page, a
     # must not turn "You are signed out" into "Your session has ended" (seen as a CI flake).
     page = browser_page
     sign_in(page, app, "octocat")
+    # The first render's token check must be done: held from a document that goto() replaces,
+    # it would never answer.
+    expect(page.get_by_text("Your GitHub access is valid")).to_be_visible()
     held = []
     page.route("**/api/v1/me/github/token", lambda route: held.append(route))
     page.goto(app + "/profile")
