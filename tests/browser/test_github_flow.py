@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 import requests
@@ -62,12 +63,11 @@ def test_sign_out_with_a_request_in_flight_still_says_signed_out(browser_page, a
     # must not turn "You are signed out" into "Your session has ended" (seen as a CI flake).
     page = browser_page
     sign_in(page, app, "octocat")
-    # The first render's token check must be done: held from a document that goto() replaces,
-    # it would never answer.
-    expect(page.get_by_text("Your GitHub access is valid")).to_be_visible()
-    held = []
+    held, late = [], []
     page.route("**/api/v1/me/github/token", lambda route: held.append(route))
-    page.goto(app + "/profile")
+    page.on("response", lambda r: late.append(r.status) if "/me/github/token" in r.url else None)
+    with page.expect_request("**/api/v1/me/github/token"):
+        page.goto(app + "/profile")
     expect(page.get_by_role("heading", level=1, name="Your profile")).to_be_visible()
     page.wait_for_function("() => true")  # let Playwright dispatch the route handler
     assert held
@@ -75,10 +75,13 @@ def test_sign_out_with_a_request_in_flight_still_says_signed_out(browser_page, a
     page.wait_for_url(app + "/")
     expect(page.locator("#status")).to_contain_text("You are signed out")
     for route in held:
-        with page.expect_response("**/api/v1/me/github/token") as late:
-            route.continue_()
-        assert late.value.status == 401
-    page.wait_for_timeout(300)  # the late answer's handlers have run
+        route.continue_()
+    page.wait_for_function("() => true")
+    deadline = time.monotonic() + 10
+    while 401 not in late and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert 401 in late  # the late answer came, and its handlers have run by now
+    page.wait_for_timeout(300)
     expect(page.locator("#status")).to_contain_text("You are signed out")
     expect(page.get_by_role("button", name="Sign in with GitHub")).to_be_visible()
 
