@@ -82,12 +82,12 @@ def reconcile_page_post(*, post_id: int) -> str:
     window_end = attempt_window_end(post)
     if now < window_end:
         next_at = min(now + reconcile_delay(), window_end)
-        record(post, next_attempt_at=next_at)
-        enqueue_reconcile(post.pk, run_after=next_at)
+        if record(post, next_attempt_at=next_at):
+            enqueue_reconcile(post.pk, run_after=next_at)
         return "not found yet"
     checked = timezone.localtime(now).strftime("%Y-%m-%d %H:%M:%S %Z")
     finish(post, status=PagePostStatus.FAILED, error_code="not_published",
-            error_message=NOT_PUBLISHED_MESSAGE.format(checked=checked))
+           error_message=NOT_PUBLISHED_MESSAGE.format(checked=checked))
     return post.status
 
 
@@ -148,15 +148,14 @@ def _look_failed(post: PagePost, exc: IntegrationError, *, retry) -> str:
     delay_s = RetryPolicy.from_settings().delay_s(0, exc.retry_after_s) if exc.transient \
         else None
     if delay_s is None:
-        finish(post, status=PagePostStatus.FAILED, error_code=exc.code,
-                error_message=exc.message)
+        finish(post, status=PagePostStatus.FAILED, error_code=exc.code, error_message=exc.message)
         return post.status
-    record(post, next_attempt_at=timezone.now() + timedelta(seconds=delay_s))
-    retry(post.pk, run_after=post.next_attempt_at)
+    if record(post, next_attempt_at=timezone.now() + timedelta(seconds=delay_s)):
+        retry(post.pk, run_after=post.next_attempt_at)
     return "read failed, will retry"
 
 
 def _fail_unlinked(post: PagePost) -> str:
     finish(post, status=PagePostStatus.FAILED, error_code=NotLinked.code,
-            error_message="The Facebook Page was unlinked or changed before this post was sent.")
+           error_message="The Facebook Page was unlinked or changed before this post was sent.")
     return post.status

@@ -250,7 +250,7 @@ def send_claimed(post: PagePost, *, page_token: str) -> IntegrationError | None:
         return _record_failure(post, exc)
     except Exception:
         finish(post, status=PagePostStatus.FAILED, error_code="server_error",
-                error_message="Something went wrong on our side.")
+               error_message="Something went wrong on our side.")
         raise
     status = PagePostStatus.SCHEDULED if result.scheduled or post.scheduled_at \
         else PagePostStatus.PUBLISHED
@@ -262,44 +262,50 @@ def _record_failure(post: PagePost, exc: IntegrationError) -> IntegrationError |
     now = timezone.now()
     if exc.outcome_unknown:
         # Facebook may have published it: never send again before reading the Page.
-        record(post, status=PagePostStatus.UNKNOWN, error_code=exc.code,
-                error_message=UNKNOWN_OUTCOME_MESSAGE, attempt_ended_at=now,
-                next_attempt_at=now + reconcile_delay())
-        enqueue_reconcile(post.pk, run_after=post.next_attempt_at)
+        if record(post, status=PagePostStatus.UNKNOWN, error_code=exc.code,
+                  error_message=UNKNOWN_OUTCOME_MESSAGE, attempt_ended_at=now,
+                  next_attempt_at=now + reconcile_delay()):
+            enqueue_reconcile(post.pk, run_after=post.next_attempt_at)
         return None
     delay_s = RetryPolicy.from_settings().delay_s(post.attempts, exc.retry_after_s) \
         if exc.transient else None
     if delay_s is not None:
-        record(post, status=PagePostStatus.RETRYING, error_code=exc.code,
-                error_message=exc.message, attempt_ended_at=now,
-                next_attempt_at=now + timedelta(seconds=delay_s))
-        enqueue_attempt(post.pk, run_after=post.next_attempt_at)
+        if record(post, status=PagePostStatus.RETRYING, error_code=exc.code,
+                  error_message=exc.message, attempt_ended_at=now,
+                  next_attempt_at=now + timedelta(seconds=delay_s)):
+            enqueue_attempt(post.pk, run_after=post.next_attempt_at)
         return None
     finish(post, status=PagePostStatus.FAILED, error_code=exc.code, error_message=exc.message)
     return exc
 
 
-def record(post: PagePost, **values) -> None:
-    """Save these fields of the post (and log the step)."""
+def record(post: PagePost, **values) -> bool:
+    """Save these fields if the row still has the status this copy was read with, and log the
+    step. False (and the copy refreshed) when another worker changed it meanwhile."""
+    if "error_message" in values:
+        values["error_message"] = values["error_message"][:1000]
+    if not PagePost.objects.filter(pk=post.pk, status=post.status).update(**values):
+        post.refresh_from_db()
+        logger.info("page post %s changed meanwhile (now %s): left as it is", post.pk,
+                    post.status)
+        return False
     for name, value in values.items():
         setattr(post, name, value)
-    if "error_message" in values:
-        post.error_message = post.error_message[:1000]
-    post.save(update_fields=list(values))
     if "status" in values:
         metrics.PAGE_POSTS.labels(outcome=post.status).inc()
     logger.info("page post %s (%s) by user %s, attempt %s: %s %s", post.pk, post.source,
                 post.created_by_id, post.attempts, post.status, post.error_code,
                 extra={"event": "page_post", "reason": post.error_code or post.status})
+    return True
 
 
 def finish(post: PagePost, *, status: str, facebook_post_id: str = "", error_code: str = "",
-            error_message: str = "") -> None:
-    """Settle the post for good: published, scheduled or failed."""
+           error_message: str = "") -> bool:
+    """Settle the post for good: published, scheduled or failed (see `record`)."""
     now = timezone.now()
-    record(post, status=status, facebook_post_id=facebook_post_id, error_code=error_code,
-            error_message=error_message, completed_at=now, next_attempt_at=None,
-            attempt_ended_at=post.attempt_ended_at or now)
+    return record(post, status=status, facebook_post_id=facebook_post_id, error_code=error_code,
+                  error_message=error_message, completed_at=now, next_attempt_at=None,
+                  attempt_ended_at=post.attempt_ended_at or now)
 
 
 def hand_to_reconciliation(post_id: int) -> bool:

@@ -38,7 +38,7 @@ class ExpiryWarning:
     code: str
     expires_at: datetime | None
     message: str
-    token: str  # which token: "user_token", "page_token", "github:<login>"
+    token: str  # which token: "user_token", "page_token", "github:<id>:refresh_token:<hash>"
     threshold: str = ""  # "7d", "1d" or "invalid": each warns once
 
     def as_dict(self) -> dict:
@@ -101,7 +101,8 @@ def github_warnings(*, now: datetime | None = None) -> list[ExpiryWarning]:
     ).select_related("user")
     for account in accounts:
         expires_at = account.refresh_token_expires_at
-        token = f"github:{account.login}"
+        # A refreshed token is a new subject: it warns afresh.
+        token = f"github:{account.github_id}:refresh_token:{_short_hash(account.refresh_token)}"
         if expires_at <= now:
             warnings.append(ExpiryWarning(TOKEN_INVALID, expires_at, (
                 f"The GitHub refresh token of {account.login} expired on {_when(expires_at)}: "
@@ -134,8 +135,13 @@ def _subjects() -> dict[str, str]:
     for kind in ("user_token", "page_token"):
         token = getattr(link, kind)
         if token:
-            subjects[kind] = f"facebook:{kind}:" + hashlib.sha256(token.encode()).hexdigest()[:16]
+            subjects[kind] = f"facebook:{kind}:{_short_hash(token)}"
     return subjects
+
+
+def _short_hash(token: str | None) -> str:
+    """Names a token in the warnings table without storing it."""
+    return hashlib.sha256((token or "").encode()).hexdigest()[:16]
 
 
 def _record(warning: ExpiryWarning, subject: str) -> bool:

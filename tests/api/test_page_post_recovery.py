@@ -253,3 +253,13 @@ def test_admin_shows_the_task_queue_and_each_posts_attempts(client, linked,
     assert "Retrying" in listing
     detail = client.get(f"/admin/integrations/pagepost/{post.pk}/change/").content.decode()
     assert "Attempts" in detail and "Next attempt at" in detail
+
+
+def test_a_post_another_worker_settled_meanwhile_is_left_as_it_is(linked):
+    post = a_post("unknown")
+    stale_copy = PagePost.objects.get(pk=post.pk)
+    PagePost.objects.filter(pk=post.pk).update(status="published", facebook_post_id="201_9")
+    assert page_posts.finish(stale_copy, status="failed", error_code="not_published") is False
+    post.refresh_from_db()
+    assert (post.status, post.facebook_post_id) == ("published", "201_9")
+    assert stale_copy.status == "published", "the copy is refreshed"

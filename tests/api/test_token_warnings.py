@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from integrations.models import GitHubAccount, TokenWarning
-from tests.fixtures.facebook import USER_TOKEN
+from tests.fixtures.facebook import PAGE_TOKEN, USER_TOKEN
 
 pytestmark = pytest.mark.django_db
 PAGE_URL = "/api/v1/facebook/page"
@@ -80,6 +80,13 @@ def test_data_access_expiring_and_invalid_tokens_warn(staff_client, linked, staf
     assert codes == ["token_invalid"]
 
 
+def test_an_invalid_page_token_warns(staff_client, linked):
+    linked.invalid_tokens.add(f"{PAGE_TOKEN}-201")
+    cache.clear()
+    [warning] = staff_client.get(PAGE_URL).json()["warnings"]
+    assert warning["code"] == "token_invalid" and "Page token" in warning["message"]
+
+
 def test_facebook_unreachable_is_not_reported_as_invalid(staff_client, linked):
     from integrations.errors import ProviderUnavailable
 
@@ -103,6 +110,12 @@ def test_staff_github_refresh_tokens_expiring_are_emailed(db, fake_facebook):
     assert email.to == ["octo@example.com"]
     assert "refresh token of octo expires" in email.body and "plain" not in email.body
     assert "SENTINEL" not in email.body
+    assert "0 new warning(s)" in check()
+    account = GitHubAccount.objects.get(login="octo")  # refreshed: a new token, a new warning
+    account.refresh_token = "ghr_SENTINEL_2"
+    account.save()
+    assert "1 new warning(s)" in check()
+    assert not any("SENTINEL" in w.subject for w in TokenWarning.objects.all())
 
 
 def test_check_tokens_queue_hands_the_check_to_the_worker(db):

@@ -144,3 +144,21 @@ def test_expiring_token_shows_a_banner_to_reconnect_and_emails_staff_once(
     expect(banner).to_contain_text("The Facebook link needs attention")
     expect(banner).to_contain_text("expires on")
     expect(banner.get_by_role("button", name="Reconnect with Facebook")).to_be_visible()
+
+
+def test_a_transient_facebook_failure_is_shown_as_retrying(browser_page, app, staff_octocat,
+                                                           sandbox_settings):
+    page = browser_page
+    sign_in(page, app, "octocat")
+    connect_facebook(page, app, "sam")
+    page.wait_for_url(app + "/facebook")
+    sandbox_settings.fault("facebook.feed", "5xx", status=503)
+    main = page.get_by_role("main")
+    form = main.locator("#post")
+    form.get_by_label("Message").fill("Posted while Facebook hiccups")
+    form.get_by_role("button", name="Post to Page").click()
+    expect(form.get_by_text("will be retried automatically")).to_be_visible()
+    latest = main.locator("#history .post").first
+    expect(latest.locator(".badge")).to_have_text("Retrying")
+    expect(latest).to_contain_text("Attempt 1 failed")
+    expect(latest).to_contain_text("Next attempt")
