@@ -19,6 +19,8 @@ os.environ.setdefault("PROVIDER_CONCURRENCY", str(max(1, threads // 2)))
 
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))  # a worker silent this long is restarted
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))  # finish on SIGTERM
+# gunicorn's maximum: longer URLs than MAX_URI_CHARS then reach the app's JSON 414 (api.middleware).
+limit_request_line = 8190
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))  # s; above the balancer's idle timeout
 
 # Django writes one access line per request (oauth_bridge.access, with the request id and no

@@ -1,7 +1,8 @@
 """The one place where exceptions become the public JSON error shape.
 
 Shape: `{"code": str, "message": str, "request_id"?: str, "fields"?: {name: [str]},
-"retry_after"?: int}`.
+"retry_after"?: int, "missing"?: [str], "provider_message"?: str}`; `message` is always our own
+words (S37).
 """
 
 import logging

@@ -2,11 +2,13 @@
 
 from rest_framework.permissions import BasePermission
 
+from integrations.models import can_manage_facebook_page
 
-class IsStaffUser(BasePermission):
-    """Signed in (401 otherwise) and staff (403 otherwise)."""
 
-    message = "Only staff can manage the Facebook Page."
+class CanManageFacebookPage(BasePermission):
+    """Signed in (401 otherwise), staff with the Page permission (403 otherwise)."""
+
+    message = "Only staff allowed to manage the Facebook Page can do this."
 
     def has_permission(self, request, view):
-        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
+        return can_manage_facebook_page(request.user)

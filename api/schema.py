@@ -16,6 +16,7 @@ ERROR_MESSAGES = {
     405: ("method_not_allowed", 'Method "GET" not allowed.'),
     409: ("not_linked", "No account is linked."),
     413: ("request_too_large", "The request body is too large."),
+    414: ("uri_too_long", "The URL is too long (at most 4096 characters)."),
     415: ("unsupported_media_type", 'Unsupported media type "text/plain" in request.'),
     429: ("throttled", "Request was throttled. Expected available in 30 seconds."),
     500: ("server_error", "Something went wrong on our side."),
@@ -66,6 +67,12 @@ class ErrorSerializer(serializers.Serializer):
     missing = serializers.ListField(
         child=serializers.CharField(), required=False,
         help_text="Permissions that were not granted (`permission_missing` only).",
+    )
+    provider_message = serializers.CharField(
+        required=False, max_length=300,
+        help_text="What the provider said for people (e.g. Facebook's `error_user_msg`, "
+                  "GitHub's `error_description`), apart from our `message`: plain text without "
+                  "control characters, at most 300 characters. Render it as text.",
     )
 
 

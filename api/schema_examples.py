@@ -44,7 +44,9 @@ ME = {
 ME_EXAMPLES = [OpenApiExample("Signed in", value=ME, response_only=True)]
 GITHUB_TOKEN = [OpenApiExample("Valid", response_only=True, value={
     "valid": True, "scopes": ["read:user", "user:email"],
-    "expires_at": None, "checked_at": "2026-11-28T09:00:00Z"})]
+    "expires_at": None, "checked_at": "2026-11-28T09:00:00Z",
+    "budget": {"remaining_percent": 99.9, "used_percent": 0.1, "remaining": 4995,
+               "limit": 5000, "resets_at": "2026-11-28T09:45:00Z"}})]
 GITHUB_REPOS = [OpenApiExample("First page", response_only=True, value={
     "results": [{"id": 1296269, "name": "Hello-World", "full_name": "octocat/Hello-World",
                  "html_url": "https://github.com/octocat/Hello-World",
@@ -74,11 +76,13 @@ LINK_STATE = {
                   "message": "The Facebook login of the Page link expires on Dec. 1, 2026, "
                              "10 a.m.: reconnect with Facebook before then, or posts to the "
                              "Page stop."}],
+    "budget": {"remaining_percent": 72.0, "used_percent": 28.0, "remaining": None,
+               "limit": None, "resets_at": "2026-11-28T10:01:00Z"},
 }
 NOT_LINKED = {
     "linked": False, "page_selected": False, "relink_needed": False, "facebook_user_id": None,
     "page": None, "pages": [], "token": None, "page_token": None, "linked_by": None,
-    "linked_at": None, "warnings": [],
+    "linked_at": None, "warnings": [], "budget": None,
 }
 FACEBOOK_AUTHORIZE = [
     OpenApiExample("Start", value={}, request_only=True),

@@ -3,6 +3,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from integrations.models import can_manage_facebook_page
+
 
 class StrictSerializer(serializers.Serializer):
     """Refuses unknown keys: a typo or an injected field (`redirect_uri`, …) is a 400 (S9, S33)."""
@@ -68,6 +70,8 @@ class UserSerializer(serializers.Serializer):
     username = serializers.CharField()
     email = serializers.EmailField(allow_blank=True)
     is_staff = serializers.BooleanField()
+    can_manage_facebook_page = serializers.SerializerMethodField(
+        help_text="May link, unlink and post to the Facebook Page (staff with the permission).")
     date_joined = serializers.DateTimeField()
     github = serializers.SerializerMethodField()
 
@@ -84,6 +88,9 @@ class UserSerializer(serializers.Serializer):
         scopes = serializers.ListField(child=serializers.CharField(), source="scope_list")
         token_expires_at = serializers.DateTimeField(allow_null=True)
         last_login_at = serializers.DateTimeField(allow_null=True)
+
+    def get_can_manage_facebook_page(self, user) -> bool:
+        return can_manage_facebook_page(user)
 
     @extend_schema_field(GitHubProfileSerializer(allow_null=True))
     def get_github(self, user):
@@ -102,3 +109,13 @@ class StaffUserSerializer(serializers.Serializer):
     def get_display_name(self, user) -> str:
         account = getattr(user, "github_account", None)
         return account.login if account else user.username
+
+
+class BudgetSerializer(serializers.Serializer):
+    """What is left of a provider's call budget, from the usage headers of its last answer."""
+
+    remaining_percent = serializers.FloatField()
+    used_percent = serializers.FloatField()
+    remaining = serializers.IntegerField(allow_null=True, help_text="Calls left (GitHub).")
+    limit = serializers.IntegerField(allow_null=True, help_text="Calls per window (GitHub).")
+    resets_at = serializers.DateTimeField(allow_null=True)

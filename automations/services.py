@@ -22,7 +22,7 @@ from automations.errors import AutomationExists, RepositoryNotAdministered
 from automations.models import Automation, HookMode
 from integrations.config import get_github_client
 from integrations.errors import PermissionMissing
-from integrations.github.errors import NotFound
+from integrations.github.errors import Forbidden, NotFound
 from integrations.services.github import fresh_access_token, github_account_of
 
 logger = logging.getLogger(__name__)
@@ -129,8 +129,8 @@ def _unregister_hook(automation: Automation, user) -> None:
 @contextmanager
 def _repository_refusals() -> Iterator[None]:
     """GitHub's 404 (no such repository, or no admin rights: GitHub hides which) and its 403
-    become one clear 400."""
+    for this repository become one clear 400 (a missing scope stays permission_missing)."""
     try:
         yield
-    except (NotFound, PermissionMissing) as exc:
+    except (NotFound, Forbidden) as exc:
         raise RepositoryNotAdministered(provider="github") from exc

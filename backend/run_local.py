@@ -64,7 +64,7 @@ def sandbox_plan(env: dict[str, str]) -> tuple[dict[str, str], dict[str, str], l
         django_env.update(GITHUB_URL=base + "/github", GITHUB_API_URL=base + "/github/api/v3",
                           GITHUB_CLIENT_ID=SANDBOX_CREDENTIALS["GITHUB_CLIENT_ID"],
                           GITHUB_CLIENT_SECRET=SANDBOX_CREDENTIALS["GITHUB_CLIENT_SECRET"],
-                          STAFF_GITHUB_LOGINS=env.get("STAFF_GITHUB_LOGINS") or "octocat")
+                          STAFF_GITHUB_LOGINS=env.get("STAFF_GITHUB_LOGINS") or "583231")
     if "Facebook" in providers:
         django_env.update(FACEBOOK_URL=base + "/facebook", FACEBOOK_GRAPH_URL=base + "/graph",
                           FACEBOOK_APP_ID=SANDBOX_CREDENTIALS["FACEBOOK_APP_ID"],

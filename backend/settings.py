@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "backend.observability.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",  # before anything that may answer (CommonMiddleware)
+    "api.middleware.UriLengthLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -86,6 +87,9 @@ MIDDLEWARE = [
     "api.middleware.NoStoreApiMiddleware",
     "api.middleware.ProviderConcurrencyLimit",
 ]
+
+# Longer URLs get a JSON 414 (api.middleware); gunicorn must allow request lines this long.
+MAX_URI_CHARS = env.int("MAX_URI_CHARS", default=4096)
 
 ROOT_URLCONF = "backend.urls"
 WSGI_APPLICATION = "backend.wsgi.application"
@@ -198,6 +202,8 @@ FACEBOOK_GRAPH_VERSION = env.str("FACEBOOK_GRAPH_VERSION", default="v25.0")
 FACEBOOK_SCOPES = env.list(
     "FACEBOOK_SCOPES", default=["pages_show_list", "pages_read_engagement", "pages_manage_posts"]
 )
+# How old a Facebook signed_request (deauthorize, data deletion) may be; older ones are refused.
+FACEBOOK_SIGNED_REQUEST_MAX_AGE_S = env.int("FACEBOOK_SIGNED_REQUEST_MAX_AGE_S", default=3600)
 APP_REDIRECT_URIS = env.list("APP_REDIRECT_URIS", default=[])
 PROVIDER_TIMEOUT_S = (
     env.float("PROVIDER_CONNECT_TIMEOUT_S", default=3.05),

@@ -72,7 +72,7 @@ async function renderNav() {
   clear(nav);
   append(nav, item("/", "Home"));
   if (me) append(nav, item("/profile", "Profile"));
-  if (me?.is_staff) append(nav, item("/facebook", "Facebook Page"));
+  if (me?.can_manage_facebook_page) append(nav, item("/facebook", "Facebook Page"));
 }
 
 function renderNotFound(ctx) {

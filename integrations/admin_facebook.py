@@ -12,7 +12,13 @@ from solo.admin import SingletonModelAdmin
 
 from integrations.crypto import mask_token
 from integrations.errors import IntegrationError
-from integrations.models import DataDeletionRequest, FacebookPageLink, PagePost, TokenWarning
+from integrations.models import (
+    DataDeletionRequest,
+    FacebookPageLink,
+    PagePost,
+    TokenWarning,
+    can_manage_facebook_page,
+)
 from integrations.redirects import spa_url
 from integrations.services.facebook.link_state import facebook_link_state
 from integrations.services.facebook.token_checks import check_token
@@ -45,6 +51,12 @@ def _validity(token: str | None) -> str:
 class FacebookPageLinkAdmin(SingletonModelAdmin):
     fields = _READONLY
     readonly_fields = _READONLY
+
+    def get_fields(self, request, obj=None):
+        """The way to (re)link is offered only to those who may manage the Page (S32)."""
+        if can_manage_facebook_page(request.user):
+            return _READONLY
+        return tuple(f for f in _READONLY if f != "connect")
 
     @admin.display(description="User token")
     def masked_user_token(self, link):

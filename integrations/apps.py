@@ -6,4 +6,6 @@ class IntegrationsConfig(AppConfig):
     verbose_name = "Provider integrations"
 
     def ready(self) -> None:
-        from integrations import checks  # noqa: F401  (registers the system checks)
+        from integrations import checks  # (importing registers the system checks)
+
+        checks.warn_about_staff_logins()

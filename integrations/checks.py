@@ -1,8 +1,18 @@
-"""System checks: a bad token key fails `manage.py check` (and start-up), not the first sign-in."""
+"""System checks: a bad token key fails `manage.py check` (and start-up), not the first sign-in;
+a GitHub login (not a numeric id) in STAFF_GITHUB_LOGINS is warned about in production."""
 
-from django.core.checks import Error, register
+import logging
+
+from django.conf import settings
+from django.core.checks import Error, Warning, register
 
 from integrations.crypto import valid_keys
+
+logger = logging.getLogger("integrations.staff")
+STAFF_LOGIN_WARNING = (
+    "STAFF_GITHUB_LOGINS names GitHub logins ({logins}), not numeric user ids: a login can be "
+    "renamed and then registered by someone else, who would become staff. Use the ids "
+    "(https://api.github.com/users/<login> shows `id`).")
 
 
 @register()
@@ -15,3 +25,24 @@ def check_token_encryption_keys(app_configs, **kwargs):
              "print(Fernet.generate_key().decode())'",
         id="integrations.E001",
     )]
+
+
+def staff_logins() -> list[str]:
+    """The STAFF_GITHUB_LOGINS entries that are logins rather than numeric ids."""
+    return [entry for entry in settings.STAFF_GITHUB_LOGINS if not entry.isdigit()]
+
+
+@register(deploy=True)
+def check_staff_list_uses_ids(app_configs, **kwargs):
+    logins = staff_logins()
+    if not logins:
+        return []
+    return [Warning(STAFF_LOGIN_WARNING.format(logins=", ".join(logins)),
+                    id="integrations.W001")]
+
+
+def warn_about_staff_logins() -> None:
+    """At start-up under production settings (DEBUG off): the same warning, in the log."""
+    logins = staff_logins()
+    if logins and not settings.DEBUG:
+        logger.warning(STAFF_LOGIN_WARNING.format(logins=", ".join(logins)))

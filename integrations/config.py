@@ -18,6 +18,7 @@ from integrations import http
 from integrations.errors import ProviderNotConfigured
 from integrations.facebook import FacebookClient
 from integrations.github import GitHubClient
+from integrations.services.usage import CacheBudget
 
 GITHUB_SETTINGS = ("GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET", "GITHUB_URL", "GITHUB_API_URL")
 FACEBOOK_SETTINGS = (
@@ -107,7 +108,8 @@ def _timeout_s() -> tuple[float, float]:
 def _github_client(
     client_id: str, secret: str, web_url: str, api_url: str, timeout_s: tuple[float, float]
 ) -> GitHubClient:
-    return GitHubClient(client_id, secret, web_url=web_url, api_url=api_url, timeout_s=timeout_s)
+    return GitHubClient(client_id, secret, web_url=web_url, api_url=api_url, timeout_s=timeout_s,
+                        budget=CacheBudget())
 
 
 @lru_cache(maxsize=8)
@@ -117,5 +119,5 @@ def _facebook_client(
 ) -> FacebookClient:
     return FacebookClient(
         app_id, secret, web_url=web_url, graph_url=graph_url, graph_version=version,
-        timeout_s=timeout_s,
+        timeout_s=timeout_s, budget=CacheBudget(),
     )

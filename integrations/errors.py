@@ -4,14 +4,31 @@ Clients and services raise these; `api.errors` maps them to HTTP once. Messages 
 for people and never contain tokens, codes or secrets.
 """
 
+from __future__ import annotations
+
 import re
 from typing import Any
 
-_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+PROVIDER_MESSAGE_MAX_CHARS = 300
+
+
+def provider_text(value: Any, limit: int = PROVIDER_MESSAGE_MAX_CHARS) -> str | None:
+    """A provider's own words, fit to show beside ours (S37): a string, no control characters,
+    whitespace collapsed, at most `limit` characters; None when nothing is left."""
+    if not isinstance(value, str):
+        return None
+    text = " ".join(_CONTROL_CHARS.sub(" ", value).split())
+    if len(text) > limit:
+        text = text[:limit - 1].rstrip() + "…"
+    return text or None
 
 
 class IntegrationError(Exception):
-    """Base class: `code` is the stable machine code, `status` the HTTP status it maps to."""
+    """Base class: `code` is the stable machine code, `status` the HTTP status it maps to.
+
+    `message` is always our own words; what the provider said goes, cleaned and capped, in
+    `provider_message` (S37). `transient` says whether retrying the same call may succeed."""
 
     status = 400
     code = "integration_error"
@@ -22,6 +39,7 @@ class IntegrationError(Exception):
     retry_after_s: int | None = None
     # The provider may have acted on the request although we got no answer (a timeout).
     outcome_unknown = False
+    provider_message: str | None = None
 
     def __init__(self, message: str | None = None, *, provider: str | None = None) -> None:
         self.message = message or self.default_message
@@ -31,9 +49,14 @@ class IntegrationError(Exception):
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code!r}, provider={self.provider!r})"
 
+    def with_provider_message(self, text: Any) -> IntegrationError:
+        """Keep the provider's text (cleaned, capped) beside our message; answers self."""
+        self.provider_message = provider_text(text)
+        return self
+
     def public_fields(self) -> dict[str, Any]:
         """Extra members of the public error body (beside `code` and `message`)."""
-        return {}
+        return {"provider_message": self.provider_message} if self.provider_message else {}
 
     def response_headers(self) -> dict[str, str]:
         """HTTP headers the error response carries."""
@@ -70,6 +93,8 @@ class ProviderTimeout(ProviderUnavailable):
 
     status = 504
     default_message = "The provider did not answer in time; try again in a moment."
+    # Not blindly retryable: the call may have been served (a Page post may be published).
+    transient = False
     outcome_unknown = True
 
 
@@ -79,10 +104,10 @@ class RetryLater:
     retry_after_s: int
 
     def public_fields(self) -> dict[str, Any]:
-        return {"retry_after": self.retry_after_s}
+        return {**super().public_fields(), "retry_after": self.retry_after_s}
 
     def response_headers(self) -> dict[str, str]:
-        return {"Retry-After": str(self.retry_after_s)}
+        return {**super().response_headers(), "Retry-After": str(self.retry_after_s)}
 
 
 class ProviderRateLimited(RetryLater, ProviderError):
@@ -97,6 +122,15 @@ class ProviderRateLimited(RetryLater, ProviderError):
                  retry_after_s: int = 60) -> None:
         super().__init__(message, provider=provider)
         self.retry_after_s = max(1, int(retry_after_s))
+
+
+class ProviderMisconfigured(ProviderError):
+    """The provider refused *our* app credentials (id, secret, app token): a server
+    configuration fault, never a verdict on the user's token or link."""
+
+    code = "provider_misconfigured"
+    default_message = ("The provider refused this server's application credentials; an "
+                       "administrator must fix the configuration.")
 
 
 class BadProviderResponse(ProviderError):
@@ -135,7 +169,8 @@ class PermissionMissing(ProviderError):
         self.missing = tuple(missing)
 
     def public_fields(self) -> dict[str, Any]:
-        return {"missing": list(self.missing)} if self.missing else {}
+        fields = super().public_fields()
+        return {**fields, "missing": list(self.missing)} if self.missing else fields
 
 
 class ContentRejected(ProviderError):
@@ -203,18 +238,25 @@ class StateMismatch(IntegrationError):
 
 
 class AccessDenied(IntegrationError):
-    """The person cancelled at the provider (or the provider sent back another error)."""
+    """The person cancelled at the provider (or the provider sent back another error).
+
+    `message` is ours, chosen by `code`; the provider's `error_description` is only ever the
+    separate `provider_message` (S37)."""
 
     status = 400
     code = "access_denied"
     default_message = "Access was denied at the provider."
+    MESSAGES = {
+        "application_suspended": "The provider has suspended this application.",
+        "redirect_uri_mismatch": ("The provider refused this site's callback address; the "
+                                  "server configuration needs fixing."),
+    }
 
     def __init__(self, message: str | None = None, *, provider: str | None = None,
-                 code: str = "access_denied") -> None:
-        # The provider's description, passed on as plain text: no control characters.
-        cleaned = _CONTROL_CHARS.sub(" ", message or "").strip()[:500]
-        super().__init__(cleaned or None, provider=provider)
+                 code: str = "access_denied", description: str | None = None) -> None:
+        super().__init__(self.MESSAGES.get(code) or message, provider=provider)
         self.code = code
+        self.with_provider_message(description)
 
 
 class NotLinked(IntegrationError):

@@ -1,4 +1,4 @@
-"""A logging filter that keeps query strings out of HTTP client logs.
+"""A logging filter that keeps query strings out of HTTP client and access logs.
 
 urllib3 logs every request line at DEBUG, and some provider calls must carry a token in the
 query string (Graph's `debug_token?input_token=…`); the development server logs the SPA's

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from integrations.usage import ProviderUsage
+
 
 @dataclass(frozen=True)
 class TokenCheck:
@@ -21,3 +23,4 @@ class TokenCheck:
     missing_scopes: tuple[str, ...] = ()
     error_code: str | None = None
     error_message: str | None = None
+    budget: ProviderUsage | None = None  # what is left of the calls made with this token

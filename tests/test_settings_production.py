@@ -79,3 +79,13 @@ def test_email_is_configured_from_email_url():
     default = manage("shell", "--no-imports", "-c", show)
     assert default.stdout.startswith("django.core.mail.backends.smtp.EmailBackend"), \
         "production never defaults to the console"
+def test_a_staff_login_under_production_settings_warns_at_start_up():
+    """Issue 16 item 9: logins can be renamed and re-registered; ids cannot."""
+    result = manage("check", "--deploy", env_overrides={"STAFF_GITHUB_LOGINS": "583231,mona"})
+    output = result.stderr + result.stdout
+    assert "integrations.W001" in output and "mona" in output
+    assert output.count("STAFF_GITHUB_LOGINS names GitHub logins (mona)") == 2  # log + check
+    ids_only = manage("check", "--deploy", "--fail-level", "WARNING",
+                      env_overrides={"STAFF_GITHUB_LOGINS": "583231"})
+    assert ids_only.returncode == 0, ids_only.stderr + ids_only.stdout
+    assert "STAFF_GITHUB_LOGINS" not in ids_only.stderr + ids_only.stdout

@@ -14,10 +14,11 @@ from rest_framework.views import APIView
 
 from api import schema_examples as examples
 from api.flow_binding import flow_binding
-from api.permissions import IsStaffUser
+from api.permissions import CanManageFacebookPage
 from api.schema import error_responses
 from api.serializers import (
     AuthorizeOutput,
+    BudgetSerializer,
     ProviderCallbackInput,
     StaffUserSerializer,
     StrictSerializer,
@@ -30,9 +31,10 @@ TAGS = ["facebook"]
 
 
 class StaffView(APIView):
-    """Staff only; throttled by `throttle_scope` (the default scoped throttle of settings)."""
+    """Staff with the Page permission only (S32); throttled by `throttle_scope` (the default
+    scoped throttle of settings)."""
 
-    permission_classes = (IsStaffUser,)
+    permission_classes = (CanManageFacebookPage,)
 
 
 # --- Output shapes ------------------------------------------------------------------------------
@@ -84,6 +86,9 @@ class LinkStateSerializer(serializers.Serializer):
     def get_warnings(self, state):
         return TokenWarningSerializer(
             [w.as_dict() for w in token_warnings.link_warnings(state)], many=True).data
+    budget = BudgetSerializer(allow_null=True, help_text=(
+        "What is left of the app's Graph call budget (X-App-Usage, X-Business-Use-Case-Usage; "
+        "null until an answer is seen); from 90 % used, calls wait (429)."))
 
     @extend_schema_field(inline_serializer("LinkedPage", {
         "id": serializers.CharField(), "name": serializers.CharField()}, allow_null=True))

@@ -24,7 +24,7 @@ from api.serializers import (
     UserSerializer,
 )
 from integrations.flows import SESSION_BINDING_KEY
-from integrations.models import FlowClient
+from integrations.models import FlowClient, can_manage_facebook_page
 from integrations.services import authorization
 from integrations.services import github as github_service
 
@@ -86,7 +86,7 @@ class GitHubAuthorizeView(APIView):
             binding = data.validated_data["code_challenge"]
         if extra_scopes:  # S52: staff only, and the flow is bound to that staff member
             user = session_user(request)
-            if user is None or not user.is_staff:
+            if not can_manage_facebook_page(user):  # who may create automations
                 raise PermissionDenied("Only staff can ask GitHub for more permissions.")
         started = authorization.start_authorization(
             authorization.GITHUB, client=client, binding=binding, user=user,

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from api import schema_examples as examples
 from api.schema import COMMON_ERRORS, error_responses
-from api.serializers import UserSerializer
+from api.serializers import BudgetSerializer, UserSerializer
 from integrations.services import github as github_service
 
 
@@ -54,6 +54,9 @@ class GitHubTokenView(APIView):
         scopes = serializers.ListField(child=serializers.CharField())
         expires_at = serializers.DateTimeField(allow_null=True)
         checked_at = serializers.DateTimeField()
+        budget = BudgetSerializer(allow_null=True, help_text=(
+            "What is left of GitHub's rate limit for this token (null until a call is seen); "
+            "from 90 % used, calls wait for the reset (429 provider_rate_limited)."))
 
     @extend_schema(operation_id="me_github_token", tags=["me"],
                    responses={200: Output, **error_responses(*COMMON_ERRORS, 409, 502, 504)},
@@ -91,7 +94,8 @@ class GitHubReposView(APIView):
 
     @extend_schema(
         operation_id="me_github_repos", tags=["me"],
-        parameters=[OpenApiParameter("page", int, description="1-based page number")],
+        parameters=[OpenApiParameter("page", {"type": "integer", "minimum": 1, "maximum": 1000},
+                                     description="1-based page number")],
         responses={200: Output, **error_responses(*COMMON_ERRORS, 400, 409, 502, 504)},
         examples=examples.GITHUB_REPOS,
     )

@@ -26,7 +26,11 @@ from automations.selectors import post_sources
 from integrations.models import IN_PROGRESS_STATUSES, PagePost, PagePostSource
 from integrations.services import page_posts as page_post_service
 
-IDEMPOTENCY_KEY_RE = re.compile(r"^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$")
+# 1-255 printable ASCII, no leading/trailing space; the schema states the same (one pattern).
+IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$"
+IDEMPOTENCY_KEY_RE = re.compile(IDEMPOTENCY_KEY_PATTERN)
+IDEMPOTENCY_KEY_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 255,
+                          "pattern": IDEMPOTENCY_KEY_PATTERN}
 
 
 class PostAutomationSerializer(serializers.Serializer):
@@ -101,7 +105,8 @@ class PagePostsView(StaffView):
 
     @extend_schema(
         operation_id="facebook_page_posts", tags=TAGS,
-        parameters=[OpenApiParameter("page", int, description="Page number (from 1)."),
+        parameters=[OpenApiParameter("page", {"type": "integer", "minimum": 1},
+                                     description="Page number (from 1)."),
                     OpenApiParameter("page_size", int, description="20 by default, at most 100.")],
         responses={200: inline_serializer("PagePostHistory", {
             "count": serializers.IntegerField(),
@@ -123,7 +128,7 @@ class PagePostsView(StaffView):
     @extend_schema(
         operation_id="facebook_page_post_create", tags=TAGS, request=Input,
         parameters=[OpenApiParameter(
-            "Idempotency-Key", str, OpenApiParameter.HEADER, required=True,
+            "Idempotency-Key", IDEMPOTENCY_KEY_SCHEMA, OpenApiParameter.HEADER, required=True,
             description="1 to 255 printable ASCII characters, unique per post (e.g. a UUID). A "
                         "retry with the same key and body answers 200 with the same post and "
                         "never publishes twice; the same key with another body is a 422.")],

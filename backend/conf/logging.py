@@ -42,6 +42,10 @@ def build_logging(*, log_format: str = "plain", level: str = "INFO") -> dict:
             # urllib3 at DEBUG prints request lines with query strings: keep it quiet (S24).
             "urllib3": {"level": "WARNING"},
             "github": {"level": "WARNING"},
-            "django.server": {"level": "INFO"},
+            # runserver's access log (`make run`): Django's defaults give it a handler of its own,
+            # with no redaction and propagate off. Ours: the redacting handler, and the filter on
+            # the logger itself, so no handler can see a callback's code/state or a ?token= (S24).
+            "django.server": {"handlers": ["console"], "filters": ["redact_queries"],
+                              "level": "INFO", "propagate": False},
         },
     }

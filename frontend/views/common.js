@@ -3,10 +3,17 @@ import { del, post } from "../api.js";
 import { busy, confirmThenRun, h, loading } from "../dom.js";
 import { goToProvider, loadMe, setFlash, takeCallbackParams } from "../session.js";
 
-/** A role=alert box with the human message and, optionally, a retry button. */
+/**
+ * A role=alert box with the human message and, optionally, a retry button. The provider's own
+ * words (`provider_message`: cleaned and capped by the server) come apart from ours, as text.
+ */
 export function errorAlert(error, { onRetry, retryLabel = "Try again" } = {}) {
   const message = error?.message || "Something went wrong. Please try again.";
   const box = h("div", { class: "alert error", role: "alert" }, h("p", {}, message));
+  const said = error?.body?.provider_message;
+  if (typeof said === "string" && said) {
+    box.append(h("p", { class: "provider-message" }, `The provider said: ${said}`));
+  }
   if (onRetry) {
     box.append(h("button", { type: "button", class: "btn", onClick: onRetry }, retryLabel));
   }

@@ -27,9 +27,11 @@ export async function renderFacebook(ctx) {
   ctx.main.append(heading, body);
   const me = await signedInUser(ctx, body, "/facebook");
   if (!me) return;
-  if (!me.is_staff) {
-    heading.textContent = "This page is for staff only";
-    document.title = "This page is for staff only — OAuth Bridge";
+  if (!me.can_manage_facebook_page) {
+    // Staff too need the Page permission (the API answers 403 without it).
+    const words = me.is_staff ? "You may not manage the Facebook Page" : "This page is for staff only";
+    heading.textContent = words;
+    document.title = `${words} — OAuth Bridge`;
     fill(body, h("p", {}, h("a", { href: "/profile", "data-link": true }, "Back to your profile")));
     return;
   }

@@ -29,7 +29,7 @@ function renderAccount(region, me) {
       ["Email", gh.email || me.email || "No verified email"],
       ["Role", me.is_staff ? "Staff" : null],
     ]),
-    me.is_staff
+    me.can_manage_facebook_page
       ? h("p", {}, h("a", { href: "/facebook", "data-link": true }, "Manage the Facebook Page"))
       : null,
   );

@@ -26,8 +26,9 @@ from integrations.errors import (
     ProviderUnavailable,
     TokenInvalid,
 )
-from integrations.facebook.errors import graph_error
+from integrations.facebook.errors import app_token_error, graph_error
 from integrations.facebook.parsing import (
+    graph_usage,
     next_cursor,
     page_path,
     parse_page,
@@ -45,6 +46,7 @@ from integrations.facebook.types import (
 )
 from integrations.parsing import id_str, str_or_none
 from integrations.provider_client import ProviderClient
+from integrations.usage import APP_BUDGET, UsageBudget
 
 MAX_PAGES_FOLLOWED = 20
 
@@ -56,8 +58,9 @@ class FacebookClient(ProviderClient):
 
     def __init__(self, app_id: str, app_secret: str, *, web_url: str, graph_url: str,
                  graph_version: str = "v25.0", session: requests.Session | None = None,
-                 timeout_s: tuple[float, float] = http.DEFAULT_TIMEOUT_S) -> None:
-        super().__init__(web_url=web_url, session=session, timeout_s=timeout_s)
+                 timeout_s: tuple[float, float] = http.DEFAULT_TIMEOUT_S,
+                 budget: UsageBudget | None = None) -> None:
+        super().__init__(web_url=web_url, session=session, timeout_s=timeout_s, budget=budget)
         self.app_id = str(app_id)
         self._app_secret = app_secret
         self.graph_version = graph_version.strip("/")
@@ -106,12 +109,17 @@ class FacebookClient(ProviderClient):
         return parse_token(body, self.now())
 
     def debug_token(self, token: str) -> TokenInfo:
-        """GET /debug_token with the app token. A token issued to another app is not valid."""
+        """GET /debug_token with the app token. A token issued to another app is not valid;
+        a top-level error is ProviderMisconfigured (our credentials), never TokenInvalid."""
         # The app token gets a proof too: "Require App Secret" applies to every server call.
-        body = self._graph(
-            "GET", "debug_token", params={"input_token": token},
-            token=f"{self.app_id}|{self._app_secret}",
-        )
+        try:
+            body = self._graph(
+                "GET", "debug_token", params={"input_token": token},
+                token=f"{self.app_id}|{self._app_secret}",
+            )
+        except ProviderError as exc:
+            # A top-level error judges our app token; only `data` judges the user's token.
+            raise app_token_error(exc) from None
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, dict):
             raise BadProviderResponse(provider=self.provider)
@@ -227,7 +235,11 @@ class FacebookClient(ProviderClient):
         exchange: bool = False,
     ) -> Any:
         """One Graph call: the token goes in the form body (POST) or the Authorization header,
-        never in the URL; `appsecret_proof` rides along with every token-bearing call."""
+        never in the URL; `appsecret_proof` rides along with every token-bearing call. The
+        app's budget is asked first (except for a code exchange: the code would expire) and
+        updated from every answer's usage headers (B13)."""
+        if not exchange:
+            self.check_budget(APP_BUDGET)
         params, data = dict(params or {}), dict(data or {})
         headers = {"Accept": "application/json"}
         if token is not None:
@@ -240,6 +252,7 @@ class FacebookClient(ProviderClient):
             method, f"{self.graph_base}/{path}", params=params or None,
             data=data or None, headers=headers,
         )
+        self.record_usage(graph_usage(response.headers, self.now()))
         try:
             body, unreadable = response.json(), None
         except ProviderUnavailable as exc:  # HTML or non-JSON: reported after a 5xx status

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -11,6 +12,7 @@ from urllib.parse import quote
 from integrations.errors import BadProviderResponse
 from integrations.facebook.types import FacebookPage, FacebookToken, PagePostSummary, TokenInfo
 from integrations.parsing import id_str, int_or_none, str_or_none, str_tuple, unix_datetime
+from integrations.usage import APP_BUDGET, ProviderUsage
 
 PROVIDER = "facebook"
 _PAGE_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
@@ -101,3 +103,48 @@ def next_cursor(paging: Any) -> str | None:
         return None
     cursors = paging.get("cursors")
     return str_or_none(cursors.get("after")) if isinstance(cursors, dict) else None
+
+
+USAGE_HEADERS = ("X-App-Usage", "X-Page-Usage")
+USAGE_FIELDS = ("call_count", "total_time", "total_cputime")
+USAGE_LOOK_AGAIN = timedelta(seconds=60)  # rolling windows without a stated regain time
+
+
+def graph_usage(headers: Mapping[str, str], now: datetime) -> ProviderUsage | None:
+    """The app's Graph budget from `X-App-Usage`, `X-Page-Usage` and
+    `X-Business-Use-Case-Usage` (B13; percentages, throttled at 100): the highest share any of
+    them reports, and `estimated_time_to_regain_access` (minutes) when given. None without
+    usage headers."""
+    percents: list[float] = []
+    regain_min = 0
+    for name in USAGE_HEADERS:
+        percents += _percents(_json_header(headers.get(name)))
+    buc = _json_header(headers.get("X-Business-Use-Case-Usage"))
+    for entries in buc.values() if isinstance(buc, dict) else ():
+        for entry in entries if isinstance(entries, list) else ():
+            percents += _percents(entry)
+            if isinstance(entry, dict):
+                regain_min = max(regain_min,
+                                 int_or_none(entry.get("estimated_time_to_regain_access")) or 0)
+    if not percents:
+        return None
+    wait = timedelta(minutes=regain_min) if regain_min > 0 else USAGE_LOOK_AGAIN
+    return ProviderUsage(provider=PROVIDER, key=APP_BUDGET,
+                         used_percent=min(100.0, max(percents)), resets_at=now + wait)
+
+
+def _json_header(value: Any) -> Any:
+    if not isinstance(value, str) or len(value) > 10_000:
+        return None
+    try:
+        return json.loads(value)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _percents(data: Any) -> list[float]:
+    if not isinstance(data, dict):
+        return []
+    values = (data.get(name) for name in USAGE_FIELDS)
+    return [float(v) for v in values
+            if isinstance(v, int | float) and not isinstance(v, bool) and v >= 0]

@@ -8,6 +8,7 @@ this client's pooled `HttpClient.send()`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -21,6 +22,7 @@ from integrations.errors import (
     AuthorizationFailed,
     BadProviderResponse,
     ProviderError,
+    ProviderMisconfigured,
     ProviderRateLimited,
 )
 from integrations.github.errors import NotFound, lower, raise_for_status, retry_after_s, safe_code
@@ -30,12 +32,16 @@ from integrations.github.parsing import (
     parse_repo,
     parse_token,
     primary_verified_email,
+    rate_limit_usage,
 )
 from integrations.github.types import GitHubProfile, GitHubToken, RepoHook, RepoPage
 from integrations.parsing import iso_datetime, str_tuple
 from integrations.provider_client import ProviderClient
 from integrations.pygithub_transport import pygithub_requester
 from integrations.token_check import TokenCheck
+from integrations.usage import UsageBudget, token_budget_key
+
+logger = logging.getLogger(__name__)
 
 API_VERSION = "2022-11-28"
 REST_ACCEPT = "application/vnd.github+json"
@@ -48,8 +54,9 @@ class GitHubClient(ProviderClient):
 
     def __init__(self, client_id: str, client_secret: str, *, web_url: str, api_url: str,
                  session: requests.Session | None = None,
-                 timeout_s: tuple[float, float] = http.DEFAULT_TIMEOUT_S) -> None:
-        super().__init__(web_url=web_url, session=session, timeout_s=timeout_s)
+                 timeout_s: tuple[float, float] = http.DEFAULT_TIMEOUT_S,
+                 budget: UsageBudget | None = None) -> None:
+        super().__init__(web_url=web_url, session=session, timeout_s=timeout_s, budget=budget)
         self.client_id = client_id
         self._client_secret = client_secret
         self.api_url = api_url.rstrip("/")
@@ -130,9 +137,10 @@ class GitHubClient(ProviderClient):
     # --- REST API (PyGithub) -------------------------------------------------------------
 
     def get_profile(self, token: str) -> GitHubProfile:
-        """GET /user: the signed-in account. `id` is the stable key, `login` can change."""
-        _headers, data = self._rest(token, "/user")
-        return parse_profile(data)
+        """GET /user: the signed-in account. `id` is the stable key, `login` can change. The
+        answer's headers say which scopes the token really holds and when it expires."""
+        headers, data = self._rest(token, "/user")
+        return parse_profile(data, lower(headers))
 
     def get_primary_verified_email(self, token: str) -> str | None:
         """GET /user/emails: the address that is primary *and* verified, else None."""
@@ -162,13 +170,18 @@ class GitHubClient(ProviderClient):
     def _rest(
         self, token: str, path: str, params: dict[str, Any] | None = None
     ) -> tuple[dict[str, Any], Any]:
-        """GET `path` through PyGithub, with this client's pooled choke point underneath."""
+        """GET `path` through PyGithub, with this client's pooled choke point underneath. The
+        token's rate-limit budget is asked first and updated from every answer (A8)."""
+        key = token_budget_key(token)
+        self.check_budget(key)
         requester = pygithub_requester(self, token=token, api_url=self.api_url,
                                        api_version=API_VERSION)
-        with self._errors():
-            return requester.requestJsonAndCheck(
+        with self._errors(key):
+            headers, data = requester.requestJsonAndCheck(
                 "GET", path, parameters=params, headers={"Accept": REST_ACCEPT}
             )
+        self.record_usage(rate_limit_usage(lower(headers), key))
+        return headers, data
 
     # --- Repository webhooks (requests: PyGithub's hook calls would hide the status) -----
 
@@ -219,6 +232,15 @@ class GitHubClient(ProviderClient):
             expires_at=iso_datetime(body.get("expires_at")),
         )
 
+    def revoke_token(self, token: str) -> None:
+        """DELETE /applications/{client_id}/token: this one token (the person's other sessions
+        keep theirs); 204, or 404/422 when it is already gone."""
+        response, body = self._app_call("DELETE", "token", token)
+        if response.status in (200, 204, 404, 422):
+            return
+        raise_for_status(response.status, response.headers, body, self.now())
+        raise BadProviderResponse(provider=self.provider)
+
     def revoke_grant(self, token: str) -> None:
         """DELETE /applications/{client_id}/grant: 204, or 404 when it is already gone."""
         response, body = self._app_call("DELETE", "grant", token)
@@ -236,19 +258,21 @@ class GitHubClient(ProviderClient):
             auth=(self.client_id, self._client_secret),
         )
         if response.status == 401:  # our app credentials, not the user's token
-            raise ProviderError(
-                "GitHub rejected the application credentials.", provider=self.provider
-            )
+            logger.error("github refused our app credentials on /applications/%s: check "
+                         "GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET", what)
+            raise ProviderMisconfigured(provider=self.provider)
         return response, body
 
     # --- Error mapping: the one place --------------------------------------------------
 
     @contextmanager
-    def _errors(self) -> Iterator[None]:
-        """PyGithub's exceptions as typed errors (`integrations.github.errors`)."""
+    def _errors(self, budget_key: str) -> Iterator[None]:
+        """PyGithub's exceptions as typed errors (`integrations.github.errors`); an error's
+        usage headers count too."""
         try:
             yield
         except GithubException as exc:
+            self.record_usage(rate_limit_usage(lower(exc.headers or {}), budget_key))
             if exc.status == 404:
                 raise NotFound(provider=self.provider) from None
             raise_for_status(exc.status, exc.headers or {}, exc.data, self.now())

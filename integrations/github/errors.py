@@ -16,12 +16,32 @@ from integrations.github.parsing import split_scopes
 from integrations.parsing import int_or_none
 
 PROVIDER = "github"
+# Scopes a broader scope includes (GitHub's scopes-for-oauth-apps: "user" implies user:email…).
+IMPLIED_SCOPES = {
+    "user": ("read:user", "user:email", "user:follow"),
+    "repo": ("repo:status", "repo_deployment", "public_repo", "repo:invite", "security_events"),
+    "admin:org": ("write:org", "read:org"),
+    "write:org": ("read:org",),
+    "admin:public_key": ("write:public_key", "read:public_key"),
+    "write:public_key": ("read:public_key",),
+    "admin:repo_hook": ("write:repo_hook", "read:repo_hook"),
+    "write:repo_hook": ("read:repo_hook",),
+    "admin:gpg_key": ("write:gpg_key", "read:gpg_key"),
+    "write:gpg_key": ("read:gpg_key",),
+    "write:packages": ("read:packages",),
+    "project": ("read:project",),
+}
 
 
 class NotFound(ProviderError):
     """404 from the REST API (GitHub also answers 404 for a token that may not see a resource)."""
 
     default_message = "The provider could not find what was asked for."
+
+
+class Forbidden(ProviderError):
+    """403 that is neither a rate limit nor a missing scope: GitHub refuses this resource to
+    this account (e.g. "Must have admin rights to Repository"). Public shape unchanged."""
 
 
 def raise_for_status(status: int, headers: Any, body: Any, now: datetime) -> None:
@@ -34,13 +54,25 @@ def raise_for_status(status: int, headers: Any, body: Any, now: datetime) -> Non
     if status == 401:
         raise TokenInvalid(provider=PROVIDER)
     if status in (403, 429):
-        retry_after = retry_after_s(headers, now)
-        if retry_after is not None or _rate_limit_message(body):
-            raise ProviderRateLimited(provider=PROVIDER, retry_after_s=retry_after or 60)
-        raise PermissionMissing(provider=PROVIDER, missing=_missing_scopes(headers))
+        _raise_for_refusal(status, headers, body, now)
     if status == 404:
         raise NotFound(provider=PROVIDER)
     raise ProviderError(provider=PROVIDER)
+
+
+def _raise_for_refusal(status: int, headers: dict[str, str], body: Any, now: datetime) -> None:
+    """403/429 (A7, A8): a rate limit (primary, secondary, or too many failed logins); else a
+    scope the token lacks (`X-Accepted-OAuth-Scopes` against `X-OAuth-Scopes`); else our
+    request's fault, never a permission the person could grant."""
+    retry_after = retry_after_s(headers, now)
+    if status == 429 or retry_after is not None or _says(body, "rate limit", "login attempts"):
+        raise ProviderRateLimited(provider=PROVIDER, retry_after_s=retry_after or 60)
+    missing = _missing_scopes(headers)
+    if missing:
+        raise PermissionMissing(
+            f"GitHub refused: the sign-in lacks the {', '.join(missing)} scope. Sign in again "
+            "and allow it.", provider=PROVIDER, missing=missing)
+    raise Forbidden(provider=PROVIDER)
 
 
 def retry_after_s(headers: dict[str, str], now: datetime) -> int | None:
@@ -67,12 +99,20 @@ def lower(headers: Any) -> dict[str, str]:
     return {str(k).lower(): str(v) for k, v in dict(headers or {}).items()}
 
 
-def _rate_limit_message(body: Any) -> bool:
+def _says(body: Any, *phrases: str) -> bool:
+    """GitHub's `message` names the kind of refusal ("API rate limit exceeded…", "Maximum
+    number of login attempts exceeded…"); read it, never repeat it."""
     message = body.get("message") if isinstance(body, dict) else None
-    return isinstance(message, str) and "rate limit" in message.lower()
+    return isinstance(message, str) and any(p in message.lower() for p in phrases)
 
 
 def _missing_scopes(headers: dict[str, str]) -> tuple[str, ...]:
+    """The scopes the action accepts (any one would do), when the token holds none of them
+    (counting what a granted scope implies: `user` covers `user:email`). Empty when the scope
+    headers are absent (GitHub App tokens) or a granted scope already suffices."""
     accepted = split_scopes(headers.get("x-accepted-oauth-scopes"))
     granted = set(split_scopes(headers.get("x-oauth-scopes")))
-    return tuple(s for s in accepted if s not in granted)
+    granted |= {child for scope in granted for child in IMPLIED_SCOPES.get(scope, ())}
+    if not accepted or granted & set(accepted):
+        return ()
+    return accepted

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from integrations.errors import BadProviderResponse
 from integrations.github.types import GitHubProfile, GitHubRepo, GitHubToken, RepoHook
-from integrations.parsing import int_or_none, iso_datetime, str_or_none
+from integrations.parsing import int_or_none, iso_datetime, str_or_none, unix_datetime
+from integrations.usage import ProviderUsage
 
 PROVIDER = "github"
 
@@ -26,7 +28,9 @@ def parse_token(body: dict[str, Any], now: datetime) -> GitHubToken:
     )
 
 
-def parse_profile(data: Any) -> GitHubProfile:
+def parse_profile(data: Any, headers: Mapping[str, str] | None = None) -> GitHubProfile:
+    """A /user body, with the token facts its (lower-cased) headers carry."""
+    headers = headers or {}
     if not isinstance(data, dict):
         raise BadProviderResponse(provider=PROVIDER)
     user_id, login = int_or_none(data.get("id")), data.get("login")
@@ -42,7 +46,24 @@ def parse_profile(data: Any) -> GitHubProfile:
         company=str_or_none(data.get("company")),
         location=str_or_none(data.get("location")),
         bio=str_or_none(data.get("bio")),
+        token_scopes=split_scopes(headers["x-oauth-scopes"])
+        if "x-oauth-scopes" in headers else None,
+        token_expires_at=token_expiration(headers.get("github-authentication-token-expiration")),
     )
+
+
+def token_expiration(value: Any) -> datetime | None:
+    """`github-authentication-token-expiration`: "2026-06-01 12:00:00 UTC" (or with a numeric
+    offset, "-0700"); None when absent or unreadable."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip().replace(" UTC", " +0000")
+    for layout in ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%dT%H:%M:%S%z"):
+        try:
+            return datetime.strptime(text, layout).astimezone(UTC)
+        except ValueError:
+            continue
+    return None
 
 
 def primary_verified_email(data: Any) -> str | None:
@@ -91,6 +112,19 @@ def _expiry(now: datetime, seconds: Any) -> datetime | None:
     if value is None or value < 0:
         raise BadProviderResponse("The provider sent an unreadable expiry.", provider=PROVIDER)
     return now + timedelta(seconds=value)
+
+
+def rate_limit_usage(headers: Mapping[str, str], key: str) -> ProviderUsage | None:
+    """`x-ratelimit-limit`/`-remaining`/`-reset` (A8, on every REST answer) as a usage; None
+    when the answer carries no such headers."""
+    limit = int_or_none(headers.get("x-ratelimit-limit"))
+    remaining = int_or_none(headers.get("x-ratelimit-remaining"))
+    if not limit or limit <= 0 or remaining is None:
+        return None
+    used = min(100.0, max(0.0, (limit - remaining) * 100.0 / limit))
+    return ProviderUsage(provider=PROVIDER, key=key, used_percent=used,
+                         resets_at=unix_datetime(headers.get("x-ratelimit-reset")),
+                         remaining=max(0, remaining), limit=limit)
 
 
 def parse_hook(data: Any) -> RepoHook:

@@ -27,6 +27,10 @@ class GitHubProfile:
     company: str | None
     location: str | None
     bio: str | None
+    # What the /user answer's headers say about the token that read it (A7): the scopes it
+    # holds (None: no `X-OAuth-Scopes` header, e.g. a GitHub App token) and when it expires.
+    token_scopes: tuple[str, ...] | None = None
+    token_expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,16 @@
 
 from integrations.models.facebook import (
     IN_PROGRESS_STATUSES,
+    MANAGE_FACEBOOK_PAGE,
     DataDeletionRequest,
     DataDeletionStatus,
     FacebookPageLink,
     PagePost,
     PagePostSource,
     PagePostStatus,
+    SignedRequestReceipt,
     TokenWarning,
+    can_manage_facebook_page,
 )
 from integrations.models.flow import FlowClient, FlowPurpose, OAuthFlow
 from integrations.models.github import GitHubAccount
@@ -16,11 +19,14 @@ from integrations.models.github import GitHubAccount
 __all__ = ["FlowClient", "FlowPurpose", "GitHubAccount", "OAuthFlow"]
 __all__ += [
     "IN_PROGRESS_STATUSES",
+    "MANAGE_FACEBOOK_PAGE",
     "DataDeletionRequest",
     "DataDeletionStatus",
     "FacebookPageLink",
     "PagePost",
     "PagePostSource",
     "PagePostStatus",
+    "SignedRequestReceipt",
     "TokenWarning",
+    "can_manage_facebook_page",
 ]

@@ -6,6 +6,16 @@ from solo.models import SingletonModel
 
 from integrations.crypto import EncryptedTextField
 
+MANAGE_PERMISSION_CODENAME = "manage_facebook_page"
+MANAGE_FACEBOOK_PAGE = "integrations." + MANAGE_PERMISSION_CODENAME
+
+
+def can_manage_facebook_page(user) -> bool:
+    """Active staff holding `integrations.manage_facebook_page` (S32): the one rule, for the
+    API, the /me answer the SPA reads, and the admin."""
+    return bool(user and user.is_authenticated and user.is_active and user.is_staff
+                and user.has_perm(MANAGE_FACEBOOK_PAGE))
+
 
 class FacebookPageLink(SingletonModel):
     """The one Facebook Page this site posts to, and the long-lived user token behind it.
@@ -30,6 +40,9 @@ class FacebookPageLink(SingletonModel):
 
     class Meta:
         verbose_name = "Facebook Page link"
+        # S32: linking, unlinking and posting need this, not only is_staff.
+        permissions = [(MANAGE_PERMISSION_CODENAME,
+                        "Can link, unlink and post to the Facebook Page")]
 
     def __str__(self) -> str:
         if self.page_id:
@@ -164,3 +177,20 @@ class DataDeletionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Data deletion {self.confirmation_code} ({self.status})"
+
+
+class SignedRequestReceipt(models.Model):
+    """A processed Facebook signed_request, by (hashed user id, issued_at): the same request
+    is never acted on twice (replay). Rows older than the freshness window are pruned."""
+
+    facebook_user_hash = models.CharField(max_length=64)
+    issued_at = models.BigIntegerField(help_text="The request's issued_at (Unix seconds).")
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "processed Facebook signed request"
+        constraints = [models.UniqueConstraint(fields=["facebook_user_hash", "issued_at"],
+                                               name="signed_request_once")]
+
+    def __str__(self) -> str:
+        return f"signed request issued at {self.issued_at}"

@@ -114,15 +114,27 @@ def github_repo(user: GitHubUser, index: int, name: str, *, private: bool, api: 
 
 
 def github_simple_user(user: GitHubUser, *, api: str, web: str, avatar: str) -> dict:
+    """GitHub's "Simple User" schema, every required field (PROVIDERS.md A7 and A9)."""
+    base = f"{api}/users/{user.login}"
     return {
         "login": user.login,
         "id": user.id,
         "node_id": f"U_sandbox{user.id}",
         "avatar_url": avatar,
         "gravatar_id": "",
-        "url": f"{api}/users/{user.login}",
+        "url": base,
         "html_url": f"{web}/{user.login}",
+        "followers_url": f"{base}/followers",
+        "following_url": f"{base}/following{{/other_user}}",
+        "gists_url": f"{base}/gists{{/gist_id}}",
+        "starred_url": f"{base}/starred{{/owner}}{{/repo}}",
+        "subscriptions_url": f"{base}/subscriptions",
+        "organizations_url": f"{base}/orgs",
+        "repos_url": f"{base}/repos",
+        "events_url": f"{base}/events{{/privacy}}",
+        "received_events_url": f"{base}/received_events",
         "type": "User",
+        "user_view_type": "public",
         "site_admin": False,
     }
 

@@ -92,6 +92,10 @@ def api_response(request: Request, token: GitHubToken, data: Any, status: int = 
     return Response.json(data, status, extra)
 
 
+# Tokens with either scope see the private profile fields (PROVIDERS.md A7, "Private User").
+PRIVATE_PROFILE_SCOPES = frozenset({"user", "read:user"})
+
+
 def get_user(request: Request) -> Response:
     token = authenticate(request)
     if isinstance(token, Response):
@@ -102,17 +106,23 @@ def get_user(request: Request) -> Response:
     private_count = len(user.private_repo_names)
     data = {
         **github_simple_user(user, **links),
-        "followers_url": f"{links['api']}/users/{user.login}/followers",
-        "following_url": f"{links['api']}/users/{user.login}/following{{/other_user}}",
-        "repos_url": f"{links['api']}/users/{user.login}/repos",
         "name": user.name, "company": user.company, "blog": user.blog,
         "location": user.location, "email": user.email, "hireable": None, "bio": user.bio,
         "twitter_username": None, "public_repos": public_count, "public_gists": 1,
         "followers": 20, "following": 0, "created_at": user.created_at,
-        "updated_at": "2026-01-01T00:00:00Z", "private_gists": 0,
-        "total_private_repos": private_count, "owned_private_repos": private_count,
-        "two_factor_authentication": True,
+        "updated_at": "2026-01-01T00:00:00Z",
     }
+    scopes = set(token.scopes)
+    if "user" in scopes:  # GitHub shows the notification address only with the full scope
+        data["notification_email"] = user.email
+    if scopes & PRIVATE_PROFILE_SCOPES:  # the "Private User" schema, as on GitHub
+        data.update({
+            "private_gists": 0, "total_private_repos": private_count,
+            "owned_private_repos": private_count, "disk_usage": 10000, "collaborators": 0,
+            "two_factor_authentication": True,
+            "plan": {"name": "free", "space": 976562499, "collaborators": 0,
+                     "private_repos": 10000},
+        })
     return api_response(request, token, data)
 
 

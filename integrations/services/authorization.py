@@ -92,8 +92,9 @@ def refuse_authorization(flow: ProviderFlow, *, state: str, binding: str | None,
                          description: str, user=None, client: FlowClient = FlowClient.BROWSER,
                          code_verifier: str | None = None) -> AccessDenied:
     """The provider sent the person back with an error: consume the state (so no code can
-    follow), and return the error to raise, with the provider's description as plain text."""
+    follow), and return the error to raise: our words, the provider's description apart."""
     consume_flow(purpose=flow.purpose, state=state, binding=binding, user=user,
                  code_verifier=code_verifier, client=client)
     code = error if error in PASSED_ON_ERRORS else "access_denied"
-    return AccessDenied(description or flow.cancelled_message, provider=flow.provider, code=code)
+    return AccessDenied(flow.cancelled_message, provider=flow.provider, code=code,
+                        description=description)

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -27,6 +28,8 @@ from integrations.errors import (
 from integrations.flows import consume_flow
 from integrations.github import GitHubProfile, GitHubToken, RepoPage
 from integrations.models import FlowClient, FlowPurpose, GitHubAccount
+from integrations.models.facebook import MANAGE_PERMISSION_CODENAME
+from integrations.services.usage import github_token_usage
 from integrations.token_check import TokenCheck
 
 logger = logging.getLogger(__name__)
@@ -50,20 +53,36 @@ def sign_in_with_github(*, state: str, code: str, binding: str | None, client: F
     github = get_github_client()
     token = github.exchange_code(code=code, redirect_uri=flow.redirect_uri,
                                  code_verifier=flow.code_verifier)
-    # Each read runs in a copy of this context, so its log lines keep the request id.
-    profile_call = reads.submit(copy_context().run, github.get_profile, token.access_token)
-    email_call = reads.submit(copy_context().run, github.get_primary_verified_email,
-                              token.access_token)
-    profile, email = profile_call.result(), email_call.result()
-    if flow.user_id is not None and not GitHubAccount.objects.filter(
-            user_id=flow.user_id, github_id=profile.id).exists():
-        # A staff member's extra-scope grant lands on their own account only (S52).
-        raise AccountMismatch(provider="github")
-    user = _upsert_user(profile=profile, email=email, token=token)
+    try:
+        # Each read runs in a copy of this context, so its log lines keep the request id.
+        profile_call = reads.submit(copy_context().run, github.get_profile, token.access_token)
+        email_call = reads.submit(copy_context().run, github.get_primary_verified_email,
+                                  token.access_token)
+        profile, email = profile_call.result(), email_call.result()
+        if flow.user_id is not None and not GitHubAccount.objects.filter(
+                user_id=flow.user_id, github_id=profile.id).exists():
+            # A staff member's extra-scope grant lands on their own account only (S52).
+            raise AccountMismatch(provider="github")
+        user = _upsert_user(profile=profile, email=email, token=token)
+    except Exception:
+        # The token is valid at GitHub but will never be stored: do not leave it behind.
+        _revoke_unstored(github, token)
+        raise
     metrics.SIGNINS.labels(provider="github", client=flow.client, outcome="success").inc()
     logger.info("github sign-in: user %s (github id %s, %s client)", user.pk, profile.id,
                 flow.client, extra={"event": "signin", "reason": "success", "provider": "github"})
     return user
+
+
+def _revoke_unstored(github, token: GitHubToken) -> None:
+    """Best effort: a failure to revoke is logged (never the token) and the sign-in's own
+    error is what the caller sees."""
+    try:
+        github.revoke_token(token.access_token)
+    except ProviderError as exc:
+        logger.warning("could not revoke the token of a failed github sign-in: %r", exc)
+    else:
+        logger.info("github sign-in failed after the code exchange: fresh token revoked")
 
 
 def _upsert_user(*, profile: GitHubProfile, email: str | None, token: GitHubToken):
@@ -86,7 +105,7 @@ def _save_sign_in(*, profile: GitHubProfile, email: str | None, token: GitHubTok
                                              defaults={"email": email or ""})
         account = GitHubAccount(user=user, github_id=profile.id, email=email or "")
     _apply_profile(account, profile)
-    _apply_token(account, token)
+    _apply_token(account, token, profile=profile)
     account.last_login_at = timezone.now()
     user = account.user
     _apply_staff_list(account, user, profile)
@@ -100,13 +119,29 @@ def _save_sign_in(*, profile: GitHubProfile, email: str | None, token: GitHubTok
 
 def _apply_staff_list(account: GitHubAccount, user, profile: GitHubProfile) -> None:
     """STAFF_GITHUB_LOGINS grants staff (by login or, safer, by numeric id) and takes back
-    what it granted once the entry is removed; staff set by hand in the admin is left alone."""
+    what it granted once the entry is removed; staff set by hand in the admin is left alone.
+
+    The Page permission comes with the grant, once: an admin who takes it away from one staff
+    member is not overruled at their next sign-in."""
     entries = settings.STAFF_GITHUB_LOGINS
     listed = profile.login.lower() in entries or str(profile.id) in entries
-    if listed:
+    if listed and not account.staff_from_list:
         user.is_staff = account.staff_from_list = True
+        _set_page_permission(user, granted=True)
+    elif listed:
+        user.is_staff = True
     elif account.staff_from_list:
         user.is_staff = account.staff_from_list = False
+        _set_page_permission(user, granted=False)
+
+
+def _set_page_permission(user, *, granted: bool) -> None:
+    permission = Permission.objects.get(codename=MANAGE_PERMISSION_CODENAME,
+                                        content_type__app_label="integrations")
+    if granted:
+        user.user_permissions.add(permission)
+    else:
+        user.user_permissions.remove(permission)
 
 
 def _apply_profile(account: GitHubAccount, profile: GitHubProfile) -> None:
@@ -119,10 +154,14 @@ def _apply_profile(account: GitHubAccount, profile: GitHubProfile) -> None:
     account.bio = profile.bio or ""
 
 
-def _apply_token(account: GitHubAccount, token: GitHubToken) -> None:
+def _apply_token(account: GitHubAccount, token: GitHubToken,
+                 profile: GitHubProfile | None = None) -> None:
+    """Granted scopes and expiry as the /user read saw them (the exchange's `scope` can be
+    empty, and GitHub Apps send none), else as the token answer said."""
     account.access_token = token.access_token
-    account.token_expires_at = token.expires_at
-    account.scopes = ",".join(token.scopes)
+    seen_scopes = profile.token_scopes if profile else None
+    account.token_expires_at = (profile and profile.token_expires_at) or token.expires_at
+    account.scopes = ",".join(token.scopes if seen_scopes is None else seen_scopes)
     if token.refresh_token:
         account.refresh_token = token.refresh_token
         account.refresh_token_expires_at = token.refresh_token_expires_at
@@ -179,7 +218,8 @@ def check_github_token(user) -> TokenCheck:
         return invalid
     return TokenCheck(valid=True, scopes=check.scopes,
                        expires_at=check.expires_at or account.token_expires_at,
-                       checked_at=timezone.now())
+                       checked_at=timezone.now(),
+                       budget=github_token_usage(account.access_token))
 
 
 def list_github_repos(user, *, page: int) -> RepoPage:

@@ -36,7 +36,8 @@ def test_admin_shows_validity_masked_tokens_and_a_connect_link(admin_client, lin
 def test_admin_shows_invalid_tokens(admin_client, linked):
     cache.clear()
     linked.invalid_tokens.add(USER_TOKEN)
-    assert "invalid: Error validating access token." in admin_client.get(URL).content.decode()
+    page = admin_client.get(URL).content.decode()
+    assert "invalid: The Facebook user changed their password; link again." in page
 
 
 @pytest.mark.parametrize("error", [ProviderUnavailable(provider="facebook"),

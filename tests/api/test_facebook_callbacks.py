@@ -80,8 +80,9 @@ def test_data_deletion_answers_a_working_status_url(api_client, linked):
 
 
 def test_data_deletion_codes_are_unique(api_client, fake_facebook):
-    codes = {api_client.post(DELETION, {"signed_request": signed_request(payload("5"))})
-             .json()["confirmation_code"] for _ in range(3)}
+    codes = {api_client.post(DELETION, {"signed_request": signed_request(
+        payload("5", issued_at=int(time.time()) - n))}).json()["confirmation_code"]
+        for n in range(3)}
     assert len(codes) == 3
 
 
@@ -149,3 +150,56 @@ def test_callbacks_ignore_sessions_and_need_no_csrf(csrf_client, linked, staff_u
     response = csrf_client.post(DEAUTH, {"signed_request": signed_request(payload())})
     assert response.status_code == 200
     assert not still_linked()
+
+
+# --- Freshness and replay (S30 h, issue 16 item 8) ------------------------------------------
+
+
+@pytest.mark.parametrize(("url", "age_s"), [
+    (DEAUTH, 3601), (DEAUTH, 86400 * 400), (DELETION, 3601),
+    (DEAUTH, -120), (DELETION, -3600),  # "issued" in the future
+])
+def test_a_stale_or_future_signed_request_is_refused_and_changes_nothing(api_client, linked,
+                                                                         url, age_s):
+    request = signed_request(payload(issued_at=int(time.time()) - age_s))
+    body = assert_error(api_client.post(url, {"signed_request": request}), 400,
+                        "signed_request_invalid")
+    assert "old" in body["message"] or "future" in body["message"]
+    assert still_linked() and not DataDeletionRequest.objects.exists()
+
+
+@pytest.mark.parametrize("issued_at", [None, "yesterday", True])
+def test_a_signed_request_without_a_readable_issued_at_is_refused(api_client, linked,
+                                                                   issued_at):
+    body = payload()
+    body.pop("issued_at") if issued_at is None else body.update(issued_at=issued_at)
+    assert_error(api_client.post(DEAUTH, {"signed_request": signed_request(body)}), 400,
+                 "signed_request_invalid")
+    assert still_linked()
+
+
+def test_the_window_is_configurable(api_client, linked, settings):
+    settings.FACEBOOK_SIGNED_REQUEST_MAX_AGE_S = 60
+    request = signed_request(payload(issued_at=int(time.time()) - 120))
+    assert_error(api_client.post(DEAUTH, {"signed_request": request}), 400,
+                 "signed_request_invalid")
+    settings.FACEBOOK_SIGNED_REQUEST_MAX_AGE_S = 300
+    assert api_client.post(DEAUTH, {"signed_request": request}).status_code == 200
+
+
+@pytest.mark.parametrize("url", [DEAUTH, DELETION])
+def test_a_captured_signed_request_cannot_be_replayed(api_client, linked, url):
+    captured = signed_request(payload(issued_at=int(time.time()) - 30))
+    assert api_client.post(url, {"signed_request": captured}).status_code == 200
+    body = assert_error(api_client.post(url, {"signed_request": captured}), 400,
+                        "signed_request_invalid")
+    assert "already processed" in body["message"]
+    assert DataDeletionRequest.objects.count() == (1 if url == DELETION else 0)
+
+
+def test_a_refused_request_leaves_no_receipt_behind(api_client, linked):
+    """A refused request is not remembered: only processed ones count as seen."""
+    from integrations.models import SignedRequestReceipt
+
+    api_client.post(DEAUTH, {"signed_request": signed_request(payload("not-an-id"))})
+    assert not SignedRequestReceipt.objects.exists()

@@ -3,10 +3,9 @@
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
-from integrations.errors import ProviderUnavailable, TokenInvalid
+from integrations.errors import ProviderMisconfigured, ProviderUnavailable
 from integrations.flows import session_binding, start_flow
 from integrations.models import FacebookPageLink, FlowPurpose
 from tests.fixtures.facebook import (
@@ -16,6 +15,7 @@ from tests.fixtures.facebook import (
     authorize,
     link,
     page,
+    page_manager,
 )
 
 pytestmark = pytest.mark.django_db
@@ -128,7 +128,7 @@ def test_choosing_a_page_ignores_no_injected_token(staff_client, fake_facebook):
     assert stored().page_token is None
 
 
-def test_callback_with_the_error_answer_is_access_denied_with_the_description(
+def test_callback_with_the_error_answer_keeps_the_description_apart_from_our_message(
         staff_client, fake_facebook):
     state = authorize(staff_client)
     response = staff_client.post("/api/v1/facebook/callback", {
@@ -136,7 +136,8 @@ def test_callback_with_the_error_answer_is_access_denied_with_the_description(
         "error_description": "Permissions error.", "state": state, "error_code": "200",
     }, format="json")
     body = assert_error(response, 400, "access_denied")
-    assert body["message"] == "Permissions error."
+    assert body["message"] == "The Facebook dialog was cancelled."
+    assert body["provider_message"] == "Permissions error."
     assert fake_facebook.calls == []
     # The state is used up: the code cannot follow.
     again = staff_client.post("/api/v1/facebook/callback", {"code": "x", "state": state},
@@ -144,17 +145,17 @@ def test_callback_with_the_error_answer_is_access_denied_with_the_description(
     assert_error(again, 400, "state_used")
 
 
-@pytest.mark.parametrize(("error", "code"), [
-    ("redirect_uri_mismatch", "redirect_uri_mismatch"),
-    ("something_else", "access_denied"),
+@pytest.mark.parametrize(("error", "code", "words"), [
+    ("redirect_uri_mismatch", "redirect_uri_mismatch", "callback address"),
+    ("something_else", "access_denied", "The Facebook dialog was cancelled."),
 ])
 def test_callback_error_answer_keeps_a_known_error_code_like_github(
-        staff_client, fake_facebook, error, code):
+        staff_client, fake_facebook, error, code, words):
     state = authorize(staff_client)
     response = staff_client.post("/api/v1/facebook/callback", {"error": error, "state": state},
                                  format="json")
     body = assert_error(response, 400, code)
-    assert body["message"] == "The Facebook dialog was cancelled."
+    assert words in body["message"]
     assert fake_facebook.calls == []
 
 
@@ -162,7 +163,7 @@ def test_callback_state_of_another_staff_user_is_refused_before_any_graph_call(
         staff_client, fake_facebook):
     state = authorize(staff_client)
     other = APIClient()
-    other.force_login(get_user_model().objects.create_user("other", is_staff=True))
+    other.force_login(page_manager("other"))
     response = other.post("/api/v1/facebook/callback", {"code": "x", "state": state},
                           format="json")
     assert_error(response, 400, "state_mismatch")
@@ -253,14 +254,19 @@ def test_invalid_token_means_relink_needed_never_a_500(staff_client, linked):
     assert body["token"]["valid"] is False and body["relink_needed"] is True
 
 
-def test_graph_190_on_debug_token_means_relink_needed(staff_client, linked):
+def test_refused_app_token_on_debug_token_is_unknown_never_relink_needed(staff_client, linked):
+    """Item 1: debug_token's top-level error is about our app credentials, not the link."""
     from django.core.cache import cache
 
     cache.clear()
-    linked.fail["debug_token"] = TokenInvalid(provider="facebook", subcode=460)
-    response = staff_client.get("/api/v1/facebook/page")
-    assert response.status_code == 200
-    assert response.json()["relink_needed"] is True
+    linked.fail["debug_token"] = ProviderMisconfigured(provider="facebook")
+    body = staff_client.get("/api/v1/facebook/page").json()
+    assert body["token"]["valid"] is None
+    assert body["token"]["error_code"] == "provider_misconfigured"
+    assert body["relink_needed"] is False
+    del linked.fail["debug_token"]
+    # Not cached as the token's validity: the next read asks again and sees a valid token.
+    assert staff_client.get("/api/v1/facebook/page").json()["token"]["valid"] is True
 
 
 def test_facebook_down_shows_unknown_validity_not_an_error(staff_client, linked):

@@ -180,7 +180,8 @@ def test_provider_error_is_reported_and_consumes_the_state(api_client, github):
     response = callback(api_client, error="access_denied", state=state,
                         error_description="The user has denied your application access.")
     assert_error(response, 400, "access_denied")
-    assert response.json()["message"] == "The user has denied your application access."
+    assert response.json()["message"] == "You cancelled the sign-in at GitHub."
+    assert response.json()["provider_message"] == "The user has denied your application access."
     assert_error(callback(api_client, code="c", state=state), 400, "state_used")
     assert len(github.calls) == 0
 
@@ -355,12 +356,16 @@ def test_refused_callbacks_are_logged_by_code_without_values(api_client, caplog)
     assert "SENTINELCODE" not in caplog.text and "A" * 43 not in caplog.text
 
 
-def test_provider_error_text_is_passed_on_as_plain_text(api_client):
+def test_provider_error_text_is_never_our_message_and_reaches_clients_cleaned(api_client):
+    """S37: our words in `message`; GitHub's text only as a capped `provider_message`."""
     state = start(api_client)["state"]
     response = callback(api_client, error="access_denied", state=state,
-                        error_description="Denied\r\nX-Injected: 1\x1b[0m")
-    assert_error(response, 400, "access_denied")
-    assert response.json()["message"] == "Denied  X-Injected: 1 [0m"
+                        error_description="Denied\r\nX-Injected: 1\x1b[0m" + "x" * 400)
+    body = assert_error(response, 400, "access_denied")
+    assert body["message"] == "You cancelled the sign-in at GitHub."
+    assert body["provider_message"].startswith("Denied X-Injected: 1 [0m")
+    assert len(body["provider_message"]) <= 300
+    assert not any(ord(c) < 32 for c in body["provider_message"])
 
 
 def test_the_pkce_verifier_is_forgotten_once_the_state_is_used(api_client, github):

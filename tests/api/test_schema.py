@@ -80,3 +80,44 @@ def test_docs_pages_load_every_asset_from_this_server(api_client, page):
         assert asset.startswith("/"), f"{asset} is not served locally"
         if asset.startswith("/static/"):
             assert api_client.get(asset).status_code == 200, asset
+
+
+# --- Issue 16 item 12: the schema says what the views enforce (schemathesis mismatches) -------
+
+
+def parameter(schema, path, method, name):
+    return next(p for p in schema["paths"][path][method]["parameters"] if p["name"] == name)
+
+
+@pytest.mark.parametrize(("path", "maximum"), [
+    ("/api/v1/me/github/repos", 1000), ("/api/v1/facebook/page/posts", None)])
+def test_page_parameters_start_at_one(schema, path, maximum):
+    page = parameter(schema, path, "get", "page")["schema"]
+    assert page["type"] == "integer" and page["minimum"] == 1
+    assert page.get("maximum") == maximum
+
+
+def test_idempotency_key_schema_is_the_pattern_the_view_enforces(schema):
+    from api.views.page_posts import IDEMPOTENCY_KEY_RE
+
+    key = parameter(schema, "/api/v1/facebook/page/posts", "post", "Idempotency-Key")
+    assert key["required"] is True and key["in"] == "header"
+    assert key["schema"]["minLength"] == 1 and key["schema"]["maxLength"] == 255
+    pattern = re.compile(key["schema"]["pattern"])
+    for value in ("k", "a b", "~" * 255, "uuid-1234"):
+        assert pattern.search(value) and IDEMPOTENCY_KEY_RE.match(value)
+    for value in ("", " lead", "trail ", "x" * 256, "tab\there", "é"):
+        assert not pattern.search(value) and not IDEMPOTENCY_KEY_RE.match(value)
+
+
+def test_page_zero_is_refused_where_the_schema_says_minimum_one(api_client, django_user_model):
+    api_client.force_login(django_user_model.objects.create_user("someone"))
+    assert api_client.get("/api/v1/me/github/repos?page=0").status_code == 400
+
+
+def test_an_over_long_url_is_a_json_414(api_client):
+    response = api_client.get("/api/v1/health?pad=" + "a" * 5000)
+    assert response.status_code == 414
+    assert response.json()["code"] == "uri_too_long"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert api_client.get("/api/v1/health?pad=" + "a" * 3000).status_code == 200

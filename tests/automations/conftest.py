@@ -10,9 +10,11 @@ import uuid
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
 
 from integrations.models import GitHubAccount
+from integrations.models.facebook import MANAGE_PERMISSION_CODENAME
 from tests.fixtures.github import ACCESS_TOKEN, API
 
 HOOKS = f"{API}/repos/octocat/hello-world/hooks"
@@ -21,10 +23,12 @@ TEMPLATE = "{repository} {tag} is out: {name} by {author} {url}"
 
 def make_staff(username: str = "octo-staff", scopes: str = "read:user,user:email,admin:repo_hook",
                github_id: int = 583231, login: str = "octocat"):
+    """Staff allowed to manage the Page (automations post to it), signed in with GitHub."""
     user = get_user_model().objects.create_user(username, is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename=MANAGE_PERMISSION_CODENAME))
     GitHubAccount.objects.create(user=user, github_id=github_id, login=login,
                                  access_token=ACCESS_TOKEN, scopes=scopes)
-    return user
+    return get_user_model().objects.get(pk=user.pk)  # no stale permission cache
 
 
 def client_for(user) -> APIClient:

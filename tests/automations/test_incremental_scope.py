@@ -9,7 +9,7 @@ import pytest
 from integrations.models import GitHubAccount
 from tests.automations.conftest import client_for, make_staff
 from tests.fixtures.assertions import assert_error
-from tests.fixtures.github import callback, mock_sign_in, profile
+from tests.fixtures.github import API, GITHUB, callback, emails, mock_sign_in, profile
 
 pytestmark = pytest.mark.django_db
 GRANTED = {"access_token": "gho_SENTINELNEW" + "c" * 25, "token_type": "bearer",
@@ -33,7 +33,10 @@ def test_the_grant_is_stored_on_the_staff_members_account(db, github):
     staff = make_staff(scopes="read:user,user:email")
     client = client_for(staff)
     state = ask(client).json()["state"]
-    mock_sign_in(github, token_body=GRANTED)
+    github.post(f"{GITHUB}/login/oauth/access_token", json=GRANTED)
+    github.get(f"{API}/user", json=profile(),
+               headers={"X-OAuth-Scopes": "read:user, user:email, admin:repo_hook"})
+    github.get(f"{API}/user/emails", json=emails())
     response = callback(client, code="the-code", state=state)
     assert response.status_code == 200, response.content
     assert response.json()["user"]["id"] == staff.pk
@@ -72,6 +75,8 @@ def test_a_grant_signed_in_as_another_github_account_is_refused(db, github):
     client = client_for(staff)
     state = ask(client).json()["state"]
     mock_sign_in(github, token_body=GRANTED, user=profile(github_id=9919, login="mona"))
+    revoke = github.delete(f"{API}/applications/test-github-client-id/token", status=204)
     assert_error(callback(client, code="the-code", state=state), 409, "account_mismatch")
+    assert revoke.call_count == 1  # the unstored token is not left valid at GitHub
     assert "admin:repo_hook" not in GitHubAccount.objects.get(user=staff).scope_list
     assert not GitHubAccount.objects.filter(github_id=9919).exists()

@@ -96,6 +96,30 @@ def test_non_staff_cannot_reach_the_staff_page(browser_page, app, settings):
     assert page.request.get(app + "/api/v1/facebook/page").status == 403
 
 
+def test_staff_whose_page_permission_was_removed_see_no_way_in(browser_page, app,
+                                                               staff_octocat):
+    """Issue 16 item 13: staff, but an admin took `manage_facebook_page` away."""
+    from django.contrib.auth.models import Permission
+
+    from integrations.models import GitHubAccount
+
+    page = browser_page
+    sign_in(page, app, "octocat")
+    expect(page.get_by_role("link", name="Manage the Facebook Page")).to_be_visible()
+    user = GitHubAccount.objects.get(login="octocat").user
+    user.user_permissions.remove(Permission.objects.get(codename="manage_facebook_page"))
+    page.goto(app + "/profile")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    expect(page.get_by_role("link", name="Manage the Facebook Page")).to_have_count(0)
+    expect(page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Facebook Page")).to_have_count(0)
+    page.goto(app + "/facebook")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "You may not manage the Facebook Page")
+    expect(page.get_by_role("main").get_by_text("Connect with Facebook")).to_have_count(0)
+    assert page.request.get(app + "/api/v1/facebook/page").status == 403
+
+
 def test_post_history_pages_older_and_newer(browser_page, app, staff_octocat):
     from integrations.models import PagePost
 

@@ -16,6 +16,7 @@ from knox.models import AuthToken
 
 from tests.e2e import worker_tasks
 from tests.e2e.test_facebook_e2e import SAM_PAGE, Browser, link
+from tests.fixtures.facebook import page_manager
 from tests.fixtures.worker import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -33,8 +34,9 @@ def facebook(sandbox_settings):
 
 @pytest.fixture
 def staff(live_server, settings, facebook):
-    user = get_user_model().objects.create_user("staffer", email="staff@example.com",
-                                                is_staff=True)
+    user = page_manager("staffer")
+    user.email = "staff@example.com"
+    user.save()
     return Browser(live_server.url, settings, user)
 
 

@@ -18,6 +18,7 @@ from django.test import Client
 
 from integrations.config import clear_client_cache
 from tests.fixtures.assertions import assert_error
+from tests.fixtures.facebook import page_manager
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -71,7 +72,7 @@ def facebook(sandbox_settings):
 
 @pytest.fixture
 def staff(live_server, settings, facebook):
-    user = get_user_model().objects.create_user("staffer", is_staff=True)
+    user = page_manager("staffer")
     return Browser(live_server.url, settings, user)
 
 
@@ -152,7 +153,9 @@ def test_cancel_at_the_dialog_is_access_denied(staff, facebook):
     response = staff.call("POST", "/api/v1/facebook/callback", json={
         key: params[key] for key in ("error", "error_reason", "error_description", "state")})
     body = assert_error(response, 400, "access_denied")
-    assert body["message"] == params["error_description"]
+    # S37: our words in `message`; Facebook's description only as `provider_message`.
+    assert body["message"] == "The Facebook dialog was cancelled."
+    assert body["provider_message"] == params["error_description"]
     assert facebook.requests("facebook.token") == []
     assert staff.call("GET", "/api/v1/facebook/page").json()["linked"] is False
 
@@ -163,13 +166,41 @@ def test_expired_code_is_refused_and_nothing_is_linked(staff, facebook):
     response = staff.call("POST", "/api/v1/facebook/callback",
                           json={"code": params["code"], "state": params["state"]})
     assert_error(response, 400, "authorization_failed")
+    assert "This authorization code has expired" not in response.text  # S37: our words
     assert staff.call("GET", "/api/v1/facebook/page").json()["linked"] is False
+
+
+def test_graph_throttling_on_a_post_answers_our_words_and_then_backs_off(staff, facebook,
+                                                                         settings):
+    """Items 6 and 7 end to end: Facebook's "(#4) …" text never reaches `message`; its usage
+    headers (100 %) make the next call wait without reaching Facebook."""
+    settings.PAGE_POST_MAX_ATTEMPTS = 1  # no background retry: the error is answered at once
+    link(staff, facebook, user="sam")
+    facebook.fault("facebook.feed", "rate_limit", count=1, code=4)
+    response = staff.post_to_page({"message": "throttled"}, "rl-1")
+    body = assert_error(response, 429, "provider_rate_limited")
+    assert "(#4)" not in response.text and "request limit reached" not in response.text
+    assert int(response.headers["Retry-After"]) >= 1
+    assert post_outcome("rl-1") == ("failed", "provider_rate_limited")
+    sent = len(facebook.requests("facebook.feed"))
+    again = staff.post_to_page({"message": "too soon"}, "rl-2")
+    assert_error(again, 429, "provider_rate_limited")
+    assert len(facebook.requests("facebook.feed")) == sent  # backed off before calling
+    assert staff.call("GET", "/api/v1/facebook/page").json()["budget"]["used_percent"] == 100
+    assert body["retry_after"] >= 1
+
+
+def post_outcome(key):
+    from integrations.models import PagePost
+
+    post = PagePost.objects.get(idempotency_key=key)
+    return post.status, post.error_code
 
 
 def test_state_of_another_staff_member_is_refused(staff, facebook, live_server, settings):
     params = facebook.facebook_consent(start(staff)["authorize_url"], user="sam")
     other = Browser(live_server.url, settings,
-                    get_user_model().objects.create_user("other", is_staff=True))
+                    page_manager("other"))
     response = other.call("POST", "/api/v1/facebook/callback",
                           json={"code": params["code"], "state": params["state"]})
     assert_error(response, 400, "state_mismatch")
@@ -329,6 +360,27 @@ def test_forged_signed_request_is_400_and_a_valid_one_deauthorizes(staff, facebo
     assert staff.call("GET", "/api/v1/facebook/page").json()["linked"] is False
 
 
+def test_stale_future_and_replayed_signed_requests_are_refused(staff, facebook, live_server):
+    """S30 (h), issue 16 item 8: Facebook's signature is right, but the request is an hour old,
+    dated ahead, or was already processed."""
+    link(staff, facebook, user="sam")
+    url = live_server.url + "/api/v1/facebook/deauthorize"
+    now = int(time.time())
+    for issued_at in (now - 3601, now + 600):
+        stale = facebook.signed_request(SAM_ID, issued_at=issued_at)
+        assert_error(requests.post(url, data={"signed_request": stale}, timeout=10), 400,
+                     "signed_request_invalid")
+    assert staff.call("GET", "/api/v1/facebook/page").json()["linked"] is True
+
+    captured = facebook.signed_request(SAM_ID, issued_at=now - 5)
+    assert requests.post(url, data={"signed_request": captured}, timeout=10).status_code == 200
+    assert staff.call("GET", "/api/v1/facebook/page").json()["linked"] is False
+    link(staff, facebook, user="sam")
+    replay = requests.post(url, data={"signed_request": captured}, timeout=10)
+    assert_error(replay, 400, "signed_request_invalid")
+    assert staff.call("GET", "/api/v1/facebook/page").json()["linked"] is True
+
+
 def test_data_deletion_answers_a_status_url_that_works(staff, facebook, live_server):
     link(staff, facebook, user="sam")
     response = requests.post(live_server.url + "/api/v1/facebook/data-deletion",
@@ -350,11 +402,17 @@ def test_non_staff_and_anonymous_are_refused_everywhere(staff, facebook, live_se
     link(staff, facebook, user="sam")
     before = len(facebook.requests())
     plain = Browser(live_server.url, settings, get_user_model().objects.create_user("plain"))
+    # Staff without the Page permission (S32, issue 16 item 13) are refused like everyone else.
+    helper = Browser(live_server.url, settings,
+                     get_user_model().objects.create_user("helper", is_staff=True))
     anonymous = Browser(live_server.url, settings)
     for method, path, body in STAFF_ENDPOINTS:
-        kwargs = {"json": body, "headers": {"Idempotency-Key": "k"}} if body is not None else {}
-        assert_error(plain.call(method, path, **kwargs), 403, "permission_denied")
-        assert_error(anonymous.call(method, path, **kwargs), 401, "not_authenticated")
+        def kwargs(body=body):  # fresh headers per caller: `call` adds its own CSRF token
+            return {"json": body, "headers": {"Idempotency-Key": "k"}} if body is not None \
+                else {}
+        assert_error(plain.call(method, path, **kwargs()), 403, "permission_denied")
+        assert_error(helper.call(method, path, **kwargs()), 403, "permission_denied")
+        assert_error(anonymous.call(method, path, **kwargs()), 401, "not_authenticated")
     assert len(facebook.requests()) == before
     assert staff.call("GET", "/api/v1/facebook/page").json()["linked"] is True
 

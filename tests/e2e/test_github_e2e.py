@@ -219,7 +219,8 @@ def test_cancel_at_github_is_access_denied(browser, github):
         "state": params["state"]})
     assert response.status_code == 400
     assert response.json()["code"] == "access_denied"
-    assert response.json()["message"] == params["error_description"]
+    assert response.json()["message"] == "You cancelled the sign-in at GitHub."  # S37
+    assert response.json()["provider_message"] == params["error_description"]
 
 
 def test_missing_csrf_on_a_cookie_post_is_refused(browser, github):
@@ -289,3 +290,32 @@ def test_delete_account_when_github_is_down(browser, github):
     from django.contrib.auth import get_user_model
 
     assert get_user_model().objects.count() == 0
+
+
+def test_sign_in_failing_after_the_exchange_revokes_the_fresh_token(browser, github):
+    """Issue 16 item 10: /user/emails answers 5xx (every retry) after a good exchange."""
+    github.fault("github.emails", "5xx", count=3, status=503)
+    response = sign_in(browser, github)
+    assert response.status_code == 502 and response.json()["code"] == "provider_unavailable"
+    (fresh,) = issued_tokens(github)
+    revokes = github.requests("github.revoke_token")
+    assert [r["json"]["access_token"] for r in revokes] == [fresh]
+    # Dead at GitHub, not merely unstored.
+    answer = requests.get(github.github_api_url + "/user", timeout=10,
+                          headers={"Authorization": f"Bearer {fresh}"})
+    assert answer.status_code == 401
+    assert browser.call("GET", "/api/v1/me").status_code in (401, 403)
+    # The person can simply sign in again.
+    assert sign_in(browser, github).status_code == 200
+
+
+def test_sandbox_staff_list_by_id_makes_octocat_a_page_manager(browser, github, settings):
+    """Issue 16 items 9 and 13: `make run`'s STAFF_GITHUB_LOGINS (octocat's numeric id)."""
+    from backend.run_local import sandbox_plan
+
+    django_env, _sandbox_env, _providers = sandbox_plan({})
+    settings.STAFF_GITHUB_LOGINS = django_env["STAFF_GITHUB_LOGINS"].split(",")
+    assert settings.STAFF_GITHUB_LOGINS == ["583231"]
+    assert sign_in(browser, github).status_code == 200
+    me = browser.call("GET", "/api/v1/me").json()
+    assert me["is_staff"] is True and me["can_manage_facebook_page"] is True

@@ -182,6 +182,49 @@ def test_user_profile_and_headers(sb):
     assert avatar.headers["Content-Type"] == "image/svg+xml"
 
 
+URL_FIELDS = ("followers_url", "following_url", "gists_url", "starred_url", "subscriptions_url",
+              "organizations_url", "repos_url", "events_url", "received_events_url")
+PRIVATE_FIELDS = ("private_gists", "total_private_repos", "owned_private_repos",
+                  "two_factor_authentication", "plan", "disk_usage", "collaborators")
+PUBLIC_REQUIRED = ("login", "id", "node_id", "avatar_url", "gravatar_id", "url", "html_url",
+                   *URL_FIELDS, "type", "site_admin", "name", "company", "blog", "location",
+                   "email", "hireable", "bio", "public_repos", "public_gists", "followers",
+                   "following", "created_at", "updated_at")
+
+
+def minted(sb, scopes):
+    return sb.mint_token("github", "octocat", scopes=scopes)["access_token"]
+
+
+def test_user_has_githubs_full_public_shape_for_any_token(sb):
+    """Issue 16 item 6a: a client reading any public field works here as on GitHub."""
+    user = github_api(sb, "/user", minted(sb, ["user:email"])).json()
+    assert set(PUBLIC_REQUIRED) <= set(user)
+    assert user["user_view_type"] == "public"
+    assert user["gists_url"].endswith("/users/octocat/gists{/gist_id}")
+    assert user["starred_url"].endswith("/users/octocat/starred{/owner}{/repo}")
+
+
+def test_private_fields_go_only_to_user_or_read_user_tokens(sb):
+    """Without `user`/`read:user` GitHub answers the Public User shape: a client that reads a
+    private field must fail here as it would on GitHub."""
+    public = github_api(sb, "/user", minted(sb, ["user:email"])).json()
+    assert not set(PRIVATE_FIELDS) & set(public) and "notification_email" not in public
+    read_user = github_api(sb, "/user", minted(sb, ["read:user"])).json()
+    assert set(PRIVATE_FIELDS) <= set(read_user)
+    assert set(read_user["plan"]) == {"name", "space", "collaborators", "private_repos"}
+    assert "notification_email" not in read_user  # only with the full `user` scope
+    full = github_api(sb, "/user", minted(sb, ["user"])).json()
+    assert set(PRIVATE_FIELDS) <= set(full) and full["notification_email"] == full["email"]
+
+
+def test_check_token_user_is_a_full_simple_user(sb):
+    token = minted(sb, ["read:user"])
+    user = check_token(sb, token).json()["user"]
+    assert {"login", "id", "node_id", "avatar_url", "html_url", *URL_FIELDS,
+            "user_view_type", "type", "site_admin"} <= set(user)
+
+
 def test_mona_has_no_public_email_but_a_verified_primary_one(sb):
     token = github_token(sb, user="mona")["access_token"]
     assert github_api(sb, "/user", token).json()["email"] is None

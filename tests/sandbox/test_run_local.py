@@ -14,9 +14,11 @@ from pathlib import Path
 import pytest
 
 from backend.run_local import sandbox_plan
+from integrations.sandbox.data import GITHUB_USERS
 from tests.fixtures.redis import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
+SANDBOX_OCTOCAT_ID = GITHUB_USERS["octocat"].id
 
 
 def test_without_credentials_both_providers_point_at_the_sandbox():
@@ -30,7 +32,7 @@ def test_without_credentials_both_providers_point_at_the_sandbox():
     assert django_env["FACEBOOK_GRAPH_URL"] == "http://127.0.0.1:9000/graph"
     assert django_env["GITHUB_CLIENT_ID"] == sandbox_env["SANDBOX_GITHUB_CLIENT_ID"]
     assert django_env["FACEBOOK_APP_SECRET"] == sandbox_env["SANDBOX_FACEBOOK_APP_SECRET"]
-    assert django_env["STAFF_GITHUB_LOGINS"] == "octocat"
+    assert django_env["STAFF_GITHUB_LOGINS"] == str(SANDBOX_OCTOCAT_ID)  # an id, never a login
     assert django_env["CSP_EXTRA_IMG_SRC"] == "http://127.0.0.1:9000"
     assert sandbox_env["SANDBOX_GITHUB_REDIRECT_URIS"].split(",") == [
         "http://127.0.0.1:8001/auth/github/callback", "com.example.app:/oauth",

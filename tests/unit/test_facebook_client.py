@@ -421,7 +421,7 @@ def test_revoke_is_not_retried(facebook_client, rsps):
     (1, None, 500, ProviderUnavailable),
     (2, None, 400, ProviderUnavailable),
     (100, None, 400, ProviderError),
-    (100, 33, 400, ProviderError),
+    (100, 33, 400, PermissionMissing),
     (506, None, 400, ContentRejected),
     (368, None, 400, ContentRejected),
     (1609005, None, 400, ContentRejected),

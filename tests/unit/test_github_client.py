@@ -13,6 +13,7 @@ from integrations.errors import (
     BadProviderResponse,
     PermissionMissing,
     ProviderError,
+    ProviderMisconfigured,
     ProviderRateLimited,
     ProviderTimeout,
     ProviderUnavailable,
@@ -410,7 +411,8 @@ def test_check_token_with_wrong_app_credentials_is_a_provider_error(github_clien
     rsps.post(CHECK_URL, status=401, json={"message": "Bad credentials"})
     with pytest.raises(ProviderError) as info:
         github_client.check_token(TOKEN)
-    assert type(info.value) is ProviderError  # not TokenInvalid: the user's token may be fine
+    # Our app credentials, not the user's token (which may be fine): a configuration fault.
+    assert type(info.value) is ProviderMisconfigured
     assert GH_SECRET not in all_text(info.value)
 
 

@@ -16,7 +16,7 @@ from integrations.errors import (
     TokenInvalid,
 )
 from integrations.github import RepoHook, verify_signature
-from integrations.github.errors import NotFound
+from integrations.github.errors import Forbidden, NotFound
 
 from .conftest import GH_API
 
@@ -51,7 +51,7 @@ def test_create_repo_hook_posts_a_json_hook_with_the_secret(github_client, rsps)
 
 @pytest.mark.parametrize(("status", "body", "error"), [
     (404, {"message": "Not Found"}, NotFound),
-    (403, {"message": "Must have admin rights to Repository."}, PermissionMissing),
+    (403, {"message": "Must have admin rights to Repository."}, Forbidden),
     (401, {"message": "Bad credentials"}, TokenInvalid),
     (502, {"message": "Server Error"}, ProviderUnavailable),
 ])
@@ -67,6 +67,15 @@ def test_create_repo_hook_is_never_retried(github_client, rsps):
     with pytest.raises(ProviderUnavailable):
         create(github_client)
     assert len(rsps.calls) == 1
+
+
+def test_create_repo_hook_without_the_scope_names_it(github_client, rsps):
+    rsps.post(HOOKS, status=403, json={"message": "Forbidden"},
+              headers={"X-Accepted-OAuth-Scopes": "admin:repo_hook, repo, write:repo_hook",
+                       "X-OAuth-Scopes": "read:user, user:email"})
+    with pytest.raises(PermissionMissing) as raised:
+        create(github_client)
+    assert "admin:repo_hook" in raised.value.missing
 
 
 def test_create_repo_hook_rate_limited(github_client, rsps):
@@ -85,7 +94,7 @@ def test_delete_repo_hook_accepts_204_and_an_already_deleted_hook(github_client,
 
 def test_delete_repo_hook_without_rights_raises(github_client, rsps):
     rsps.delete(f"{HOOKS}/12345678", status=403, json={"message": "Forbidden"})
-    with pytest.raises(PermissionMissing):
+    with pytest.raises(Forbidden):
         github_client.delete_repo_hook(TOKEN, "octocat/Hello-World", 12345678)
 
 

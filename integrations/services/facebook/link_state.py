@@ -13,7 +13,9 @@ from integrations.services.facebook.page_link import (
     read_page_link,
 )
 from integrations.services.facebook.token_checks import check_token
+from integrations.services.usage import facebook_app_usage
 from integrations.token_check import TokenCheck
+from integrations.usage import ProviderUsage
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class LinkState:
     relink_needed: bool
     linked_by: object | None
     linked_at: datetime | None
+    budget: ProviderUsage | None = None  # what is left of the app's Graph call budget
 
 
 NOT_LINKED = LinkState(linked=False, page_selected=False, facebook_user_id=None, page_id=None,
@@ -51,6 +54,7 @@ def facebook_link_state() -> LinkState:
         page_id=link.page_id or None, page_name=link.page_name or None,
         pages=list(link.candidate_pages), token=token, page_token=page_token,
         relink_needed=relink, linked_by=link.linked_by, linked_at=link.linked_at,
+        budget=facebook_app_usage(),
     )
 
 

@@ -21,6 +21,7 @@ from integrations.errors import (
     PageNotManageable,
     PermissionMissing,
     ProviderError,
+    TokenInvalid,
 )
 from integrations.flows import consume_flow
 from integrations.models import FacebookPageLink, FlowPurpose
@@ -54,8 +55,7 @@ def link_facebook_page(*, code: str, state: str, binding: str | None, user) -> F
     flow = consume_flow(purpose=FlowPurpose.FACEBOOK_PAGE_LINK, state=state, binding=binding,
                         user=user)
     client = get_facebook_client()
-    short = client.exchange_code(code, flow.redirect_uri)
-    token = client.extend_token(short.access_token)
+    token = _exchange(client, code, flow.redirect_uri)
     info, check = _verified_user_token(client, token.access_token)
     pages = postable(client.list_pages(token.access_token))
     if not pages:
@@ -74,6 +74,16 @@ def link_facebook_page(*, code: str, state: str, binding: str | None, user) -> F
                 getattr(user, "pk", None), link.facebook_user_id, len(pages),
                 extra={"event": "facebook_link", "reason": "linked", "provider": "facebook"})
     return link
+
+
+def _exchange(client: FacebookClient, code: str, redirect_uri: str) -> FacebookToken:
+    """The code for a long-lived token. A token refused within this same exchange says the
+    code was bad, not that a link needs redoing: `authorization_failed`, as for GitHub."""
+    try:
+        short = client.exchange_code(code, redirect_uri)
+        return client.extend_token(short.access_token)
+    except TokenInvalid as exc:
+        raise AuthorizationFailed(provider="facebook", provider_code="invalid_token") from exc
 
 
 def _verified_user_token(client: FacebookClient, token: str) -> tuple[TokenInfo, TokenCheck]:
