@@ -30,7 +30,6 @@ def main() -> None:
 
     django.setup()
     from django.conf import settings
-    from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
     from rest_framework.test import APIClient
@@ -39,7 +38,7 @@ def main() -> None:
     from integrations.config import override_facebook_client
     from integrations.github.webhooks import sign
     from integrations.services.page_posts import publish_page_post
-    from tests.fixtures.facebook import FakeFacebook, link
+    from tests.fixtures.facebook import FakeFacebook, link, page_manager
 
     class SlowFacebook(FakeFacebook):
         def publish_to_page(self, *posted, **options):
@@ -51,7 +50,7 @@ def main() -> None:
     try:
         with override_facebook_client(SlowFacebook()):
             staff = APIClient()
-            staff.force_login(get_user_model().objects.create_user("bench", is_staff=True))
+            staff.force_login(page_manager("bench"))
             assert link(staff).status_code == 200
             automation = Automation.objects.create(
                 repository="octocat/Hello-World", events=["release"], secret="s" * 43,
