@@ -117,7 +117,7 @@ POST = {
     "facebook_post_id": "200000000000001_300000000000001", "error_code": "",
     "error_message": "", "source": "api", "created_by": {"id": 1, "username": "octocat"},
     "created_at": "2026-11-28T10:00:00Z", "completed_at": "2026-11-28T10:00:01Z",
-    "attempts": 1, "next_attempt_at": None,
+    "attempts": 1, "next_attempt_at": None, "automation": None,
 }
 RETRYING_POST = {
     **POST, "status": "retrying", "facebook_post_id": "", "error_code": "provider_unavailable",

@@ -6,8 +6,10 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
+from api.views.automations import AutomationsView, AutomationView
 from api.views.csrf import CsrfTokenView
 from api.views.github import GitHubAuthorizeView, GitHubCallbackView
+from api.views.github_webhook import GitHubWebhookView
 from api.views.health import HealthView, LiveView
 from api.views.me import GitHubReposView, GitHubTokenView, LogoutView, MeView
 from api.views.not_found import api_not_found
@@ -37,6 +39,9 @@ urlpatterns = [
     path("me/github/token", GitHubTokenView.as_view(), name="me-github-token"),
     path("me/github/repos", GitHubReposView.as_view(), name="me-github-repos"),
     path("facebook/", include("api.urls_facebook")),
+    path("automations", AutomationsView.as_view(), name="automations"),
+    path("automations/<int:pk>", AutomationView.as_view(), name="automation"),
+    path("github/webhook", GitHubWebhookView.as_view(), name="github-webhook"),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
     path("docs", csp_override(DOCS_CSP)(SpectacularSwaggerSplitView.as_view(url_name="schema")),
          name="swagger-ui"),

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_tasks_db",
     "integrations",
+    "automations",
     "api",
 ]
 
@@ -271,6 +272,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "SERVERS": [{"url": PUBLIC_URL}],
+    "ENUM_NAME_OVERRIDES": {"HookModeEnum": "automations.models.HookMode"},
 }
 
 # Throttle counters and short validity checks: in memory (one process, `make run`), or on Redis

@@ -33,9 +33,25 @@ export function takeFlash() {
   return value;
 }
 
+// Where the GitHub callback goes after a sign-in the SPA started from elsewhere (the extra
+// scope for automations starts on /facebook). Only these paths are honoured.
+const RETURN_KEY = "oauth-bridge:after-github";
+const RETURN_PATHS = new Set(["/facebook"]);
+
+export function setReturnPath(path) {
+  sessionStorage.setItem(RETURN_KEY, path);
+}
+
+/** The path to go to after the GitHub callback (then forgotten), or `fallback`. */
+export function takeReturnPath(fallback) {
+  const path = sessionStorage.getItem(RETURN_KEY);
+  sessionStorage.removeItem(RETURN_KEY);
+  return RETURN_PATHS.has(path) ? path : fallback;
+}
+
 /** Start an authorization flow and leave for the provider. Resolves only on failure. */
-export async function goToProvider(endpoint) {
-  const answer = await post(endpoint, {});
+export async function goToProvider(endpoint, body = {}) {
+  const answer = await post(endpoint, body);
   const url = answer?.authorize_url;
   let target;
   try {

@@ -221,6 +221,15 @@ class StateUsed(IntegrationError):
     default_message = "This sign-in link has already been used. Start again."
 
 
+class AccountMismatch(IntegrationError):
+    """An extra-scope authorization came back signed in as another GitHub account."""
+
+    status = 409
+    code = "account_mismatch"
+    default_message = ("GitHub answered for another account than the one signed in here: sign "
+                       "in at GitHub as yourself to grant the permission.")
+
+
 class StateMismatch(IntegrationError):
     """The state exists but belongs to another browser session, user or app instance."""
 

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from api import schema_examples as examples
 from api.authentication import issue_api_token
-from api.flow_binding import flow_binding
+from api.flow_binding import flow_binding, session_user
 from api.schema import error_responses
 from api.serializers import (
     CHALLENGE_REGEX,
@@ -26,7 +26,7 @@ from api.serializers import (
     sign_in_json,
 )
 from integrations.flows import SESSION_BINDING_KEY
-from integrations.models import FlowClient
+from integrations.models import FlowClient, can_manage_facebook_page
 from integrations.services import authorization
 from integrations.services import github as github_service
 
@@ -49,8 +49,15 @@ class GitHubAuthorizeView(APIView):
         client = serializers.ChoiceField(choices=FlowClient.choices, default=FlowClient.BROWSER)
         redirect_uri = serializers.CharField(required=False, max_length=2000)
         code_challenge = TextRegexField(CHALLENGE_REGEX, required=False)
+        scopes = serializers.ListField(
+            child=serializers.ChoiceField(authorization.INCREMENTAL_GITHUB_SCOPES),
+            required=False, max_length=len(authorization.INCREMENTAL_GITHUB_SCOPES),
+            help_text="Extra scopes (incremental authorization): signed-in staff in a browser "
+                      "only; the callback must come back as the same GitHub account.")
 
         def validate(self, data):
+            if data.get("scopes") and data["client"] != FlowClient.BROWSER:
+                raise ValidationError({"scopes": ["Only staff in the browser ask for more."]})
             if data["client"] == FlowClient.BROWSER:
                 for field in ("redirect_uri", "code_challenge"):
                     if field in data:
@@ -72,15 +79,22 @@ class GitHubAuthorizeView(APIView):
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
         client = data.validated_data["client"]
+        extra_scopes = tuple(dict.fromkeys(data.validated_data.get("scopes", ())))
+        user = None
         if client == FlowClient.BROWSER:
             enforce_csrf(request)
             binding = flow_binding(request, create=True)
         else:
             binding = data.validated_data["code_challenge"]
+        if extra_scopes:  # S52: staff only, and the flow is bound to that staff member
+            user = session_user(request)
+            if not can_manage_facebook_page(user):  # who may create automations
+                raise PermissionDenied("Only staff can ask GitHub for more permissions.")
         started = authorization.start_authorization(
-            authorization.GITHUB, client=client, binding=binding,
+            authorization.GITHUB, client=client, binding=binding, user=user,
             redirect_uri=data.validated_data.get("redirect_uri"),
             code_challenge=data.validated_data.get("code_challenge"),
+            extra_scopes=extra_scopes,
         )
         return Response(authorize_json(started), status=status.HTTP_201_CREATED)
 
@@ -128,7 +142,8 @@ class GitHubCallbackView(APIView):
             enforce_csrf(request)
         flow_args = {"state": values["state"], "client": client,
                      "binding": flow_binding(request, create=False),
-                     "code_verifier": values.get("code_verifier")}
+                     "code_verifier": values.get("code_verifier"),
+                     "user": session_user(request) if client == FlowClient.BROWSER else None}
         if "error" in values:
             raise authorization.refuse_authorization(
                 authorization.GITHUB, **flow_args, error=values["error"],

@@ -22,6 +22,7 @@ from api import schema_examples as examples
 from api.schema import error_response, error_responses
 from api.serializers import StaffUserSerializer, StrictSerializer
 from api.views.facebook import TAGS, StaffView
+from automations.selectors import post_sources
 from integrations.models import IN_PROGRESS_STATUSES, PagePost, PagePostSource
 from integrations.services import page_posts as page_post_service
 
@@ -32,15 +33,27 @@ IDEMPOTENCY_KEY_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 255,
                           "pattern": IDEMPOTENCY_KEY_PATTERN}
 
 
+class PostAutomationSerializer(serializers.Serializer):
+    """Where an automation's post came from (the GitHub delivery that queued it)."""
+
+    automation = serializers.IntegerField(source="automation_id", allow_null=True)
+    repository = serializers.CharField()
+    tag = serializers.CharField()
+    delivery_id = serializers.CharField()
+
+
 class PagePostSerializer(serializers.ModelSerializer):
+    """`context["sources"]` maps post ids to the deliveries that queued them (history only)."""
+
     created_by = StaffUserSerializer(allow_null=True)
     link = serializers.SerializerMethodField()
+    automation = serializers.SerializerMethodField()
 
     class Meta:
         model = PagePost
         fields = ("id", "status", "message", "link", "scheduled_at", "page_id",
                   "facebook_post_id", "error_code", "error_message", "source", "created_by",
-                  "created_at", "completed_at", "attempts", "next_attempt_at")
+                  "created_at", "completed_at", "attempts", "next_attempt_at", "automation")
         extra_kwargs = {
             "status": {"help_text": (
                 "`queued` (waiting for the worker), `pending` (being sent), `retrying` (a "
@@ -55,6 +68,11 @@ class PagePostSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_link(self, post):
         return post.link or None
+
+    @extend_schema_field(PostAutomationSerializer(allow_null=True))
+    def get_automation(self, post):
+        delivery = self.context.get("sources", {}).get(post.pk)
+        return PostAutomationSerializer(delivery).data if delivery else None
 
 
 class PostHistoryPagination(PageNumberPagination):
@@ -103,7 +121,9 @@ class PagePostsView(StaffView):
         posts = paginator.paginate_queryset(
             page_post_service.page_post_history(),
             request, view=self)
-        return paginator.get_paginated_response(PagePostSerializer(posts, many=True).data)
+        sources = post_sources(post.pk for post in posts)
+        return paginator.get_paginated_response(
+            PagePostSerializer(posts, many=True, context={"sources": sources}).data)
 
     @extend_schema(
         operation_id="facebook_page_post_create", tags=TAGS, request=Input,

@@ -1,8 +1,10 @@
-// `/facebook` (staff only): four cards, one module each under views/facebook/: the connection
-// (link state, connect, unlink), the Page picker, the post form and the post history.
+// `/facebook` (staff only): five cards, one module each under views/facebook/: the connection
+// (link state, connect, unlink), the Page picker, the post form, the post history and the
+// release automations.
 // Non-staff see only "This page is for staff only".
 import { h, loading } from "../dom.js";
 import { fill, signedInUser } from "./common.js";
+import { Automations } from "./facebook/automations.js";
 import { Connection } from "./facebook/connection.js";
 import { PagePicker } from "./facebook/page-picker.js";
 import { PostForm } from "./facebook/post-form.js";
@@ -13,8 +15,10 @@ function mountCards(ctx) {
   const postForm = new PostForm(ctx, { onRecorded: () => history.load(1) });
   const picker = new PagePicker(ctx, { onChosen: () => connection.reloadAndFocus() });
   const connection = new Connection(ctx, { picker, postForm, history });
-  ctx.main.append(connection.section, picker.section, postForm.section, history.section);
-  return connection;
+  const automations = new Automations(ctx, { onPosted: () => history.load(1) });
+  ctx.main.append(connection.section, picker.section, postForm.section, history.section,
+    automations.section);
+  return { load: () => Promise.all([connection.load(), automations.load()]) };
 }
 
 export async function renderFacebook(ctx) {

@@ -1,7 +1,7 @@
 // `/auth/github/callback`: the code and state were captured (and removed from the address bar)
 // by app.js before anything rendered; post them to the API and go to the profile.
 import { h } from "../dom.js";
-import { forgetMe, setFlash } from "../session.js";
+import { forgetMe, setFlash, takeReturnPath } from "../session.js";
 import { finishCallback } from "./common.js";
 import { githubButton } from "./home.js";
 
@@ -55,8 +55,9 @@ export async function renderGitHubCallback(ctx) {
     onDone: () => {
       forgetMe();
       if (!ctx.alive()) return;
-      setFlash("You are signed in.", "success");
-      ctx.navigate("/profile", { replace: true });
+      const next = takeReturnPath("/profile");
+      setFlash(next === "/profile" ? "You are signed in." : "GitHub access updated.", "success");
+      ctx.navigate(next, { replace: true });
     },
   });
 }

@@ -27,13 +27,14 @@ from integrations.errors import (
 )
 from integrations.github.errors import NotFound, lower, raise_for_status, retry_after_s, safe_code
 from integrations.github.parsing import (
+    parse_hook,
     parse_profile,
     parse_repo,
     parse_token,
     primary_verified_email,
     rate_limit_usage,
 )
-from integrations.github.types import GitHubProfile, GitHubToken, RepoPage
+from integrations.github.types import GitHubProfile, GitHubToken, RepoHook, RepoPage
 from integrations.parsing import iso_datetime, str_tuple
 from integrations.provider_client import ProviderClient
 from integrations.pygithub_transport import pygithub_requester
@@ -181,6 +182,39 @@ class GitHubClient(ProviderClient):
             )
         self.record_usage(rate_limit_usage(lower(headers), key))
         return headers, data
+
+    # --- Repository webhooks (requests: PyGithub's hook calls would hide the status) -----
+
+    def create_repo_hook(self, token: str, repository: str, *, url: str, secret: str,
+                         events: tuple[str, ...]) -> RepoHook:
+        """POST /repos/{owner}/{repo}/hooks (JSON deliveries, signed with `secret`). Never
+        retried: a second POST would make a second hook. 404/403 mean no admin rights."""
+        response, body = self.send_json(
+            "POST", self._hooks_url(repository), headers=self._rest_headers(token),
+            json_body={"name": "web", "active": True, "events": list(events),
+                       "config": {"url": url, "content_type": "json", "secret": secret,
+                                  "insecure_ssl": "0"}},
+        )
+        raise_for_status(response.status, response.headers, body, self.now())
+        return parse_hook(body)
+
+    def delete_repo_hook(self, token: str, repository: str, hook_id: int) -> None:
+        """DELETE /repos/{owner}/{repo}/hooks/{hook_id}: 204, or 404 when already gone."""
+        response, body = self.send_json(
+            "DELETE", f"{self._hooks_url(repository)}/{int(hook_id)}",
+            headers=self._rest_headers(token))
+        if response.status == 404:
+            return
+        raise_for_status(response.status, response.headers, body, self.now())
+
+    def _hooks_url(self, repository: str) -> str:
+        owner, _, name = repository.partition("/")
+        return f"{self.api_url}/repos/{quote(owner, safe='')}/{quote(name, safe='')}/hooks"
+
+    @staticmethod
+    def _rest_headers(token: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}", "Accept": REST_ACCEPT,
+                "X-GitHub-Api-Version": API_VERSION}
 
     # --- The app's own API (requests, Basic auth with the app credentials) ---------------
 

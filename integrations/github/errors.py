@@ -39,6 +39,11 @@ class NotFound(ProviderError):
     default_message = "The provider could not find what was asked for."
 
 
+class Forbidden(ProviderError):
+    """403 that is neither a rate limit nor a missing scope: GitHub refuses this resource to
+    this account (e.g. "Must have admin rights to Repository"). Public shape unchanged."""
+
+
 def raise_for_status(status: int, headers: Any, body: Any, now: datetime) -> None:
     """Map a REST error status (and its headers) to a typed error; returns on 2xx."""
     if status < 400:
@@ -67,7 +72,7 @@ def _raise_for_refusal(status: int, headers: dict[str, str], body: Any, now: dat
         raise PermissionMissing(
             f"GitHub refused: the sign-in lacks the {', '.join(missing)} scope. Sign in again "
             "and allow it.", provider=PROVIDER, missing=missing)
-    raise ProviderError(provider=PROVIDER)
+    raise Forbidden(provider=PROVIDER)
 
 
 def retry_after_s(headers: dict[str, str], now: datetime) -> int | None:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from integrations.errors import BadProviderResponse
-from integrations.github.types import GitHubProfile, GitHubRepo, GitHubToken
+from integrations.github.types import GitHubProfile, GitHubRepo, GitHubToken, RepoHook
 from integrations.parsing import int_or_none, iso_datetime, str_or_none, unix_datetime
 from integrations.usage import ProviderUsage
 
@@ -125,3 +125,13 @@ def rate_limit_usage(headers: Mapping[str, str], key: str) -> ProviderUsage | No
     return ProviderUsage(provider=PROVIDER, key=key, used_percent=used,
                          resets_at=unix_datetime(headers.get("x-ratelimit-reset")),
                          remaining=max(0, remaining), limit=limit)
+
+
+def parse_hook(data: Any) -> RepoHook:
+    hook_id = int_or_none(data.get("id")) if isinstance(data, dict) else None
+    if hook_id is None:
+        raise BadProviderResponse("GitHub sent a webhook without an id.", provider=PROVIDER)
+    config = data.get("config") if isinstance(data.get("config"), dict) else {}
+    events = data.get("events") if isinstance(data.get("events"), list) else []
+    return RepoHook(id=hook_id, url=str(config.get("url") or ""),
+                    events=tuple(str(e) for e in events), active=data.get("active") is True)

@@ -51,3 +51,13 @@ class RepoPage:
     repos: tuple[GitHubRepo, ...]
     page: int
     has_next: bool
+
+
+@dataclass(frozen=True)
+class RepoHook:
+    """A repository webhook as GitHub reports it (its secret is never sent back)."""
+
+    id: int
+    url: str
+    events: tuple[str, ...]
+    active: bool

@@ -8,6 +8,7 @@ from integrations.sandbox import (
     facebook_graph,
     facebook_web,
     github_api,
+    github_hooks,
     github_web,
 )
 from integrations.sandbox.config import SandboxConfig
@@ -19,6 +20,7 @@ def build_router() -> Router:
     router = Router()
     # Order matters where patterns overlap: specific GitHub API paths before the profile page.
     github_api.register(router)
+    github_hooks.register(router)
     github_web.register(router)
     facebook_web.register(router)
     facebook_graph.register(router)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from integrations.sandbox import templates
+from integrations.sandbox import github_hooks, templates
 from integrations.sandbox.data import FACEBOOK_USERS, GITHUB_USERS, normalize_github_scopes
 from integrations.sandbox.facebook_common import new_user_token
 from integrations.sandbox.github_web import issue_tokens
@@ -162,6 +162,37 @@ class ControlAPI:
         with request.store.lock:
             return Response.json({"posts": [vars(p).copy() for p in request.store.posts]})
 
+    def github_releases(self, request: Request) -> Response:
+        """Publish a release: a signed `release` delivery to every active hook of the repo."""
+        body = _body(request)
+        repo, tag = body.get("repo"), body.get("tag")
+        name = body.get("name") or tag
+        found = github_hooks.find_repo(repo) if isinstance(repo, str) else None
+        if found is None or not isinstance(tag, str) or not tag or not isinstance(name, str):
+            return _bad("expected {repo: owner/name of a sandbox repository, tag: str, name?: str}")
+        full_name = "/".join(found)
+        payload = github_hooks.release_payload(request, full_name, tag, name)
+        with request.store.lock:
+            targets = [h for h in request.store.github_hooks.values() if h.repo == full_name
+                       and h.active and ({"release", "*"} & set(h.events))]
+        sent = [github_hooks.deliver(request, hook, "release", payload) for hook in targets]
+        return Response.json({"deliveries": [github_hooks.delivery_json(d) for d in sent]})
+
+    def github_redeliver(self, request: Request) -> Response:
+        """Send a delivery again: same body, headers and X-GitHub-Delivery, as GitHub does."""
+        with request.store.lock:
+            delivery = request.store.github_deliveries.get(str(_body(request).get("delivery")))
+        if delivery is None:
+            return _bad("unknown delivery", 404)
+        github_hooks.send(request, delivery)
+        return Response.json({"deliveries": [github_hooks.delivery_json(delivery)]})
+
+    def hooks_list(self, request: Request) -> Response:
+        with request.store.lock:
+            found = [github_hooks.hook_json(request, h)
+                     for h in request.store.github_hooks.values()]
+        return Response.json({"hooks": found})
+
     def signed_request(self, request: Request) -> Response:
         body = dict(_body(request))
         user_id = body.pop("user_id", None)
@@ -191,6 +222,9 @@ def register(router: Router) -> None:
         ("POST", "/tokens", "tokens"),
         ("GET", "/posts", "posts"),
         ("POST", "/signed-request", "signed_request"),
+        ("POST", "/github/releases", "github_releases"),
+        ("POST", "/github/redeliver", "github_redeliver"),
+        ("GET", "/github/hooks", "hooks_list"),
     ]
     for methods, path, name in routes:
         router.add(methods, PREFIX + path, f"control.{name}", getattr(views, name))

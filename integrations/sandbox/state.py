@@ -120,6 +120,8 @@ class Store:
     facebook_declined: dict[str, set[str]] = field(default_factory=dict)
     facebook_calls: deque = field(default_factory=deque)
     posts: list[Post] = field(default_factory=list)
+    github_hooks: dict[int, Any] = field(default_factory=dict)  # github_hooks.Hook by id
+    github_deliveries: dict[str, Any] = field(default_factory=dict)  # github_hooks.Delivery
     faults: list[Fault] = field(default_factory=list)
     requests: deque = field(default_factory=lambda: deque(maxlen=REQUEST_LOG_LIMIT))
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))

@@ -19,6 +19,9 @@ from integrations.flows import StartedAuthorization, StartedFlow, consume_flow, 
 from integrations.models import FlowClient, FlowPurpose
 from integrations.redirects import FACEBOOK_CALLBACK_PATH, GITHUB_CALLBACK_PATH, spa_callback_uri
 
+# Scopes staff may add to their GitHub sign-in (incremental authorization, S52): release
+# automations register repository webhooks with them.
+INCREMENTAL_GITHUB_SCOPES = ("admin:repo_hook",)
 # Error answers passed on as our `code`; any other `error` is `access_denied`.
 PASSED_ON_ERRORS = frozenset({"access_denied", "application_suspended", "redirect_uri_mismatch"})
 
@@ -31,19 +34,21 @@ class ProviderFlow:
     purpose: FlowPurpose
     callback_path: str
     cancelled_message: str
-    authorize_url: Callable[[StartedFlow, str], str]  # (flow, redirect_uri) -> browser URL
+    # (flow, redirect_uri, extra scopes) -> browser URL
+    authorize_url: Callable[[StartedFlow, str, tuple[str, ...]], str]
 
     def browser_redirect_uri(self) -> str:
         return spa_callback_uri(self.callback_path)
 
 
-def _github_authorize_url(flow: StartedFlow, redirect_uri: str) -> str:
+def _github_authorize_url(flow: StartedFlow, redirect_uri: str, extra: tuple[str, ...]) -> str:
+    scopes = list(dict.fromkeys([*settings.GITHUB_SCOPES, *extra]))
     return get_github_client().authorize_url(
         state=flow.state, code_challenge=flow.code_challenge, redirect_uri=redirect_uri,
-        scopes=settings.GITHUB_SCOPES)
+        scopes=scopes)
 
 
-def _facebook_dialog_url(flow: StartedFlow, redirect_uri: str) -> str:
+def _facebook_dialog_url(flow: StartedFlow, redirect_uri: str, extra: tuple[str, ...]) -> str:
     # Facebook's classic code flow has no PKCE: the verifier start_flow keeps is never used.
     # rerequest: without it Facebook never asks again for a permission declined earlier.
     return get_facebook_client().dialog_url(
@@ -66,17 +71,20 @@ FACEBOOK = ProviderFlow(
 
 def start_authorization(flow: ProviderFlow, *, binding: str, user=None,
                         client: FlowClient = FlowClient.BROWSER, redirect_uri: str | None = None,
-                        code_challenge: str | None = None) -> StartedAuthorization:
+                        code_challenge: str | None = None,
+                        extra_scopes: tuple[str, ...] = ()) -> StartedAuthorization:
     """Issue a state bound to `binding` (and `user`, when given) and the provider's URL.
 
     Browsers get our callback and a server-side PKCE verifier; an app brings its own
     `redirect_uri` (already checked against APP_REDIRECT_URIS) and `code_challenge`.
+    `extra_scopes` (GitHub, staff only: the caller checks) are asked for on top of the usual.
     """
     if client == FlowClient.BROWSER:
         redirect_uri, code_challenge = flow.browser_redirect_uri(), None
     started = start_flow(purpose=flow.purpose, redirect_uri=redirect_uri, binding=binding,
                          user=user, client=client, code_challenge=code_challenge)
-    return StartedAuthorization(authorize_url=flow.authorize_url(started, redirect_uri),
+    return StartedAuthorization(authorize_url=flow.authorize_url(started, redirect_uri,
+                                                                 extra_scopes),
                                 state=started.state, expires_at=started.expires_at)
 
 

@@ -21,6 +21,7 @@ from integrations import metrics
 from integrations.config import get_github_client
 from integrations.errors import (
     AccountDisabled,
+    AccountMismatch,
     AuthorizationFailed,
     NotLinked,
     ProviderError,
@@ -43,7 +44,8 @@ TOKEN_CHECK_TTL_S = 60
 
 
 def sign_in_with_github(*, state: str, code: str, binding: str | None, client: FlowClient,
-                        code_verifier: str | None = None, reads: Executor = SIGN_IN_READS,
+                        code_verifier: str | None = None, user=None,
+                        reads: Executor = SIGN_IN_READS,
                         then: Callable[[User], None] | None = None):
     """Consume the state, exchange the code, read who this is, and upsert the local user.
 
@@ -52,7 +54,7 @@ def sign_in_with_github(*, state: str, code: str, binding: str | None, client: F
     saves the user (the view starts the session or issues the API token there): one commit.
     """
     flow = consume_flow(purpose=FlowPurpose.GITHUB_LOGIN, state=state, binding=binding,
-                        code_verifier=code_verifier, client=client)
+                        code_verifier=code_verifier, client=client, user=user)
     github = get_github_client()
     token = github.exchange_code(code=code, redirect_uri=flow.redirect_uri,
                                  code_verifier=flow.code_verifier)
@@ -62,6 +64,10 @@ def sign_in_with_github(*, state: str, code: str, binding: str | None, client: F
         email_call = reads.submit(copy_context().run, github.get_primary_verified_email,
                                   token.access_token)
         profile, email = profile_call.result(), email_call.result()
+        if flow.user_id is not None and not GitHubAccount.objects.filter(
+                user_id=flow.user_id, github_id=profile.id).exists():
+            # A staff member's extra-scope grant lands on their own account only (S52).
+            raise AccountMismatch(provider="github")
         user = _upsert_user(profile=profile, email=email, token=token, then=then)
     except Exception:
         # The token is valid at GitHub but will never be stored: do not leave it behind.

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from integrations.errors import PermissionMissing, ProviderError, ProviderRateLimited
+from integrations.github.errors import Forbidden
 
 from .conftest import GH_API
 
@@ -48,7 +49,8 @@ def test_403_with_the_scope_granted_is_a_provider_error_not_a_permission(github_
              headers={"X-OAuth-Scopes": granted, "X-Accepted-OAuth-Scopes": accepted})
     with pytest.raises(ProviderError) as info:
         github_client.get_primary_verified_email(TOKEN)
-    assert type(info.value) is ProviderError
+    # Not permission_missing; typed Forbidden (automations read it as no admin rights).
+    assert isinstance(info.value, Forbidden) and info.value.code == "provider_error"
 
 
 def test_403_without_scope_headers_is_a_provider_error(github_client, rsps):
@@ -57,7 +59,8 @@ def test_403_without_scope_headers_is_a_provider_error(github_client, rsps):
              json={"message": "Resource not accessible by integration"})
     with pytest.raises(ProviderError) as info:
         github_client.get_profile(TOKEN)
-    assert type(info.value) is ProviderError
+    # Not permission_missing; typed Forbidden (automations read it as no admin rights).
+    assert isinstance(info.value, Forbidden) and info.value.code == "provider_error"
 
 
 @pytest.mark.parametrize(("headers", "wait_s"), [

@@ -23,6 +23,13 @@ function attemptNote(item) {
     : `Reason: ${reason(item)}`;
 }
 
+/** An automation's post: which automation, repository, tag and GitHub delivery. */
+function sourceNote(source) {
+  return h("p", { class: "muted post-source" },
+    `From automation #${source.automation ?? "(deleted)"}: ${source.repository} `,
+    h("strong", {}, source.tag), ` · delivery ${source.delivery_id}`);
+}
+
 function postItem(item) {
   const status = STATUS_WORDS[item.status] ? item.status : "pending";
   const when = item.status === "scheduled" ? item.scheduled_at
@@ -35,6 +42,7 @@ function postItem(item) {
         : null),
     h("p", { class: "post-message" }, item.message ?? ""),
     item.link ? h("p", { class: "post-link" }, externalLink(item.link, item.link)) : null,
+    item.automation ? sourceNote(item.automation) : null,
     attemptNote(item)
       ? h("p", { class: item.status === "failed" ? "post-error" : "muted" }, attemptNote(item))
       : null);

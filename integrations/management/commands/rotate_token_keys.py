@@ -15,7 +15,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         total = 0
-        for model in apps.get_app_config("integrations").get_models():
+        for model in apps.get_models():  # every app's (automations keeps webhook secrets)
             names = [f.name for f in model._meta.concrete_fields
                      if isinstance(f, EncryptedTextField)]
             if not names:

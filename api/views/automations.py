@@ -1,0 +1,168 @@
+"""Staff-only release automations: `GET/POST /api/v1/automations`,
+`GET/PATCH/DELETE /api/v1/automations/{id}`. Each view calls one automations service."""
+
+import re
+
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from api.schema import error_response, error_responses
+from api.serializers import StaffUserSerializer, StrictSerializer
+from api.views.facebook import StaffView
+from automations import selectors
+from automations import services as automation_service
+from automations.message_template import PLACEHOLDERS, template_problems
+from automations.models import Automation, AutomationEvent, HookMode, WebhookDelivery
+
+TAGS = ["automations"]
+REPOSITORY_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
+TEMPLATE_HELP = ("Placeholders: " + ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+                 + "; checked on save.")
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookDelivery
+        fields = ("delivery_id", "event", "action", "tag", "outcome", "detail", "page_post",
+                  "times_received", "received_at", "last_received_at")
+
+
+class AutomationSerializer(serializers.ModelSerializer):
+    created_by = StaffUserSerializer(allow_null=True)
+    hook_registered = serializers.SerializerMethodField()
+    payload_url = serializers.SerializerMethodField()
+    recent_deliveries = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Automation
+        fields = ("id", "repository", "events", "message_template", "link", "enabled",
+                  "hook_mode", "hook_registered", "payload_url", "created_by", "created_at",
+                  "updated_at", "recent_deliveries")
+
+    def get_hook_registered(self, automation) -> bool:
+        return automation.hook_id is not None
+
+    def get_payload_url(self, automation) -> str:
+        return automation_service.payload_url(automation)
+
+    @extend_schema_field(DeliverySerializer(many=True))
+    def get_recent_deliveries(self, automation) -> list[dict]:
+        return DeliverySerializer(selectors.recent_deliveries(automation), many=True).data
+
+
+class AutomationFields(StrictSerializer):
+    events = serializers.ListField(child=serializers.ChoiceField(AutomationEvent.choices),
+                                   min_length=1, max_length=2)
+    message_template = serializers.CharField(max_length=5000, trim_whitespace=False,
+                                             help_text=TEMPLATE_HELP)
+    link = serializers.URLField(max_length=2000, allow_blank=True, required=False,
+                                help_text="Empty: the release's URL.")
+    enabled = serializers.BooleanField(required=False)
+
+    def validate_events(self, events):
+        return list(dict.fromkeys(events))
+
+    def validate_message_template(self, template):
+        problems = template_problems(template)
+        if problems:
+            raise serializers.ValidationError(problems)
+        return template
+
+
+def _automation(pk: int) -> Automation:
+    automation = selectors.automations_with_deliveries().filter(pk=pk).first()
+    if automation is None:
+        raise NotFound("No such automation.")
+    return automation
+
+
+EXAMPLE = {"repository": "octocat/hello-world", "events": ["release"],
+           "message_template": "{repository} {tag} is out: {name} {url}", "mode": "github"}
+
+
+class AutomationsView(StaffView):
+    provider_bound_methods = ("POST",)  # registers the hook at GitHub (api.middleware)
+    class Input(AutomationFields):
+        repository = serializers.RegexField(REPOSITORY_RE, help_text="owner/name")
+        events = serializers.ListField(child=serializers.ChoiceField(AutomationEvent.choices),
+                                       min_length=1, max_length=2, default=["release"])
+        mode = serializers.ChoiceField(HookMode.choices, default=HookMode.GITHUB,
+                                       help_text="`manual`: answer the secret to paste into "
+                                                 "GitHub instead of registering the hook.")
+
+        def validate_repository(self, repository):
+            if selectors.repository_taken(repository):
+                raise serializers.ValidationError("This repository has an automation already.")
+            return repository
+
+    class Created(AutomationSerializer):
+        secret = serializers.CharField(allow_null=True, help_text="Manual mode only, shown once.")
+
+        class Meta(AutomationSerializer.Meta):
+            fields = (*AutomationSerializer.Meta.fields, "secret")
+
+    @extend_schema(operation_id="automations_list", tags=TAGS,
+                   responses={200: AutomationSerializer(many=True),
+                              **error_responses(401, 403)})
+    def get(self, request):
+        """Every automation, newest first, with its last deliveries."""
+        automations = selectors.automations_with_deliveries()
+        return Response(AutomationSerializer(automations, many=True).data)
+
+    @extend_schema(
+        operation_id="automations_create", tags=TAGS, request=Input,
+        responses={201: Created, **error_responses(400, 401, 403, 429, 502),
+                   409: error_response(409, "automation_exists",
+                                       "This repository has an automation already."),
+                   403: error_response(403, "permission_missing",
+                                       "Registering a webhook needs admin:repo_hook.")},
+        examples=[OpenApiExample("Create", value=EXAMPLE, request_only=True)],
+    )
+    def post(self, request):
+        """Create an automation; in `github` mode register the repository webhook with the
+        staff member's token (403 `permission_missing` names `admin:repo_hook` when the token
+        lacks it; 400 `repository_not_administered` when GitHub refuses; 409 `not_linked`
+        without a GitHub sign-in)."""
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        created = automation_service.create_automation(user=request.user, **data.validated_data)
+        answer = self.Created(created.automation).data
+        answer["secret"] = created.secret
+        return Response(answer, status=status.HTTP_201_CREATED)
+
+
+class AutomationView(StaffView):
+    provider_bound_methods = ("PATCH", "DELETE")  # registers or deletes the hook at GitHub
+    class Input(AutomationFields):
+        def get_fields(self):
+            fields = super().get_fields()
+            for field in fields.values():
+                field.required = False
+            return fields
+
+    @extend_schema(operation_id="automation_detail", tags=TAGS,
+                   responses={200: AutomationSerializer, **error_responses(401, 403, 404)})
+    def get(self, request, pk: int):
+        return Response(AutomationSerializer(_automation(pk)).data)
+
+    @extend_schema(operation_id="automation_update", tags=TAGS, request=Input,
+                   responses={200: AutomationSerializer,
+                              **error_responses(400, 401, 403, 404, 502)})
+    def patch(self, request, pk: int):
+        """Change the template, link, events, or enable/disable (which registers or deletes
+        the GitHub hook)."""
+        automation = _automation(pk)
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        automation = automation_service.update_automation(
+            automation=automation, user=request.user, **data.validated_data)
+        return Response(AutomationSerializer(automation).data)
+
+    @extend_schema(operation_id="automation_delete", tags=TAGS,
+                   responses={204: None, **error_responses(401, 403, 404, 502)})
+    def delete(self, request, pk: int):
+        """Delete the automation and its GitHub hook."""
+        automation_service.delete_automation(automation=_automation(pk), user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

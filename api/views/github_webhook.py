@@ -1,0 +1,68 @@
+"""`POST /api/v1/github/webhook`: GitHub's deliveries for the release automations.
+
+Public (no session, so no CSRF): each delivery is verified by its X-Hub-Signature-256. The view
+caps the body before reading it and hands the raw bytes to automations.deliveries; it never
+parses JSON itself and never calls Facebook (the post is queued).
+"""
+
+from django.core.exceptions import RequestDataTooBig
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.schema import error_response, error_responses
+from automations.deliveries import MAX_BODY_BYTES, receive_delivery
+from automations.models import DeliveryOutcome
+
+# Answered 202: received and verified, but nothing was done with it.
+NOT_ACTED_ON = {DeliveryOutcome.IGNORED, DeliveryOutcome.DISABLED}
+
+
+class GitHubWebhookView(APIView):
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    # GitHub sends bursts from few addresses; the HMAC check is cheap and the body capped.
+    throttle_classes = ()
+
+    class Output(serializers.Serializer):
+        delivery = serializers.CharField(help_text="X-GitHub-Delivery")
+        outcome = serializers.ChoiceField(DeliveryOutcome.choices)
+        page_post = serializers.IntegerField(allow_null=True)
+
+    @extend_schema(
+        operation_id="github_webhook", tags=["automations"], auth=[],
+        request={"application/json": {"type": "object"}},
+        parameters=[
+            OpenApiParameter("automation", int, OpenApiParameter.QUERY,
+                             description="The automation whose secret signs the delivery."),
+            OpenApiParameter("X-Hub-Signature-256", str, OpenApiParameter.HEADER, required=True),
+            OpenApiParameter("X-GitHub-Event", str, OpenApiParameter.HEADER, required=True),
+            OpenApiParameter("X-GitHub-Delivery", str, OpenApiParameter.HEADER, required=True),
+        ],
+        responses={
+            200: OpenApiResponse(Output, description="Handled (ping, post queued, failure "
+                                                     "recorded, or a redelivery of one)."),
+            202: OpenApiResponse(Output, description="Verified, not acted on (other events)."),
+            401: error_response(401, "signature_invalid",
+                                "The X-Hub-Signature-256 header is missing or does not match."),
+            **error_responses(400, 413),
+        },
+    )
+    def post(self, request):
+        """Verify and handle one GitHub delivery (release automations)."""
+        declared = request.META.get("CONTENT_LENGTH") or "0"
+        if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
+            raise RequestDataTooBig  # before a byte is read (S50)
+        delivery = receive_delivery(
+            automation_id=request.query_params.get("automation"),
+            event=request.headers.get("X-GitHub-Event", ""),
+            delivery_id=request.headers.get("X-GitHub-Delivery", ""),
+            signature=request.headers.get("X-Hub-Signature-256"),
+            body=request.body,
+        )
+        answer = {"delivery": delivery.delivery_id, "outcome": delivery.outcome,
+                  "page_post": delivery.page_post_id}
+        code = status.HTTP_202_ACCEPTED if delivery.outcome in NOT_ACTED_ON else status.HTTP_200_OK
+        return Response(answer, status=code)

@@ -1,0 +1,19 @@
+"""The one place an automation hands a post to the Page post queue (issue 11's service).
+
+Exactly once: the Idempotency-Key is derived from GitHub's delivery id, which a redelivery
+keeps, so the queue answers a redelivery with the post it already has.
+"""
+
+from __future__ import annotations
+
+from integrations.models import PagePost
+from integrations.services.page_posts import enqueue_page_post
+
+
+def idempotency_key(delivery_id: str) -> str:
+    return f"github-delivery:{delivery_id}"
+
+
+def enqueue_release_post(*, message: str, link: str, delivery_id: str) -> PagePost:
+    return enqueue_page_post(message=message, link=link or None,
+                             idempotency_key=idempotency_key(delivery_id))

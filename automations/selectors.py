@@ -1,0 +1,34 @@
+"""Reads for the API and the SPA: automations with their last deliveries, and where a Page
+post came from (post history shows automation, repository, tag and delivery id)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+
+from automations.models import Automation, WebhookDelivery
+
+RECENT_DELIVERIES = 5
+
+
+def automations_with_deliveries() -> QuerySet[Automation]:
+    return Automation.objects.select_related("created_by__github_account").order_by(
+        "-created_at", "-id")
+
+
+def recent_deliveries(automation: Automation) -> list[WebhookDelivery]:
+    return list(automation.deliveries.order_by("-last_received_at", "-id")[:RECENT_DELIVERIES])
+
+
+def repository_taken(repository: str) -> bool:
+    return Automation.objects.filter(repository__iexact=repository).exists()
+
+
+def post_sources(post_ids: Iterable[int]) -> dict[int, WebhookDelivery]:
+    """The delivery that queued each of these posts (absent: not from an automation)."""
+    deliveries = WebhookDelivery.objects.filter(page_post_id__in=list(post_ids)).only(
+        "delivery_id", "automation_id", "repository", "tag", "event", "page_post_id")
+    return {d.page_post_id: d for d in deliveries}
+
+

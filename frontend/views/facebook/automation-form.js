@@ -1,0 +1,166 @@
+// The "New automation" form of the Automations card: repository picker (the staff member's
+// repositories), events, template with a live preview, link, and how the webhook gets to
+// GitHub. Registering it needs `admin:repo_hook`: the first time, the API answers
+// permission_missing and the form offers the incremental GitHub authorization.
+import { get, post } from "../../api.js";
+import { busy, h } from "../../dom.js";
+import { goToProvider, setReturnPath, takeReturnPath } from "../../session.js";
+import { errorAlert, fill, notice } from "../common.js";
+import { DEFAULT_TEMPLATE, exampleValues, renderTemplate } from "./automation-template.js";
+
+const DRAFT_KEY = "oauth-bridge:automation-draft";
+const REPO_PAGES = 4; // the picker offers up to 4 pages of repositories; any name can be typed
+
+async function repositoryNames(alive) {
+  const names = [];
+  for (let page = 1; page <= REPO_PAGES; page += 1) {
+    const answer = await get(`me/github/repos?page=${page}`);
+    if (!alive()) return names;
+    for (const repo of answer?.results ?? []) names.push(repo.full_name);
+    if (!answer?.next_page) break;
+  }
+  return names;
+}
+
+function field(id, label, control, hint) {
+  return h("div", { class: "field" }, h("label", { for: id }, label), control,
+    hint ? h("p", { class: "hint", id: `${id}-hint` }, hint) : null);
+}
+
+export class AutomationForm {
+  /** `onCreated(automation, answer)` runs after a 201. */
+  constructor(ctx, { onCreated }) {
+    this.ctx = ctx;
+    this.onCreated = onCreated;
+    this.result = h("div", { "aria-live": "polite" });
+    this.form = this.build();
+    this.element = h("div", { class: "automation-form" }, h("h3", {}, "New automation"),
+      this.form, this.result);
+  }
+
+  build() {
+    const draft = JSON.parse(sessionStorage.getItem(DRAFT_KEY) ?? "null");
+    sessionStorage.removeItem(DRAFT_KEY);
+    this.repository = h("input", { id: "automation-repository", name: "repository", type: "text",
+      list: "automation-repositories", autocomplete: "off", required: true,
+      placeholder: "owner/name", "aria-describedby": "automation-repository-hint" });
+    this.repositories = h("datalist", { id: "automation-repositories" });
+    this.template = h("textarea", { id: "automation-template", name: "message_template", rows: 3,
+      "aria-describedby": "automation-template-hint" });
+    this.template.value = draft?.message_template ?? DEFAULT_TEMPLATE;
+    this.repository.value = draft?.repository ?? "";
+    this.link = h("input", { id: "automation-link", name: "link", type: "url",
+      placeholder: "https://example.com/changelog" });
+    this.tags = h("input", { id: "automation-tags", type: "checkbox" });
+    this.manual = h("input", { id: "automation-manual", type: "checkbox" });
+    this.preview = h("p", { class: "automation-preview", id: "automation-preview" });
+    for (const input of [this.template, this.repository]) {
+      input.addEventListener("input", () => this.updatePreview());
+    }
+    this.submitButton = h("button", { type: "submit", class: "btn primary" }, "Create automation");
+    const form = h("form", { novalidate: true },
+      field("automation-repository", "Repository", this.repository,
+        "One of your repositories, as owner/name."), this.repositories,
+      h("div", { class: "field" }, h("label", {}, this.tags,
+        " Also post tags pushed without a release")),
+      field("automation-template", "Message", this.template,
+        "Placeholders: {repository}, {tag}, {name}, {url}, {author}."),
+      h("div", { class: "field" }, h("p", { class: "hint" }, "Preview"), this.preview),
+      field("automation-link", "Link (optional)", this.link, "Empty: the release's page."),
+      h("div", { class: "field" }, h("label", {}, this.manual,
+        " I will add the webhook in GitHub's settings myself")),
+      h("div", { class: "actions" }, this.submitButton));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.submit();
+    });
+    this.updatePreview();
+    repositoryNames(() => this.ctx.alive()).then((names) => {
+      fill(this.repositories, names.map((name) => h("option", { value: name })));
+    }, () => {}); // the picker is a convenience: typing the name still works
+    return form;
+  }
+
+  clearResult() {
+    fill(this.result);
+  }
+
+  updatePreview() {
+    const { text, unknown } = renderTemplate(this.template.value,
+      exampleValues(this.repository.value.trim()));
+    this.preview.classList.toggle("invalid", unknown.length > 0);
+    this.preview.textContent = unknown.length
+      ? `Unknown placeholder ${unknown.join(", ")}` : text || "(empty)";
+  }
+
+  body() {
+    return {
+      repository: this.repository.value.trim(),
+      events: this.tags.checked ? ["release", "tag"] : ["release"],
+      message_template: this.template.value,
+      ...(this.link.value.trim() ? { link: this.link.value.trim() } : {}),
+      mode: this.manual.checked ? "manual" : "github",
+    };
+  }
+
+  async submit() {
+    fill(this.result);
+    const body = this.body();
+    let created;
+    try {
+      created = await busy(this.submitButton, "Creating…", () => post("automations", body));
+    } catch (error) {
+      if (!this.ctx.alive()) return;
+      if (error.code === "permission_missing" && error.body?.missing?.includes("admin:repo_hook")) {
+        fill(this.result, this.grantScope(body));
+      } else {
+        fill(this.result, errorAlert(error));
+      }
+      return;
+    }
+    if (!this.ctx.alive()) return;
+    this.form.reset();
+    this.template.value = DEFAULT_TEMPLATE;
+    this.updatePreview();
+    fill(this.result, created.secret ? this.manualSetup(created)
+      : notice(`Automation created: the webhook is registered on ${created.repository}.`,
+        "success"));
+    this.onCreated(created);
+  }
+
+  /** Incremental authorization: ask GitHub for admin:repo_hook, then come back here. */
+  grantScope(body) {
+    const button = h("button", { type: "button", class: "btn github" },
+      "Allow webhooks on GitHub");
+    const box = h("div", { class: "alert warning", role: "alert" },
+      h("p", {}, "To register the webhook, GitHub must let this site manage your repository ",
+        "hooks (admin:repo_hook). You only grant this once."),
+      h("div", { class: "actions" }, button));
+    button.addEventListener("click", async () => {
+      setReturnPath("/facebook");
+      sessionStorage.setItem(DRAFT_KEY, JSON.stringify(
+        { repository: body.repository, message_template: body.message_template }));
+      try {
+        await busy(button, "Redirecting to GitHub…", () => goToProvider("auth/github/authorize",
+          { scopes: ["admin:repo_hook"] }));
+      } catch (error) {
+        takeReturnPath(null);
+        box.append(errorAlert(error));
+      }
+    });
+    return box;
+  }
+
+  /** Manual mode: the payload URL and the secret, shown this once. */
+  manualSetup(created) {
+    return h("div", { class: "alert success manual-setup" },
+      h("p", {}, h("strong", {}, "Add this webhook in the repository's settings on GitHub"),
+        " (Settings → Webhooks → Add webhook). The secret is shown only now."),
+      h("dl", { class: "facts" },
+        h("div", {}, h("dt", {}, "Payload URL"), h("dd", {}, h("code", {}, created.payload_url))),
+        h("div", {}, h("dt", {}, "Content type"), h("dd", {}, "application/json")),
+        h("div", {}, h("dt", {}, "Secret"), h("dd", {}, h("code", { class: "secret" },
+          created.secret))),
+        h("div", {}, h("dt", {}, "Events"), h("dd", {}, "Releases (and Branch or tag creation)"))));
+  }
+}
