@@ -2,6 +2,9 @@
 
 Clients and services raise these; `api.errors` maps them to HTTP once. Messages are written
 for people and never contain tokens, codes or secrets.
+
+Longer than our ~300-line rule on purpose: one family of small classes (status, code, message,
+extras as class attributes, DRF's shape), read together when a new error is added.
 """
 
 from __future__ import annotations

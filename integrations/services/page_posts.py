@@ -9,6 +9,10 @@ UPDATE, so two workers (or a worker and a request) never send the same post twic
 Failures: a transient one (5xx, codes 1/2, rate limits) is retried with backoff; an unknown
 outcome (a timeout, or a process that died mid-call) is reconciled by reading the Page's posts;
 anything else fails the post with the reason.
+
+Just over our ~300-line rule: the request side of one flow (input checks, idempotency, the
+claimed send and its recorded outcome), kept together so the exactly-once argument reads in one
+place; the worker side already lives in `page_post_recovery`.
 """
 
 from __future__ import annotations

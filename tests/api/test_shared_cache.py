@@ -9,7 +9,7 @@ import logging
 import pytest
 from django.core.cache import cache
 
-from tests.fixtures.redis import free_port
+from tests.fixtures.processes import free_port
 
 pytestmark = pytest.mark.django_db
 

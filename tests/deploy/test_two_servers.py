@@ -14,7 +14,8 @@ import redis
 import requests
 from django.db import connection
 
-from tests.fixtures.redis import free_port, start_redis, stop_redis
+from tests.fixtures.processes import free_port
+from tests.fixtures.redis import start_redis, stop_redis
 from tests.fixtures.servers import APP_REDIRECT_URI, production_env, start_gunicorn
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

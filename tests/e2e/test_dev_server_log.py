@@ -2,7 +2,6 @@
 item 11): the real `manage.py runserver` in a subprocess, real requests, its real output."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -11,16 +10,12 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.fixtures.processes import free_port, stop_process
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 SECRETS = ("SENTINELCODE", "SENTINELSTATE", "SENTINELTOKEN")
 
 pytestmark = pytest.mark.e2e
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -48,12 +43,7 @@ def dev_server(tmp_path):
                 time.sleep(0.2)
         yield base, output
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_process(process)
 
 
 def test_access_log_redacts_callback_codes_and_tokens(dev_server):

@@ -10,7 +10,8 @@ import time
 import pytest
 import requests
 
-from tests.e2e.test_dev_server_log import ROOT, free_port
+from tests.e2e.test_dev_server_log import ROOT
+from tests.fixtures.processes import free_port, stop_process
 
 pytestmark = pytest.mark.e2e
 
@@ -38,12 +39,7 @@ def gunicorn(tmp_path):
                 time.sleep(0.2)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_process(process)
 
 
 def test_an_over_long_url_is_a_json_414_not_an_html_page(gunicorn):

@@ -4,7 +4,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,17 +14,12 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.fixtures.processes import free_port
 from tests.test_settings_production import PRODUCTION_ENV, ROOT
 
 TOKEN = "metrics-token-SENTINEL-for-gunicorn"
 HEADERS = {"Host": "bridge.example.com", "X-Forwarded-Proto": "https"}
 STARTUP_TIMEOUT_S = 30.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -38,7 +32,7 @@ def server(tmp_path):
                PYTHONWARNINGS="ignore:No directory at:UserWarning")  # no collectstatic here
     subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env,
                    check=True, timeout=120)
-    port = _free_port()
+    port = free_port()
     log = (tmp_path / "server.log").open("w+")
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "backend.wsgi", "-c", "gunicorn.conf.py",

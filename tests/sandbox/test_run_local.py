@@ -15,7 +15,7 @@ import pytest
 
 from backend.run_local import sandbox_plan
 from integrations.sandbox.data import GITHUB_USERS
-from tests.fixtures.redis import free_port
+from tests.fixtures.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SANDBOX_OCTOCAT_ID = GITHUB_USERS["octocat"].id
