@@ -18,7 +18,7 @@ from prometheus_client import (
 )
 
 from api.errors import json_error
-from integrations.metrics import FacebookTokenExpiryCollector
+from integrations.metrics import FacebookTokenExpiryCollector, TaskQueueCollector
 
 
 def _authorized(request, token: str) -> bool:
@@ -35,6 +35,7 @@ def _exposition() -> bytes:
         registry = REGISTRY
     scraped = CollectorRegistry()
     scraped.register(FacebookTokenExpiryCollector())
+    scraped.register(TaskQueueCollector())
     return generate_latest(registry) + generate_latest(scraped)
 
 

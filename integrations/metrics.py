@@ -2,10 +2,9 @@
 
 Counters and histograms work in prometheus_client's multiprocess mode (PROMETHEUS_MULTIPROC_DIR,
 see gunicorn.conf.py): each worker writes its own files and a scrape sums them. The Facebook
-token expiry is read from the database at scrape time instead (`FacebookTokenExpiryCollector`),
-so it is right in every process without a multiprocess gauge mode.
-
-Background task metrics (queue depth, failures) belong here once background tasks exist.
+token expiry and the task queue are read from the database at scrape time instead
+(`FacebookTokenExpiryCollector`, `TaskQueueCollector`), so they are right in every process
+without a multiprocess gauge mode, and tasks run by `db_worker` (which nothing scrapes) count.
 """
 
 import logging
@@ -82,3 +81,32 @@ class FacebookTokenExpiryCollector:
             if link.has_page:
                 gauge.add_metric(["page"], math.inf)
         yield gauge
+
+
+class TaskQueueCollector:
+    """`oauth_bridge_task_queue_depth{queue}` (ready to run, retries waiting included) and
+    `oauth_bridge_tasks_failed{queue}` (failed task results kept until `manage.py sweep` prunes
+    them), read from django-tasks-db's table at scrape time."""
+
+    def collect(self):
+        from django.db.models import Count
+        from django.tasks import TaskResultStatus
+        from django_tasks_db.models import DBTaskResult
+
+        depth = GaugeMetricFamily("oauth_bridge_task_queue_depth",
+                                  "Background tasks waiting to run, by queue.", labels=["queue"])
+        failed = GaugeMetricFamily("oauth_bridge_tasks_failed",
+                                   "Failed background tasks not yet pruned, by queue.",
+                                   labels=["queue"])
+        try:
+            rows = list(DBTaskResult.objects.filter(status__in=(TaskResultStatus.READY,
+                                                              TaskResultStatus.FAILED))
+                        .values("queue_name", "status").annotate(n=Count("id")))
+        except DatabaseError:
+            logger.warning("task queue gauges skipped: the database is unavailable")
+            rows = []
+        for row in rows:
+            family = depth if row["status"] == TaskResultStatus.READY else failed
+            family.add_metric([row["queue_name"]], row["n"])
+        yield depth
+        yield failed

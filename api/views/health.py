@@ -1,5 +1,7 @@
 from django.core.cache import cache
 from django.db import DatabaseError, connection
+from django.tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -20,13 +22,24 @@ def _database_ok() -> bool:
     return True
 
 
+def _task_queue_ok() -> bool:
+    """The task queue (django-tasks-db's table) answers: posts and warnings are queued there."""
+    try:
+        DBTaskResult.objects.filter(status=TaskResultStatus.READY).exists()
+    except DatabaseError:
+        return False
+    return True
+
+
 class HealthView(APIView):
-    """Readiness: a real database round trip, and a Redis ping when REDIS_URL is set.
+    """Readiness: a real database round trip, the task queue's table, and a Redis ping when
+    REDIS_URL is set.
 
     The database down is a 503 (nothing works without it). Redis down is still a 200 with
     `status: degraded` and `cache: unavailable`: the cache fails open (backend/cache.py), so
     the server keeps serving, and a load balancer must not take every host out of rotation
-    because of the one Redis they share.
+    because of the one Redis they share. An unreadable task queue (e.g. its migration not run)
+    is `degraded` too: sign-in and reads still work, queued posts wait.
     """
 
     authentication_classes = ()
@@ -40,6 +53,9 @@ class HealthView(APIView):
             200: inline_serializer("Health", {
                 "status": serializers.ChoiceField(choices=["ok", "degraded"]),
                 "database": serializers.ChoiceField(choices=["ok"]),
+                "tasks": serializers.ChoiceField(
+                    choices=["ok", "unavailable"],
+                    help_text="The background task queue (in the database) can be read."),
                 "cache": serializers.ChoiceField(
                     choices=["ok", "unavailable"], required=False,
                     help_text="Only when a shared cache (REDIS_URL) is configured."),
@@ -48,7 +64,9 @@ class HealthView(APIView):
         },
     )
     def get(self, request):
-        checks = {"database": "ok" if _database_ok() else "unavailable"}
+        database = _database_ok()
+        checks = {"database": "ok" if database else "unavailable",
+                  "tasks": "ok" if database and _task_queue_ok() else "unavailable"}
         ping = getattr(cache, "ping", None)  # only the shared (Redis) cache has one
         if ping is not None:
             checks["cache"] = "ok" if ping() else "unavailable"

@@ -1,7 +1,7 @@
 from unittest import mock
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, ProgrammingError
 
 LOCAL_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -14,10 +14,10 @@ def _no_shared_cache(settings):
 
 @pytest.mark.django_db
 def test_health_answers_ok_after_a_database_query(api_client, django_assert_num_queries):
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # SELECT 1, then the task queue
         response = api_client.get("/api/v1/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "tasks": "ok"}
 
 
 @pytest.mark.django_db
@@ -29,7 +29,17 @@ def test_health_answers_503_in_the_error_shape_when_the_database_is_down(api_cli
     assert response.json() == {"code": "database_unavailable",
                                "message": "The database is unavailable.",
                                "request_id": response["X-Request-ID"],
-                               "status": "unavailable", "database": "unavailable"}
+                               "status": "unavailable", "database": "unavailable",
+                               "tasks": "unavailable"}
+
+
+@pytest.mark.django_db
+def test_health_is_degraded_when_the_task_queue_cannot_be_read(api_client):
+    with mock.patch("api.views.health.DBTaskResult.objects.filter",
+                    side_effect=ProgrammingError("no such table: django_tasks_db_dbtaskresult")):
+        response = api_client.get("/api/v1/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "degraded", "database": "ok", "tasks": "unavailable"}
 
 
 def test_liveness_answers_without_touching_the_database(api_client):

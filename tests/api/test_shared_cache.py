@@ -52,7 +52,7 @@ def test_throttle_counts_live_in_redis_and_health_says_cache_ok(api_client, sett
                cache._cache.get_client().keys("*"))
     response = api_client.get("/api/v1/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "tasks": "ok", "cache": "ok"}
     cache.clear()
 
 
@@ -70,7 +70,8 @@ def test_redis_down_health_is_degraded_not_down(api_client, settings, down_redis
     settings.CACHES = _redis_cache(down_redis_url)
     response = api_client.get("/api/v1/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "degraded", "database": "ok", "cache": "unavailable"}
+    assert response.json() == {"status": "degraded", "database": "ok", "tasks": "ok",
+                               "cache": "unavailable"}
 
 
 def test_redis_down_cache_calls_answer_like_misses(settings, down_redis_url):

@@ -129,4 +129,4 @@ def test_two_servers_share_sign_ins_tokens_throttles_and_idempotency(servers, sa
     assert len(sandbox.posts()) == 1  # published once
 
     health = requests.get(b + "/api/v1/health", timeout=30).json()
-    assert health == {"status": "ok", "database": "ok", "cache": "ok"}
+    assert health == {"status": "ok", "database": "ok", "tasks": "ok", "cache": "ok"}

@@ -157,3 +157,18 @@ def test_unmatched_paths_are_one_route_label(api_client, metrics_token):
 ])
 def test_provider_endpoints_are_templates_without_ids_or_tokens(url, template):
     assert endpoint_template(url) == template
+
+
+def test_task_queue_depth_and_failures_are_read_from_the_queue(api_client, metrics_token):
+    from django.tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from integrations.tasks import check_tokens, sweep
+
+    assert value(scrape(api_client), "oauth_bridge_task_queue_depth", queue="default") == 0
+    check_tokens.enqueue()
+    failed = sweep.enqueue()
+    DBTaskResult.objects.filter(id=failed.id).update(status=TaskResultStatus.FAILED)
+    samples = scrape(api_client)
+    assert value(samples, "oauth_bridge_task_queue_depth", queue="default") == 1
+    assert value(samples, "oauth_bridge_tasks_failed", queue="default") == 1
