@@ -21,8 +21,13 @@ class SessionUserBackend(ModelBackend):
     """ModelBackend whose session user comes with its GitHub account in the same query.
 
     The encrypted token columns are left out: most requests never use the token, so they neither
-    carry nor decrypt it (reading `access_token` loads and decrypts it on demand).
+    carry nor decrypt it (reading `access_token` loads and decrypts it on demand). Sign-ins name
+    it in `login()`; passwords (the admin) stay with ModelBackend, listed after it, which also
+    keeps sessions made before this backend existed valid.
     """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        return None  # ModelBackend checks passwords: each failed password is hashed once
 
     def get_user(self, user_id):
         users = get_user_model()._default_manager.select_related("github_account").defer(

@@ -129,7 +129,10 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # ModelBackend (passwords: the admin) whose session user brings its GitHub account along.
-AUTHENTICATION_BACKENDS = ["api.authentication.SessionUserBackend"]
+# GitHub sign-ins log in with SessionUserBackend (one query per request for user + account);
+# ModelBackend checks admin passwords and keeps sessions made before the first one valid.
+AUTHENTICATION_BACKENDS = ["api.authentication.SessionUserBackend",
+                           "django.contrib.auth.backends.ModelBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

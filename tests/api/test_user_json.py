@@ -89,3 +89,22 @@ def test_sign_in_answer_renders_like_the_serializer(token):
     expected = {"user": user} | ({"token": token[0], "token_expires_at": token[1]} if token else {})
     rendered = sign_in_json(user, *token) if token else sign_in_json(user)
     assert rendered == GitHubCallbackView.Output(expected).data
+
+
+def test_sessions_made_before_the_session_user_backend_stay_signed_in(api_client):
+    user = get_user_model().objects.create_user("github-7", email="seven@example.com")
+    api_client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    response = api_client.get("/api/v1/me")
+    assert response.status_code == 200
+    assert response.json()["username"] == "github-7"
+
+
+def test_admin_passwords_are_checked_once_by_model_backend():
+    from django.contrib.auth import authenticate
+
+    user = get_user_model().objects.create_user("admin-1", password="a-long-password-42")
+    assert SessionUserBackend().authenticate(None, username="admin-1",
+                                             password="a-long-password-42") is None
+    signed_in = authenticate(username="admin-1", password="a-long-password-42")
+    assert signed_in == user
+    assert signed_in.backend == "django.contrib.auth.backends.ModelBackend"
