@@ -31,3 +31,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": f"/tmp/oauth-bridge-test-{os.getpid()}.sqlite3"
     }
+
+# Persistent connections (production keeps them 60 s) would outlive the threads some tests start
+# (racing requests through the test client): PostgreSQL then refuses to drop the test database.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
