@@ -80,6 +80,17 @@ class PostHistoryPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
 
+    def get_page_size(self, request) -> int:
+        """As documented, not DRF's silent fallback: a page size that is not a whole number
+        from 1 to 100 is a 400 naming the parameter."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= self.max_page_size):
+            raise ValidationError({self.page_size_query_param: [
+                f"A whole number from 1 to {self.max_page_size}."]})
+        return int(raw)
+
 
 class PagePostsView(StaffView):
     throttle_scope = "page_post"
@@ -107,13 +118,14 @@ class PagePostsView(StaffView):
         operation_id="facebook_page_posts", tags=TAGS,
         parameters=[OpenApiParameter("page", {"type": "integer", "minimum": 1},
                                      description="Page number (from 1)."),
-                    OpenApiParameter("page_size", int, description="20 by default, at most 100.")],
+                    OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": 100},
+                                     description="20 by default, at most 100.")],
         responses={200: inline_serializer("PagePostHistory", {
             "count": serializers.IntegerField(),
             "next": serializers.URLField(allow_null=True),
             "previous": serializers.URLField(allow_null=True),
             "results": PagePostSerializer(many=True)}),
-            **error_responses(401, 403, 404)},
+            **error_responses(400, 401, 403, 404)},
     )
     def get(self, request):
         """Every post attempt, newest first, paginated (`?page=N&page_size=M`)."""

@@ -184,6 +184,13 @@ def test_history_is_newest_first_and_paginated(staff_client, linked):
     assert "SENTINEL" not in response.content.decode()
 
 
+@pytest.mark.parametrize("page_size", ["0", "101", "abc", "2.5", "", "-1", "٢"])
+def test_history_refuses_a_page_size_outside_1_to_100(staff_client, page_size):
+    response = staff_client.get(URL, {"page_size": page_size})
+    assert_error(response, 400, "validation_error")
+    assert list(response.json()["fields"]) == ["page_size"]
+
+
 def test_publish_page_post_service_records_like_the_api(linked, staff_user):
     result = page_posts.publish_page_post(message="From the event monitor",
                                                 link="https://example.com")
