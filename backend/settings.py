@@ -275,7 +275,9 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "SERVERS": [{"url": PUBLIC_URL}],
-    "ENUM_NAME_OVERRIDES": {"HookModeEnum": "automations.models.HookMode"},
+    "ENUM_NAME_OVERRIDES": {"HookModeEnum": "automations.models.HookMode",
+                            # Readiness: each check (tasks, cache) is ok or unavailable.
+                            "CheckStateEnum": ["ok", "unavailable"]},
 }
 
 # Throttle counters and short validity checks: in memory (one process, `make run`), or on Redis
