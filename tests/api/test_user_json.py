@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
 
 from api.authentication import SessionUserBackend
@@ -108,3 +109,28 @@ def test_admin_passwords_are_checked_once_by_model_backend():
     signed_in = authenticate(username="admin-1", password="a-long-password-42")
     assert signed_in == user
     assert signed_in.backend == "django.contrib.auth.backends.ModelBackend"
+
+
+@pytest.mark.parametrize("via_group", [False, True])
+def test_a_page_managers_permissions_load_in_one_query(via_group, django_assert_num_queries):
+    from django.contrib.auth.models import Group
+
+    from integrations.models import can_manage_facebook_page
+
+    user = get_user_model().objects.create_user("staff-1", is_staff=True)
+    other = get_user_model().objects.create_user("staff-2", is_staff=True)
+    permission = Permission.objects.get(codename="manage_facebook_page")
+    if via_group:
+        group = Group.objects.create(name="page managers")
+        group.permissions.add(permission)
+        user.groups.add(group)
+    else:
+        user.user_permissions.add(permission)
+    other.user_permissions.add(Permission.objects.get(codename="view_pagepost"))
+    session_user = SessionUserBackend().get_user(user.pk)
+    with django_assert_num_queries(1):
+        assert can_manage_facebook_page(session_user)
+        assert session_user.has_perm("integrations.manage_facebook_page")  # cached
+    assert not can_manage_facebook_page(SessionUserBackend().get_user(other.pk))
+    assert SessionUserBackend().get_all_permissions(session_user) == \
+        ModelBackend().get_all_permissions(get_user_model().objects.get(pk=user.pk))
