@@ -4,11 +4,11 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.models import Permission
-from django.db.models import Q
 from knox.auth import TokenAuthentication
 from knox.models import AuthToken
 from rest_framework.authentication import SessionAuthentication
+
+from integrations.models import with_page_manager_flag
 
 
 class ApiTokenAuthentication(TokenAuthentication):
@@ -20,7 +20,8 @@ class CsrfSessionAuthentication(SessionAuthentication):
 
 
 class SessionUserBackend(ModelBackend):
-    """ModelBackend whose session user comes with its GitHub account in the same query.
+    """ModelBackend whose session user comes with its GitHub account and whether it may manage
+    the Facebook Page, in one query.
 
     The encrypted token columns are left out: most requests never use the token, so they neither
     carry nor decrypt it (reading `access_token` loads and decrypts it on demand). Sign-ins name
@@ -31,20 +32,11 @@ class SessionUserBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         return None  # ModelBackend checks passwords: each failed password is hashed once
 
-    def get_all_permissions(self, user_obj, obj=None):
-        """ModelBackend's answer in one query (its own, direct then group, takes two): staff
-        read `can_manage_facebook_page` on every /me. Cached on the user like ModelBackend's."""
-        if user_obj.is_superuser or obj is not None or not user_obj.is_active \
-                or user_obj.is_anonymous or hasattr(user_obj, "_perm_cache"):
-            return super().get_all_permissions(user_obj, obj)
-        granted = (Permission.objects.filter(Q(user=user_obj) | Q(group__user=user_obj))
-                   .values_list("content_type__app_label", "codename").distinct())
-        user_obj._perm_cache = {f"{app_label}.{codename}" for app_label, codename in granted}
-        return user_obj._perm_cache
-
     def get_user(self, user_id):
-        users = get_user_model()._default_manager.select_related("github_account").defer(
-            "github_account__access_token", "github_account__refresh_token")
+        # The Page permission comes in the same query: staff read it on every /me.
+        users = with_page_manager_flag(get_user_model()._default_manager).select_related(
+            "github_account").defer("github_account__access_token",
+                                    "github_account__refresh_token")
         try:
             user = users.get(pk=user_id)  # not .first(): no ORDER BY to build and run
         except users.model.DoesNotExist:

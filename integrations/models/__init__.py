@@ -12,6 +12,7 @@ from integrations.models.facebook import (
     SignedRequestReceipt,
     TokenWarning,
     can_manage_facebook_page,
+    with_page_manager_flag,
 )
 from integrations.models.flow import FlowClient, FlowPurpose, OAuthFlow
 from integrations.models.github import GitHubAccount
@@ -29,4 +30,5 @@ __all__ += [
     "SignedRequestReceipt",
     "TokenWarning",
     "can_manage_facebook_page",
+    "with_page_manager_flag",
 ]

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 from solo.models import SingletonModel
 
 from integrations.crypto import EncryptedTextField
@@ -10,11 +11,31 @@ MANAGE_PERMISSION_CODENAME = "manage_facebook_page"
 MANAGE_FACEBOOK_PAGE = "integrations." + MANAGE_PERMISSION_CODENAME
 
 
+# Set by `with_page_manager_flag` on users loaded with it (the session user, see
+# api.authentication): whether they hold the permission directly or through a group.
+HOLDS_PAGE_PERMISSION = "holds_manage_facebook_page"
+
+
 def can_manage_facebook_page(user) -> bool:
     """Active staff holding `integrations.manage_facebook_page` (S32): the one rule, for the
     API, the /me answer the SPA reads, and the admin."""
-    return bool(user and user.is_authenticated and user.is_active and user.is_staff
-                and user.has_perm(MANAGE_FACEBOOK_PAGE))
+    if not (user and user.is_authenticated and user.is_active and user.is_staff):
+        return False
+    held = getattr(user, HOLDS_PAGE_PERMISSION, None)
+    if held is not None:  # loaded in the user's own query: no permission query per request
+        return bool(held) or user.is_superuser
+    return user.has_perm(MANAGE_FACEBOOK_PAGE)
+
+
+def with_page_manager_flag(users):
+    """`users` (a User queryset) annotated with HOLDS_PAGE_PERMISSION, as has_perm would find
+    it (a user or group permission), inside the same query."""
+    from django.contrib.auth.models import Permission
+
+    holds = Permission.objects.filter(
+        Q(user=OuterRef("pk")) | Q(group__user=OuterRef("pk")),
+        content_type__app_label="integrations", codename=MANAGE_PERMISSION_CODENAME)
+    return users.annotate(**{HOLDS_PAGE_PERMISSION: Exists(holds)})
 
 
 class FacebookPageLink(SingletonModel):
