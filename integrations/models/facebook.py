@@ -30,12 +30,21 @@ def can_manage_facebook_page(user) -> bool:
 def with_page_manager_flag(users):
     """`users` (a User queryset) annotated with HOLDS_PAGE_PERMISSION, as has_perm would find
     it (a user or group permission), inside the same query."""
+    return users.annotate(**{HOLDS_PAGE_PERMISSION: Exists(_page_permission_of(OuterRef("pk")))})
+
+
+def load_page_manager_flag(user) -> None:
+    """Set HOLDS_PAGE_PERMISSION on a user loaded without it: one EXISTS (has_perm takes two
+    queries, for the user's and the groups' permissions)."""
+    setattr(user, HOLDS_PAGE_PERMISSION, _page_permission_of(user.pk).exists())
+
+
+def _page_permission_of(user_pk):
     from django.contrib.auth.models import Permission
 
-    holds = Permission.objects.filter(
-        Q(user=OuterRef("pk")) | Q(group__user=OuterRef("pk")),
+    return Permission.objects.filter(
+        Q(user=user_pk) | Q(group__user=user_pk),
         content_type__app_label="integrations", codename=MANAGE_PERMISSION_CODENAME)
-    return users.annotate(**{HOLDS_PAGE_PERMISSION: Exists(holds)})
 
 
 class FacebookPageLink(SingletonModel):

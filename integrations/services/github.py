@@ -6,8 +6,7 @@ encrypted and never leave this layer.
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import Executor, ThreadPoolExecutor
-from contextvars import copy_context
+from concurrent.futures import Executor, wait
 from datetime import timedelta
 
 from django.conf import settings
@@ -18,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from integrations import metrics
+from integrations.concurrency import ContextCarryingExecutor
 from integrations.config import get_github_client
 from integrations.errors import (
     AccountDisabled,
@@ -30,15 +30,17 @@ from integrations.errors import (
 from integrations.flows import consume_flow
 from integrations.github import GitHubProfile, GitHubToken, RepoPage
 from integrations.models import FlowClient, FlowPurpose, GitHubAccount
-from integrations.models.facebook import MANAGE_PERMISSION_CODENAME
+from integrations.models.facebook import MANAGE_PERMISSION_CODENAME, load_page_manager_flag
 from integrations.services.usage import github_token_usage
 from integrations.token_check import TokenCheck
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
 
-# The two independent reads of a sign-in (profile, emails) run side by side on this pool.
-SIGN_IN_READS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="github-read")
+# A sign-in reads /user/emails on this pool while its own thread reads /user. One worker per
+# sign-in a process runs at once (gunicorn.conf.py caps provider-bound requests at half its
+# threads); threads are started only as needed.
+SIGN_IN_READS = ContextCarryingExecutor(max_workers=16, thread_name_prefix="github-read")
 REFRESH_MARGIN = timedelta(seconds=60)
 TOKEN_CHECK_TTL_S = 60
 
@@ -49,8 +51,8 @@ def sign_in_with_github(*, state: str, code: str, binding: str | None, client: F
                         then: Callable[[User], None] | None = None):
     """Consume the state, exchange the code, read who this is, and upsert the local user.
 
-    Costs two provider round trips: the exchange, then /user and /user/emails concurrently on
-    `reads` (any `concurrent.futures.Executor`). `then(user)` runs inside the transaction that
+    Costs two provider round trips: the exchange, then /user here and /user/emails concurrently
+    on `reads` (any `concurrent.futures.Executor`). `then(user)` runs inside the transaction that
     saves the user (the view starts the session or issues the API token there): one commit.
     """
     flow = consume_flow(purpose=FlowPurpose.GITHUB_LOGIN, state=state, binding=binding,
@@ -59,11 +61,13 @@ def sign_in_with_github(*, state: str, code: str, binding: str | None, client: F
     token = github.exchange_code(code=code, redirect_uri=flow.redirect_uri,
                                  code_verifier=flow.code_verifier)
     try:
-        # Each read runs in a copy of this context, so its log lines keep the request id.
-        profile_call = reads.submit(copy_context().run, github.get_profile, token.access_token)
-        email_call = reads.submit(copy_context().run, github.get_primary_verified_email,
-                                  token.access_token)
-        profile, email = profile_call.result(), email_call.result()
+        email_call = reads.submit(github.get_primary_verified_email, token.access_token)
+        try:
+            profile = github.get_profile(token.access_token)
+        except Exception:
+            wait([email_call])  # no read outlives the sign-in; /user's error is the one told
+            raise
+        email = email_call.result()
         if flow.user_id is not None and not GitHubAccount.objects.filter(
                 user_id=flow.user_id, github_id=profile.id).exists():
             # A staff member's extra-scope grant lands on their own account only (S52).
@@ -101,8 +105,9 @@ def _upsert_user(*, profile: GitHubProfile, email: str | None, token: GitHubToke
 
 @transaction.atomic
 def _save_sign_in(*, profile: GitHubProfile, email: str | None, token: GitHubToken, then=None):
+    # The stored tokens are replaced, never read here: not decrypted.
     account = (GitHubAccount.objects.select_for_update().select_related("user")
-               .filter(github_id=profile.id).first())
+               .defer("access_token", "refresh_token").filter(github_id=profile.id).first())
     if account is None:
         # The username is derived from the numeric id, so a user left behind by a deleted
         # GitHub account row is this same GitHub identity: reattach it.
@@ -119,6 +124,8 @@ def _save_sign_in(*, profile: GitHubProfile, email: str | None, token: GitHubTok
     user.save(update_fields=["is_staff", "first_name"])
     if not user.is_active:
         raise AccountDisabled()
+    if user.is_staff:  # what /me's can_manage_facebook_page reads, in one query
+        load_page_manager_flag(user)
     if then is not None:
         then(user)
     return user
