@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from integrations.errors import StateExpired, StateInvalid, StateMismatch, StateUsed
@@ -102,11 +101,11 @@ def consume_flow(*, purpose: FlowPurpose, state: str, binding: str | None, user=
     if flow.client != client:
         raise StateMismatch()
     _check_binding(flow, binding=binding, user=user, code_verifier=code_verifier)
-    with transaction.atomic():
-        # The verifier goes with the state: this request holds it in memory for the exchange.
-        won = OAuthFlow.objects.filter(pk=flow.pk, consumed_at__isnull=True).update(
-            consumed_at=timezone.now(), code_verifier=None
-        )
+    # One conditional UPDATE (atomic on its own): of racing callbacks one changes the row.
+    # The verifier goes with the state: this request holds it in memory for the exchange.
+    won = OAuthFlow.objects.filter(pk=flow.pk, consumed_at__isnull=True).update(
+        consumed_at=timezone.now(), code_verifier=None
+    )
     if not won:
         raise StateUsed()
     if flow.client == FlowClient.APP:

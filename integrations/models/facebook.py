@@ -30,21 +30,18 @@ def can_manage_facebook_page(user) -> bool:
 def with_page_manager_flag(users):
     """`users` (a User queryset) annotated with HOLDS_PAGE_PERMISSION, as has_perm would find
     it (a user or group permission), inside the same query."""
-    return users.annotate(**{HOLDS_PAGE_PERMISSION: Exists(_page_permission_of(OuterRef("pk")))})
+    return users.annotate(**page_manager_flag(OuterRef("pk")))
 
 
-def load_page_manager_flag(user) -> None:
-    """Set HOLDS_PAGE_PERMISSION on a user loaded without it: one EXISTS (has_perm takes two
-    queries, for the user's and the groups' permissions)."""
-    setattr(user, HOLDS_PAGE_PERMISSION, _page_permission_of(user.pk).exists())
-
-
-def _page_permission_of(user_pk):
+def page_manager_flag(user_pk) -> dict:
+    """The HOLDS_PAGE_PERMISSION annotation for the user `user_pk` names (a value or an
+    OuterRef), for a query that loads that user another way (the sign-in's account row)."""
     from django.contrib.auth.models import Permission
 
-    return Permission.objects.filter(
+    holders = Permission.objects.filter(
         Q(user=user_pk) | Q(group__user=user_pk),
         content_type__app_label="integrations", codename=MANAGE_PERMISSION_CODENAME)
+    return {HOLDS_PAGE_PERMISSION: Exists(holders)}
 
 
 class FacebookPageLink(SingletonModel):

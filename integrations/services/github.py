@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef
 from django.utils import timezone
 
 from integrations import metrics
@@ -30,7 +31,11 @@ from integrations.errors import (
 from integrations.flows import consume_flow
 from integrations.github import GitHubProfile, GitHubToken, RepoPage
 from integrations.models import FlowClient, FlowPurpose, GitHubAccount
-from integrations.models.facebook import MANAGE_PERMISSION_CODENAME, load_page_manager_flag
+from integrations.models.facebook import (
+    HOLDS_PAGE_PERMISSION,
+    MANAGE_PERMISSION_CODENAME,
+    page_manager_flag,
+)
 from integrations.services.usage import github_token_usage
 from integrations.token_check import TokenCheck
 
@@ -105,10 +110,15 @@ def _upsert_user(*, profile: GitHubProfile, email: str | None, token: GitHubToke
 
 @transaction.atomic
 def _save_sign_in(*, profile: GitHubProfile, email: str | None, token: GitHubToken, then=None):
-    # The stored tokens are replaced, never read here: not decrypted.
+    # The stored tokens are replaced, never read here: not decrypted. The user's Page permission
+    # (what the answer's can_manage_facebook_page reads) comes in the same query.
     account = (GitHubAccount.objects.select_for_update().select_related("user")
-               .defer("access_token", "refresh_token").filter(github_id=profile.id).first())
-    if account is None:
+               .defer("access_token", "refresh_token")
+               .annotate(**page_manager_flag(OuterRef("user_id")))
+               .filter(github_id=profile.id).first())
+    if account is not None:
+        setattr(account.user, HOLDS_PAGE_PERMISSION, getattr(account, HOLDS_PAGE_PERMISSION))
+    else:
         # The username is derived from the numeric id, so a user left behind by a deleted
         # GitHub account row is this same GitHub identity: reattach it.
         user, _ = User.objects.get_or_create(username=f"github-{profile.id}",
@@ -124,8 +134,6 @@ def _save_sign_in(*, profile: GitHubProfile, email: str | None, token: GitHubTok
     user.save(update_fields=["is_staff", "first_name"])
     if not user.is_active:
         raise AccountDisabled()
-    if user.is_staff:  # what /me's can_manage_facebook_page reads, in one query
-        load_page_manager_flag(user)
     if then is not None:
         then(user)
     return user
@@ -154,8 +162,10 @@ def _set_page_permission(user, *, granted: bool) -> None:
                                         content_type__app_label="integrations")
     if granted:
         user.user_permissions.add(permission)
+        setattr(user, HOLDS_PAGE_PERMISSION, True)
     else:
         user.user_permissions.remove(permission)
+        user.__dict__.pop(HOLDS_PAGE_PERMISSION, None)  # a group may still grant it: ask again
 
 
 def _apply_profile(account: GitHubAccount, profile: GitHubProfile) -> None:
