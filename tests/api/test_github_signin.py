@@ -372,3 +372,37 @@ def test_the_pkce_verifier_is_forgotten_once_the_state_is_used(api_client, githu
     sign_in(api_client, github)
     flow = OAuthFlow.objects.get()
     assert flow.consumed_at is not None and flow.code_verifier is None
+
+
+def test_a_returning_staff_sign_in_costs_these_statements_and_no_more(api_client, github,
+                                                                      settings):
+    """Issue 14: the callback's database work, pinned. Session read, state consumed (one
+    conditional UPDATE), then one transaction: the account with its user and Page permission
+    (one SELECT), account and user UPDATEs, the new session (one INSERT, no key lookup), the old
+    one gone (one DELETE), last_login; the session's data written as the response leaves."""
+    from django.test.utils import CaptureQueriesContext
+
+    settings.STAFF_GITHUB_LOGINS = ["583231"]
+    assert sign_in(api_client, github).status_code == 200
+    api_client.logout()
+    mock_sign_in(github)
+    state = start(api_client)["state"]
+    with CaptureQueriesContext(connection) as queries:
+        assert callback(api_client, code="the-code", state=state).status_code == 200
+    statements = [q["sql"].split()[0] + " " + _table(q["sql"]) for q in queries.captured_queries
+                  if not q["sql"].startswith(("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT"))]
+    assert statements == [
+        "SELECT django_session", "SELECT integrations_oauthflow",
+        "UPDATE integrations_oauthflow",
+        "SELECT integrations_githubaccount", "UPDATE integrations_githubaccount",
+        "UPDATE auth_user", "INSERT django_session", "DELETE django_session",
+        "UPDATE auth_user", "UPDATE django_session",
+    ]
+
+
+def _table(sql: str) -> str:
+    """The statement's own table (subqueries in parentheses set aside)."""
+    while (outer := re.sub(r"\([^()]*\)", "", sql)) != sql:
+        sql = outer
+    found = re.search(r'(?:FROM|UPDATE|INTO)\s+"(\w+)"', sql)
+    return found.group(1) if found else "?"

@@ -4,7 +4,7 @@ an admin can take it away; /me tells the SPA; the admin hides the way to (re)lin
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 
 from integrations.models import GitHubAccount
 from integrations.models.facebook import MANAGE_PERMISSION_CODENAME
@@ -71,3 +71,32 @@ def test_admin_offers_relinking_only_to_those_with_the_permission(client, linked
     page = client.get("/admin/integrations/facebookpagelink/")
     assert page.status_code == 200
     assert f'href="{settings.PUBLIC_URL}/facebook"' not in page.content.decode()
+
+
+def test_the_sign_in_answer_reads_the_permission_as_has_perm_would(api_client, github,
+                                                                  settings):
+    """The sign-in loads the permission with the account row (no has_perm queries): direct,
+    through a group, granted or taken back by the staff list in the same sign-in."""
+    def answer() -> bool:
+        api_client.logout()
+        response = sign_in(api_client, github)
+        assert response.status_code == 200
+        return response.json()["user"]["can_manage_facebook_page"]
+
+    settings.STAFF_GITHUB_LOGINS = ["583231"]
+    assert answer() is True  # granted by the list in this very sign-in
+    assert answer() is True  # held directly, read from the account's query
+    user = GitHubAccount.objects.get().user
+    permission = Permission.objects.get(codename=MANAGE_PERMISSION_CODENAME)
+    user.user_permissions.remove(permission)
+    assert answer() is False
+    managers = Group.objects.create(name="page managers")
+    managers.permissions.add(permission)
+    user.groups.add(managers)
+    assert answer() is True  # through a group
+    settings.STAFF_GITHUB_LOGINS = []
+    assert answer() is False  # no longer staff (the group stays, staff is what it takes)
+    settings.STAFF_GITHUB_LOGINS = ["583231"]
+    user.groups.clear()
+    assert answer() is True  # back on the list: granted again, directly
+    assert may_manage(user)

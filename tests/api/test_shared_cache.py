@@ -101,3 +101,19 @@ def test_a_silent_redis_is_a_miss_after_one_short_timeout_without_retries(settin
         assert pool.connection_kwargs["socket_timeout"] == 0.2
         assert pool.connection_kwargs["socket_connect_timeout"] == 0.2
         assert pool.connection_kwargs["retry"].get_retries() == 0
+
+
+def test_one_redis_client_serves_every_call_and_every_thread(settings, redis_url):
+    """Django builds a redis.Redis per cache call; ours keeps one per pool (thread-safe)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    settings.CACHES = _redis_cache(redis_url)
+    client = cache._cache.get_client()
+    assert cache._cache.get_client(write=True) is client
+    cache.set("k", 1)
+    assert cache.get("k") == 1 and cache._cache.get_client() is client
+    backend = cache._cache  # one backend object, called from four threads at once
+    with ThreadPoolExecutor(4) as pool:
+        clients = set(pool.map(lambda _: id(backend.get_client()), range(8)))
+    assert clients == {id(client)}
+    cache.clear()
