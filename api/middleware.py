@@ -6,6 +6,7 @@ from django.utils.cache import add_never_cache_headers
 
 from api.errors import integration_error_json, json_error
 from integrations.errors import ProviderBusy
+from integrations.provider_slots import SlotHolder, holding
 
 logger = logging.getLogger(__name__)
 
@@ -40,13 +41,32 @@ class NoStoreApiMiddleware:
         return response
 
 
+UP_FRONT, LAZY = "up_front", "lazy"
+
+
+def provider_binding(view_class, method: str) -> str | None:
+    """How a view's method waits on GitHub or Facebook: the one place for the rule.
+
+    Views name their methods like DRF's `throttle_scope`. `provider_bound_lazily`: the answer
+    may come without a provider (a cache), and nothing is written before the first provider
+    call, so the slot is taken at that call (LAZY). `provider_bound_methods`: the slot is taken
+    before the view runs (UP_FRONT), for work that must not be refused halfway, e.g. a callback
+    that consumes its single-use state before exchanging the code. None: never capped.
+    """
+    if method in getattr(view_class, "provider_bound_lazily", ()):
+        return LAZY
+    if method in getattr(view_class, "provider_bound_methods", ()):
+        return UP_FRONT
+    return None
+
+
 class ProviderConcurrencyLimit:
     """At most PROVIDER_CONCURRENCY provider-bound requests at once in this process.
 
-    Views that wait on GitHub or Facebook name the methods that do in `provider_bound_methods`
-    (like DRF's `throttle_scope`). When every slot is taken the request is answered at once with
-    503 `provider_busy` and Retry-After instead of waiting for a thread, so a hung provider can
-    hold only that many threads and health, /me and the rest keep theirs.
+    When every slot is taken the request is answered at once with 503 `provider_busy` and
+    Retry-After instead of waiting for a thread, so a hung provider can hold only that many
+    threads and health, /me and the rest keep theirs. Which requests take a slot, and when:
+    `provider_binding`. The slot is given back when the response is returned, errors included.
     """
 
     def __init__(self, get_response):
@@ -54,20 +74,19 @@ class ProviderConcurrencyLimit:
         self.slots = threading.BoundedSemaphore(settings.PROVIDER_CONCURRENCY)
 
     def __call__(self, request):
-        try:
+        # Installed here, not in process_view, so it is set and reset in one frame and context.
+        with holding(SlotHolder(self.slots)) as holder:
+            request._provider_slot = holder
             return self.get_response(request)
-        finally:
-            if getattr(request, "_provider_slot", False):
-                request._provider_slot = False
-                self.slots.release()
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         view_class = getattr(view_func, "cls", None) or getattr(view_func, "view_class", None)
-        if request.method not in getattr(view_class, "provider_bound_methods", ()):
-            return None
-        if not self.slots.acquire(blocking=False):
+        binding = provider_binding(view_class, request.method)
+        holder = request._provider_slot
+        if binding == LAZY:
+            holder.lazy = True  # HttpClient.send() takes the slot, or raises ProviderBusy
+        elif binding == UP_FRONT and not holder.take():
             logger.warning("%s %s refused: provider_busy (%d provider-bound requests waiting)",
                            request.method, request.path, settings.PROVIDER_CONCURRENCY)
             return integration_error_json(ProviderBusy())
-        request._provider_slot = True
         return None

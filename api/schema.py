@@ -6,6 +6,7 @@ from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import serializers
 
+from api.middleware import provider_binding
 from integrations.errors import ProviderBusy
 
 ERROR_MESSAGES = {
@@ -37,12 +38,13 @@ class AutoSchema(SpectacularAutoSchema):
         return outer.split(".")[-1].removesuffix("View") + inner
 
     def _get_response_bodies(self, direction="response"):
-        """Provider-bound methods (api.middleware.ProviderConcurrencyLimit) may answer 503.
+        """Provider-bound methods, up front or lazily (api.middleware.provider_binding), may
+        answer 503 provider_busy.
 
         Added here, not in `get_response_serializers`: `@extend_schema` replaces that one.
         """
         bodies = super()._get_response_bodies(direction)
-        if self.method in getattr(self.view, "provider_bound_methods", ()):
+        if provider_binding(type(self.view), self.method) is not None:
             bodies["503"] = self._get_response_for_code(PROVIDER_BUSY, "503",
                                                         direction=direction)
         return bodies

@@ -338,7 +338,8 @@ class ProviderBusy(RetryLater, IntegrationError):
     """This server process already has its share of requests waiting on providers.
 
     Answered at once rather than queued, so a hung provider holds a bounded number of threads
-    and the rest of the API keeps answering (api.middleware.ProviderConcurrencyLimit).
+    and the rest of the API keeps answering (api.middleware.ProviderConcurrencyLimit); raised
+    at the first provider call of a lazily bound request (integrations.provider_slots).
     """
 
     status = 503

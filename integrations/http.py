@@ -3,6 +3,7 @@
 Every call to GitHub or Facebook goes through `HttpClient.send()`: a pooled `requests.Session`
 per client, a `(connect, read)` timeout on every call, no redirects, a response size cap, and
 transport failures mapped to typed errors. Retries happen only for GET (see `GetOnlyRetry`).
+It is also where a lazily bound request takes its provider slot (integrations.provider_slots).
 Nothing here logs or raises a URL query, a header value or a body: they can carry tokens.
 """
 
@@ -23,6 +24,7 @@ from urllib3.util.retry import Retry
 
 from integrations import metrics
 from integrations.errors import BadProviderResponse, ProviderTimeout, ProviderUnavailable
+from integrations.provider_slots import claim_provider_slot
 
 logger = logging.getLogger(__name__)
 
@@ -156,7 +158,10 @@ class HttpClient:
         auth: tuple[str, str] | None = None,
     ) -> HttpResponse:
         """Send one request and read the whole (capped) body; transport failures become typed
-        errors. HTTP error statuses are returned, not raised: providers read their bodies."""
+        errors. HTTP error statuses are returned, not raised: providers read their bodies.
+        In a lazily bound request the first call takes the request's provider slot (or raises
+        ProviderBusy): see integrations.provider_slots."""
+        claim_provider_slot(self.provider)
         started = time.monotonic()
         try:
             response = self.session.request(

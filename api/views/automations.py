@@ -134,7 +134,9 @@ class AutomationsView(StaffView):
 
 
 class AutomationView(StaffView):
-    provider_bound_methods = ("PATCH", "DELETE")  # registers or deletes the hook at GitHub
+    # Registers or deletes the hook at GitHub, only when needed (not for a template edit, a
+    # manual hook): a slot at that call, and nothing is saved before it (api.middleware).
+    provider_bound_lazily = ("PATCH", "DELETE")
     class Input(AutomationFields):
         def get_fields(self):
             fields = super().get_fields()

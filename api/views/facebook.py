@@ -178,7 +178,8 @@ class FacebookPagesView(StaffView):
 
 
 class FacebookPageView(StaffView):
-    provider_bound_methods = ("GET", "PUT", "DELETE")  # live token checks, Page token, revoke
+    provider_bound_lazily = ("GET",)  # token checks cached a minute: a slot only to ask
+    provider_bound_methods = ("PUT", "DELETE")  # Page token; DELETE forgets, then revokes
 
     class Input(StrictSerializer):
         page_id = TextRegexField(r"^[A-Za-z0-9_.-]{1,64}$")

@@ -47,7 +47,7 @@ class MeView(APIView):
 
 
 class GitHubTokenView(APIView):
-    provider_bound_methods = ("GET",)
+    provider_bound_lazily = ("GET",)  # a cached answer takes no provider slot (api.middleware)
 
     class Output(serializers.Serializer):
         valid = serializers.BooleanField()

@@ -121,3 +121,15 @@ def test_an_over_long_url_is_a_json_414(api_client):
     assert response.json()["code"] == "uri_too_long"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert api_client.get("/api/v1/health?pad=" + "a" * 3000).status_code == 200
+
+
+@pytest.mark.parametrize(("path", "method"), [
+    ("/api/v1/auth/github/callback", "post"),  # a slot before the view runs
+    ("/api/v1/me/github/token", "get"),  # a slot at the first provider call
+    ("/api/v1/facebook/page", "get"),
+    ("/api/v1/automations/{id}", "patch"),
+])
+def test_provider_bound_operations_document_provider_busy(schema, path, method):
+    busy = schema["paths"][path][method]["responses"]["503"]
+    assert "provider_busy" in busy["description"]
+    assert "503" not in schema["paths"]["/api/v1/me"]["get"]["responses"]
