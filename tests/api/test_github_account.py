@@ -12,6 +12,7 @@ from integrations.models import GitHubAccount
 from tests.fixtures.github import (
     ACCESS_TOKEN,
     API,
+    CHECK_URL,
     GITHUB,
     assert_error,
     expiring_token_body,
@@ -20,15 +21,7 @@ from tests.fixtures.github import (
 
 pytestmark = pytest.mark.django_db
 
-CHECK_URL = f"{API}/applications/test-github-client-id/token"
 GRANT_URL = f"{API}/applications/test-github-client-id/grant"
-
-
-@pytest.fixture
-def signed_in(api_client, github):
-    assert sign_in(api_client, github).status_code == 200
-    github.reset()
-    return api_client
 
 
 def test_me_needs_a_session_or_token(api_client):

@@ -245,6 +245,25 @@ def test_tokens_are_encrypted_at_rest(api_client, github):
     assert account.refresh_token == REFRESH_TOKEN
 
 
+def test_a_returning_sign_in_replaces_the_access_token_and_keeps_an_unrenewed_refresh_token(
+        api_client, github):
+    """The sign-in writes the stored tokens without reading (decrypting) the old ones: the new
+    access token replaces the old, encrypted; a refresh token GitHub did not renew stays."""
+    sign_in(api_client, github, token_body={
+        "access_token": "gho_SENTINELOLD" + "c" * 25, "refresh_token": REFRESH_TOKEN,
+        "expires_in": "28800", "refresh_token_expires_in": 15897600, "scope": "",
+        "token_type": "bearer"})
+    api_client.post("/api/v1/auth/logout")
+    sign_in(api_client, github)  # a token answer without a refresh token
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT access_token, refresh_token FROM integrations_githubaccount")
+        stored = cursor.fetchall()
+    assert len(stored) == 1 and "SENTINEL" not in repr(stored)
+    account = GitHubAccount.objects.get()
+    assert account.access_token == ACCESS_TOKEN
+    assert account.refresh_token == REFRESH_TOKEN
+
+
 def test_user_is_keyed_by_github_id_and_follows_a_renamed_login(api_client, github):
     first = sign_in(api_client, github).json()["user"]
     api_client.post("/api/v1/auth/logout")

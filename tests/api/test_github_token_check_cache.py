@@ -2,18 +2,10 @@
 
 import pytest
 
-from tests.fixtures.github import ACCESS_TOKEN, API, sign_in
+from tests.fixtures.github import ACCESS_TOKEN, CHECK_URL, sign_in
 
 pytestmark = pytest.mark.django_db
 
-CHECK_URL = f"{API}/applications/test-github-client-id/token"
-
-
-@pytest.fixture
-def signed_in(api_client, github):
-    assert sign_in(api_client, github).status_code == 200
-    github.reset()
-    return api_client
 
 
 def check_calls(github) -> int:

@@ -21,7 +21,7 @@ from integrations.services import github as github_service
 from tests.automations.conftest import HOOKS, client_for, create, hook_answer, make_staff
 from tests.fixtures.github import (
     ACCESS_TOKEN,
-    API,
+    CHECK_URL,
     GITHUB,
     assert_error,
     callback,
@@ -98,14 +98,6 @@ def test_only_the_declared_methods_take_a_slot(api_client, one_slot, django_user
 
 # --- Slots taken at the first provider call (provider_bound_lazily) ---------------------------
 
-CHECK_URL = f"{API}/applications/test-github-client-id/token"
-
-
-@pytest.fixture
-def signed_in(api_client, github):
-    assert sign_in(api_client, github).status_code == 200
-    github.reset()
-    return api_client
 
 
 def github_asked(github) -> int:

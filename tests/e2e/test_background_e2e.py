@@ -24,15 +24,6 @@ POSTS = "/api/v1/facebook/page/posts"
 
 
 @pytest.fixture
-def facebook(sandbox_settings):
-    from integrations.config import clear_client_cache
-
-    clear_client_cache()
-    yield sandbox_settings
-    clear_client_cache()
-
-
-@pytest.fixture
 def staff(live_server, settings, facebook):
     user = page_manager("staffer")
     user.email = "staff@example.com"

@@ -1,18 +1,16 @@
 """`make run`'s development server keeps query strings out of its terminal log (S24, issue 16
 item 11): the real `manage.py runserver` in a subprocess, real requests, its real output."""
 
-import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 import requests
 
 from tests.fixtures.processes import free_port, stop_process
+from tests.fixtures.servers import ROOT, development_env
 
-ROOT = Path(__file__).resolve().parent.parent.parent
 SECRETS = ("SENTINELCODE", "SENTINELSTATE", "SENTINELTOKEN")
 
 pytestmark = pytest.mark.e2e
@@ -22,9 +20,7 @@ pytestmark = pytest.mark.e2e
 def dev_server(tmp_path):
     """runserver as `make run` starts it (settings from backend.settings, DEBUG on)."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "LOG_LEVEL"))}
-    env.update(DJANGO_SETTINGS_MODULE="backend.settings", DJANGO_ENV_FILE="", DJANGO_DEBUG="1",
-               DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", PYTHONUNBUFFERED="1")
+    env = development_env(tmp_path / "db.sqlite3", PYTHONUNBUFFERED="1")
     output = tmp_path / "server.log"
     with output.open("wb") as sink:
         process = subprocess.Popen(

@@ -16,7 +16,6 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
-from integrations.config import clear_client_cache
 from tests.fixtures.assertions import assert_error
 from tests.fixtures.facebook import page_manager
 
@@ -61,13 +60,6 @@ class Browser:
     def post_to_page(self, body, key):
         return self.call("POST", "/api/v1/facebook/page/posts", json=body,
                          headers={"Idempotency-Key": key})
-
-
-@pytest.fixture
-def facebook(sandbox_settings):
-    clear_client_cache()
-    yield sandbox_settings
-    clear_client_cache()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 gunicorn.conf.py (issue 16 item 12), and gunicorn's own HTML 414 only past its documented
 8190-byte limit."""
 
-import os
 import subprocess
 import sys
 import time
@@ -10,8 +9,8 @@ import time
 import pytest
 import requests
 
-from tests.e2e.test_dev_server_log import ROOT
 from tests.fixtures.processes import free_port, stop_process
+from tests.fixtures.servers import ROOT, development_env
 
 pytestmark = pytest.mark.e2e
 
@@ -19,9 +18,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def gunicorn(tmp_path):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "LOG_LEVEL"))}
-    env.update(DJANGO_SETTINGS_MODULE="backend.settings", DJANGO_ENV_FILE="", DJANGO_DEBUG="1",
-               DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    env = development_env(tmp_path / "db.sqlite3")
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "backend.wsgi", "--bind", f"127.0.0.1:{port}",
          "--workers", "1"],  # the rest (limit_request_line 8190) from gunicorn.conf.py
