@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "api.middleware.NoStoreApiMiddleware",
+    "api.middleware.DatabaseUnavailableMiddleware",  # a lost database: 503, not 500
     "api.middleware.ProviderConcurrencyLimit",
 ]
 
