@@ -19,18 +19,15 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import requests
 
 from tests.fixtures.processes import free_port
-from tests.fixtures.servers import ROOT, migrate, production_env, start_gunicorn
+from tests.fixtures.servers import NO_PROVIDERS, ROOT, migrate, production_env, start_gunicorn
 
 pytestmark = pytest.mark.e2e
 CLIENTS = 16
-UNREACHABLE = SimpleNamespace(**dict.fromkeys(
-    ("github_url", "github_api_url", "facebook_url", "graph_url"), "http://127.0.0.1:9"))
 
 
 def _postgres_bin() -> Path | None:
@@ -113,7 +110,7 @@ def _sign_in(env: dict[str, str]) -> tuple[str, str, str]:
 
 
 def test_a_postgresql_restart_under_load_is_503_database_unavailable_then_200(cluster):
-    env = production_env(database_url=cluster.url, sandbox=UNREACHABLE,
+    env = production_env(database_url=cluster.url, sandbox=NO_PROVIDERS,
                          public_url="http://127.0.0.1", WEB_CONCURRENCY="1",
                          GUNICORN_THREADS=str(CLIENTS), LOG_LEVEL="WARNING")
     migrate(env)
