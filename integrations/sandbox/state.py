@@ -1,4 +1,5 @@
-"""In-memory sandbox state, guarded by one lock. Everything here is lost on restart or reset."""
+"""In-memory sandbox state, guarded by one lock. Lost on reset, and on restart unless the sandbox
+runs with `--state-file` (persistence.py keeps the tokens and posts there)."""
 
 from __future__ import annotations
 
