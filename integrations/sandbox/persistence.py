@@ -97,8 +97,8 @@ class StateFile:
         return True
 
     def save(self, store: Store) -> None:
-        text = json.dumps(snapshot(store), sort_keys=True)
-        with self._lock:
+        with self._lock:  # around the snapshot too: an older one is never written last
+            text = json.dumps(snapshot(store), sort_keys=True)
             if text == self._saved:
                 return
             self.path.parent.mkdir(parents=True, exist_ok=True)
