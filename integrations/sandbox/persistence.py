@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from integrations.sandbox.config import RUNTIME_KEYS
-from integrations.sandbox.state import FacebookToken, GitHubToken, Post, Store
+from integrations.sandbox.state import FacebookToken, GitHubToken, Hook, Post, Store
 
 VERSION = 1
 
@@ -57,8 +57,6 @@ def snapshot(store: Store) -> dict[str, Any]:
 
 
 def restore(store: Store, data: dict[str, Any]) -> None:
-    from integrations.sandbox.github_hooks import Hook  # (it imports the state module)
-
     if data.get("version") != VERSION:
         raise ValueError(f"unknown sandbox state version {data.get('version')!r}")
     with store.lock:
