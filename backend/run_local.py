@@ -189,7 +189,9 @@ def main() -> int:
             print(f"\n*** Sandbox providers in use at {base} ({' and '.join(providers)}): "
                   "not the real GitHub/Facebook. Test users: GitHub octocat (staff), mona, "
                   "unverified; Facebook alex, sam, robin. Set GITHUB_CLIENT_ID / FACEBOOK_APP_ID "
-                  "(and secrets) in .env to use the real providers. ***\n", flush=True)
+                  "(and secrets) in .env to use the real providers. manage.py commands run "
+                  "beside it (check_tokens, post_to_page) use the same settings. ***\n",
+                  flush=True)
         backend = start([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}"],
                         {**os.environ, **django_env})
         # No autoreloader for the worker: a reloader child would be one more process to stop

@@ -155,6 +155,9 @@ def test_a_postgresql_restart_under_load_is_503_database_unavailable_then_200(cl
         log = server.output()
         server.stop()
 
+    print(f"\n{len(answers)} answers: " + ", ".join(  # shown with -s
+        f"{status}: {sum(1 for a in answers if a[0] == status)}"
+        for status in sorted({a[0] for a in answers})))
     statuses = {status for status, _, _ in answers}
     assert statuses <= {200, 503}, (statuses, log[-3000:])
     down = [a for a in answers if a[0] == 503]
