@@ -34,6 +34,7 @@ RUNTIME_KEYS: dict[str, type] = {
     "facebook_long_lived_ttl_s": int,
     "facebook_data_access_ttl_s": int,
     "facebook_require_appsecret_proof": bool,
+    "facebook_post_link_field": bool,
 }
 
 
@@ -63,6 +64,9 @@ class SandboxConfig:
     facebook_long_lived_ttl_s: int = 5183944
     facebook_data_access_ttl_s: int = 90 * 86400
     facebook_require_appsecret_proof: bool = False
+    # Graph no longer answers a post's `link` for every post type (`attachments{unshimmed_url}`
+    # carries it): false leaves `link` out of the posts read back, the newer answer's shape.
+    facebook_post_link_field: bool = True
 
     def copy(self) -> SandboxConfig:
         return dataclasses.replace(
