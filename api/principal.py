@@ -150,10 +150,22 @@ def invalidate_all() -> None:
 
 def _bump(key: str, using: str = DEFAULT_DB_ALIAS) -> None:
     _set_version(key)
-    if connections[using].in_atomic_block:
+    connection = connections[using]
+    if connection.in_atomic_block and not any(
+            getattr(callback, "key", None) == key for _, callback, _ in connection.run_on_commit):
         # A request that read the old rows before the commit stored them under the version
-        # just set: move it again once the new rows are visible.
-        transaction.on_commit(lambda: _set_version(key), using=using)
+        # just set: move it again once the new rows are visible (once per transaction).
+        transaction.on_commit(_SetVersion(key), using=using)
+
+
+class _SetVersion:
+    """An on-commit callback that says which key it moves (one per key and transaction)."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def __call__(self) -> None:
+        _set_version(self.key)
 
 
 def _set_version(key: str) -> None:
