@@ -23,7 +23,7 @@ hashes computed when the entry was made, and reads `password` from the database 
 from __future__ import annotations
 
 import secrets
-from functools import partial
+from functools import lru_cache, partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -55,7 +55,12 @@ def _new_version() -> str:
 
 def _secrets_fingerprint() -> str:
     """Changes when SECRET_KEY or its fallbacks do: the cached session hashes depend on them."""
-    keys = "\n".join([settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS])
+    return _fingerprint(settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS))
+
+
+@lru_cache(maxsize=4)
+def _fingerprint(secret_key: str, fallbacks: tuple[str, ...]) -> str:
+    keys = "\n".join([secret_key, *fallbacks])
     return salted_hmac("api.principal.secrets", keys, algorithm="sha256").hexdigest()[:16]
 
 
