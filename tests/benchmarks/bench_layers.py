@@ -1,6 +1,6 @@
 """Benchmark: each middleware layer's CPU cost per request, in one process, without a server.
 
-    .venv/bin/python -m tests.benchmarks.bench_layers [--requests 2000] [--rounds 5] [--path /api/v1/me]
+    .venv/bin/python -m tests.benchmarks.bench_layers [--requests 2000] [--rounds 5]
 
 `bench_api --layers` measures the same thing end to end, but on a shared machine its req/s
 move more between runs than a layer costs. This counts CPU time of this process only
