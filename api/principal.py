@@ -66,7 +66,10 @@ def _fingerprint(secret_key: str, fallbacks: tuple[str, ...]) -> str:
 
 def get_principal(user_id, *, load):
     """The session user from the cache while its entry's stamp is current, else from
-    `load(user_id)` (the database; None when it may not authenticate, never cached)."""
+    `load(user_id)` (the database; None when it may not authenticate, never cached). Without a
+    shared cache (settings.PRINCIPAL_CACHE off) always from the database."""
+    if not settings.PRINCIPAL_CACHE:
+        return load(user_id)
     version_key, entry_key = _version_key(user_id), _entry_key(user_id)
     found = cache.get_many([version_key, GENERATION_KEY, entry_key])
     stamp = (_current(version_key, found), _current(GENERATION_KEY, found),

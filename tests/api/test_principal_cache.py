@@ -267,3 +267,13 @@ def test_an_explicit_invalidation_reloads():
     invalidate_user(user.pk)
     get_principal(user.pk, load=counting)
     assert loads == [user.pk, user.pk]
+
+
+def test_without_a_shared_cache_every_request_reads_the_database(settings,
+                                                                django_assert_num_queries):
+    """An in-memory cache per process would keep a revoked permission alive in the others."""
+    settings.PRINCIPAL_CACHE = False
+    client = client_of(page_manager())
+    me(client)
+    with django_assert_num_queries(2):  # the session, then the user
+        me(client)
