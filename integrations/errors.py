@@ -12,18 +12,24 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_MARKUP = re.compile(r"<[^<>]*>")
+# What a provider's words may keep (S37): letters and digits of any script, spaces and plain
+# punctuation. No markup (< > =), no quotes-in-attributes, no escapes, no control characters.
+_UNSAFE_CHARS = re.compile(r"[^\w .,:;!?'()/%&+#@-]")
 PROVIDER_MESSAGE_MAX_CHARS = 300
+PROVIDER_MESSAGE_CHARACTERS = ("letters and digits of any script, spaces and _ . , : ; ! ? ' "
+                               "( ) / % & + # @ -")
 
 
 def provider_text(value: Any, limit: int = PROVIDER_MESSAGE_MAX_CHARS) -> str | None:
-    """A provider's own words, fit to show beside ours (S37): a string, no control characters,
-    whitespace collapsed, at most `limit` characters; None when nothing is left."""
+    """A provider's own words, fit to show beside ours (S37): markup tags dropped, then only
+    PROVIDER_MESSAGE_CHARACTERS kept, whitespace collapsed, at most `limit` characters; None
+    when nothing is left."""
     if not isinstance(value, str):
         return None
-    text = " ".join(_CONTROL_CHARS.sub(" ", value).split())
+    text = " ".join(_UNSAFE_CHARS.sub(" ", _MARKUP.sub(" ", value)).split())
     if len(text) > limit:
-        text = text[:limit - 1].rstrip() + "…"
+        text = text[:limit - 3].rstrip() + "..."
     return text or None
 
 
@@ -243,8 +249,8 @@ class StateMismatch(IntegrationError):
 class AccessDenied(IntegrationError):
     """The person cancelled at the provider (or the provider sent back another error).
 
-    `message` is ours, chosen by `code`; the provider's `error_description` is only ever the
-    separate `provider_message` (S37)."""
+    `message` is ours, chosen by `code`. The `error_description` that came back with it is
+    never repeated (S37): it travels in a URL anyone can write, so it is no provider's word."""
 
     status = 400
     code = "access_denied"
@@ -256,10 +262,9 @@ class AccessDenied(IntegrationError):
     }
 
     def __init__(self, message: str | None = None, *, provider: str | None = None,
-                 code: str = "access_denied", description: str | None = None) -> None:
+                 code: str = "access_denied") -> None:
         super().__init__(self.MESSAGES.get(code) or message, provider=provider)
         self.code = code
-        self.with_provider_message(description)
 
 
 class NotLinked(IntegrationError):

@@ -24,7 +24,7 @@ def test_a_refused_post_shows_facebooks_words_for_people_apart_from_ours(staff_c
         "error_user_title": "Post blocked", "error_user_msg": "<b>Try again</b> later\x00"}, {})
     body = assert_error(post(staff_client), 422, "content_rejected")
     assert "abusive" not in body["message"] and "<b>" not in body["message"]
-    assert body["provider_message"] == "Post blocked: <b>Try again</b> later"
+    assert body["provider_message"] == "Post blocked: Try again later"
     recorded = PagePost.objects.get()
     assert recorded.error_code == "content_rejected" and "abusive" not in recorded.error_message
 
