@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import OuterRef
 from django.utils import timezone
 
@@ -30,12 +30,13 @@ from integrations.errors import (
 )
 from integrations.flows import consume_flow
 from integrations.github import GitHubProfile, GitHubToken, RepoPage
-from integrations.models import FlowClient, FlowPurpose, GitHubAccount
+from integrations.models import FlowClient, FlowPurpose, GitHubAccount, RevocationKind
 from integrations.models.facebook import (
     HOLDS_PAGE_PERMISSION,
     MANAGE_PERMISSION_CODENAME,
     page_manager_flag,
 )
+from integrations.services.revocations import schedule_revocation
 from integrations.token_check import TokenCheck
 from integrations.usage_store import github_token_usage
 
@@ -89,14 +90,17 @@ def sign_in_with_github(*, state: str, code: str, binding: str | None, client: F
 
 
 def _revoke_unstored(github, token: GitHubToken) -> None:
-    """Best effort: a failure to revoke is logged (never the token) and the sign-in's own
-    error is what the caller sees."""
+    """The worker revokes it (retrying); the sign-in's own error is what the caller sees. With
+    no database to record it in, one inline attempt (logged, never the token) is all there is."""
     try:
-        github.revoke_token(token.access_token)
-    except ProviderError as exc:
-        logger.warning("could not revoke the token of a failed github sign-in: %r", exc)
-    else:
-        logger.info("github sign-in failed after the code exchange: fresh token revoked")
+        with transaction.atomic():
+            schedule_revocation(token=token.access_token, kind=RevocationKind.TOKEN,
+                                reason="sign_in_failed")
+    except DatabaseError:
+        try:
+            github.revoke_token(token.access_token)
+        except ProviderError as exc:
+            logger.warning("could not revoke the token of a failed github sign-in: %r", exc)
 
 
 def _upsert_user(*, profile: GitHubProfile, email: str | None, token: GitHubToken, then=None):
@@ -265,17 +269,14 @@ def list_github_repos(user, *, page: int) -> RepoPage:
     return get_github_client().list_repos(fresh_access_token(user), page=page)
 
 
+@transaction.atomic
 def delete_account(user) -> None:
-    """Revoke the GitHub grant (best effort), then delete the user with all their tokens.
-
-    The account is gone even when GitHub is unreachable; the failure is logged without the token.
-    """
+    """Delete the user with all their tokens; the worker revokes the GitHub grant (retrying
+    with back-off while GitHub is unreachable; a final failure shows in the admin)."""
     account = GitHubAccount.objects.filter(user=user).first()
     if account is not None and account.access_token:
-        try:
-            get_github_client().revoke_grant(account.access_token)
-        except ProviderError as exc:
-            logger.warning("could not revoke the GitHub grant of user %s: %r", user.pk, exc)
+        schedule_revocation(token=account.access_token, kind=RevocationKind.GRANT,
+                            reason="account_deleted", github_id=account.github_id)
     logger.info("github account deleted: user %s", user.pk,
                 extra={"event": "github_unlink", "reason": "account_deleted", "provider": "github"})
     user.delete()

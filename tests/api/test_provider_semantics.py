@@ -82,6 +82,15 @@ def test_sign_in_stores_the_scopes_and_expiry_the_user_read_saw(api_client, gith
 # --- Item 10: a sign-in that fails after the code exchange revokes the fresh token ----------
 
 
+def run_revocations() -> list[str]:
+    """What the worker does with each pending revocation (one attempt each)."""
+    from integrations.models import GitHubRevocation
+    from integrations.services.revocations import attempt_revocation
+
+    return [attempt_revocation(revocation_id=pk) for pk in
+            GitHubRevocation.objects.filter(status="pending").values_list("pk", flat=True)]
+
+
 def _revoke_call(github, status=204):
     import base64
 
@@ -107,8 +116,10 @@ def test_sign_in_failing_after_the_exchange_revokes_the_fresh_token(api_client, 
     revoke = _revoke_call(github)
     response = callback(api_client, code="the-code", state=start(api_client)["state"])
     assert_error(response, 502, "provider_unavailable")
-    assert revoke.call_count == 1
     assert not GitHubAccount.objects.exists()
+    assert revoke.call_count == 0  # the worker revokes it
+    assert run_revocations() == ["revoked"]
+    assert revoke.call_count == 1
 
 
 def test_a_failed_revoke_never_hides_the_sign_in_error(api_client, github, caplog):
@@ -120,8 +131,10 @@ def test_a_failed_revoke_never_hides_the_sign_in_error(api_client, github, caplo
     revoke = _revoke_call(github, status=500)
     response = callback(api_client, code="the-code", state=start(api_client)["state"])
     assert_error(response, 409, "token_invalid")
+    assert run_revocations() == ["retrying"]
     assert revoke.call_count == 1
-    assert "could not revoke" in caplog.text and ACCESS_TOKEN not in caplog.text
+    assert "failed (provider_unavailable), retrying" in caplog.text
+    assert ACCESS_TOKEN not in caplog.text
 
 
 def test_a_successful_sign_in_revokes_nothing(api_client, github):

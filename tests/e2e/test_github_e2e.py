@@ -12,6 +12,7 @@ import requests
 from django.db import connection
 
 from integrations.config import clear_client_cache
+from tests.fixtures.worker import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -276,28 +277,65 @@ def test_expiring_tokens_are_refreshed_with_rotation(browser, github):
     assert len(github.requests("github.token")) == 2  # the exchange, then one refresh
 
 
-def test_delete_account_revokes_the_grant(browser, github):
+def revocation_settled():
+    from integrations.models import GitHubRevocation
+
+    return GitHubRevocation.objects.exclude(status="pending").first()
+
+
+def test_delete_account_revokes_the_grant_on_the_worker(browser, github, processes):
+    worker = processes("worker")
     assert sign_in(browser, github).status_code == 200
     assert browser.call("DELETE", "/api/v1/me").status_code == 204
-    assert len(github.requests("github.grant")) == 1
     assert browser.call("GET", "/api/v1/me").status_code == 401
+    revocation = wait_for(revocation_settled, what="the revocation", children=(worker,))
+    assert (revocation.status, revocation.attempts) == ("done", 1)
+    assert len(github.requests("github.grant")) == 1
 
 
-def test_delete_account_when_github_is_down(browser, github):
+def test_the_worker_retries_a_revocation_while_github_is_down(browser, github, settings,
+                                                            processes):
+    settings.REVOCATION_RETRY_BASE_S = 0.2
+    worker = processes("worker")
     assert sign_in(browser, github).status_code == 200
-    github.fault("github.grant", "5xx", count=5)
+    (token,) = issued_tokens(github)
+    github.fault("github.grant", "5xx", count=2)
     assert browser.call("DELETE", "/api/v1/me").status_code == 204
     from django.contrib.auth import get_user_model
 
-    assert get_user_model().objects.count() == 0
+    assert get_user_model().objects.count() == 0  # at once, whatever GitHub does
+    revocation = wait_for(revocation_settled, what="the retries", children=(worker,))
+    assert (revocation.status, revocation.attempts) == ("done", 3)
+    assert len(github.requests("github.grant")) == 3
+    answer = requests.get(github.github_api_url + "/user", timeout=10,
+                          headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 401  # the grant is gone at GitHub
+    assert token not in worker.output()
 
 
-def test_sign_in_failing_after_the_exchange_revokes_the_fresh_token(browser, github):
+def test_a_revocation_ends_visibly_when_its_retries_run_out(browser, github, settings,
+                                                           processes):
+    settings.REVOCATION_RETRY_BASE_S = 0.1
+    settings.REVOCATION_MAX_ATTEMPTS = 3
+    worker = processes("worker")
+    assert sign_in(browser, github).status_code == 200
+    github.fault("github.grant", "5xx", count=50)
+    assert browser.call("DELETE", "/api/v1/me").status_code == 204
+    revocation = wait_for(revocation_settled, what="the last retry", children=(worker,))
+    assert (revocation.status, revocation.attempts, revocation.last_error) == (
+        "failed", 3, "provider_unavailable")
+    assert len(github.requests("github.grant")) == 3
+
+
+def test_sign_in_failing_after_the_exchange_revokes_the_fresh_token(browser, github,
+                                                                   processes):
     """Issue 16 item 10: /user/emails answers 5xx (every retry) after a good exchange."""
     github.fault("github.emails", "5xx", count=3, status=503)
     response = sign_in(browser, github)
     assert response.status_code == 502 and response.json()["code"] == "provider_unavailable"
     (fresh,) = issued_tokens(github)
+    worker = processes("worker")
+    wait_for(revocation_settled, what="the revocation", children=(worker,))
     revokes = github.requests("github.revoke_token")
     assert [r["json"]["access_token"] for r in revokes] == [fresh]
     # Dead at GitHub, not merely unstored.
