@@ -230,6 +230,22 @@ class StateUsed(IntegrationError):
     default_message = "This sign-in link has already been used. Start again."
 
 
+class ScopesNotRequested(IntegrationError):
+    """GitHub granted scopes that can write (repositories, hooks, organisations…) which this
+    site never asked this person for, e.g. after someone edited the authorize URL."""
+
+    status = 403
+    code = "scopes_not_requested"
+
+    def __init__(self, scopes: list[str]) -> None:
+        self.scopes = sorted(scopes)
+        super().__init__(
+            "GitHub granted permissions this site did not ask for "
+            f"({', '.join(self.scopes)}), so nothing was kept and that authorization is being "
+            "revoked at GitHub. Sign in again in a moment: GitHub will ask only for what this "
+            "site needs.", provider="github")
+
+
 class AccountMismatch(IntegrationError):
     """An extra-scope authorization came back signed in as another GitHub account."""
 

@@ -8,6 +8,7 @@ from integrations.errors import AuthorizationFailed, ProviderMisconfigured, Toke
 from integrations.facebook.errors import graph_error
 from integrations.models import FacebookPageLink, PagePost
 from tests.fixtures.facebook import assert_error, link
+from tests.fixtures.github import run_revocations
 
 pytestmark = pytest.mark.django_db
 
@@ -80,15 +81,6 @@ def test_sign_in_stores_the_scopes_and_expiry_the_user_read_saw(api_client, gith
 
 
 # --- Item 10: a sign-in that fails after the code exchange revokes the fresh token ----------
-
-
-def run_revocations() -> list[str]:
-    """What the worker does with each pending revocation (one attempt each)."""
-    from integrations.models import GitHubRevocation
-    from integrations.services.revocations import attempt_revocation
-
-    return [attempt_revocation(revocation_id=pk) for pk in
-            GitHubRevocation.objects.filter(status="pending").values_list("pk", flat=True)]
 
 
 def _revoke_call(github, status=204):
