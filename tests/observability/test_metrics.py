@@ -154,6 +154,14 @@ def test_unmatched_paths_are_one_route_label(api_client, metrics_token):
     ("https://graph.facebook.com/v25.0/1234567890/feed", "/{version}/{id}/feed"),
     ("http://127.0.0.1:8001/facebook/graph/v25.0/me/accounts",
      "/facebook/graph/{version}/me/accounts"),
+    # Issue 23: lowercase names from data are data too.
+    ("http://127.0.0.1:8765/github/api/v3/repos/octocat/dotfiles/hooks",
+     "/github/api/{version}/repos/{id}/{id}/hooks"),
+    ("https://api.github.com/repos/octocat/hooks/hooks/12", "/repos/{id}/{id}/hooks/{id}"),
+    ("https://ghe.example.com/api/v3/users/mona", "/api/{version}/users/{id}"),
+    ("https://api.github.com/applications/lowercaseclientid/token",
+     "/applications/{id}/token"),
+    ("https://api.github.com/orgs/acme/secretproject", "/orgs/{id}/{id}"),
 ])
 def test_provider_endpoints_are_templates_without_ids_or_tokens(url, template):
     assert endpoint_template(url) == template
