@@ -180,3 +180,16 @@ def test_task_queue_depth_and_failures_are_read_from_the_queue(api_client, metri
     samples = scrape(api_client)
     assert value(samples, "oauth_bridge_task_queue_depth", queue="default") == 1
     assert value(samples, "oauth_bridge_tasks_failed", queue="default") == 1
+
+
+@pytest.mark.parametrize(("token", "warned"), [
+    ("short", True), ("x" * 31, True), ("x" * 32, False), ("", False)])
+def test_a_metrics_token_under_32_characters_is_warned_about(settings, token, warned):
+    """Issue 23: `manage.py check` (and start-up) warn about a guessable METRICS_TOKEN."""
+    from django.core.checks import run_checks
+
+    settings.METRICS_TOKEN = token
+    found = [m for m in run_checks() if m.id == "integrations.W003"]
+    assert bool(found) is warned
+    if warned:
+        assert token not in found[0].msg and "32" in found[0].msg
