@@ -184,3 +184,30 @@ def test_racing_copies_of_one_delivery_make_one_post_and_slow_facebook_never_del
     assert WebhookDelivery.objects.get(delivery_id="race-1").times_received == 3
     assert WebhookDelivery.objects.count() == 4
     assert sandbox.requests() == []  # no provider call at all: the worker posts later
+
+
+def test_a_300_kb_release_is_accepted_over_http_and_a_body_over_the_cap_is_413(
+        staff, sandbox, live_server):
+    """Issue 23: one deliberate cap (5 MiB), not Django's 256 kB, through a real server."""
+    from automations.deliveries import MAX_BODY_BYTES
+
+    automation = Automation.objects.get(pk=create(staff).json()["id"])
+    url = f"{live_server.url}/api/v1/github/webhook?automation={automation.pk}"
+
+    def send(notes: str) -> requests.Response:
+        body = json.dumps({"action": "published",
+                           "release": {"id": 4242, "tag_name": "v3.0.0", "name": "Long notes",
+                                       "body": notes, "html_url": "https://github.com/o/r/v3",
+                                       "author": {"login": "octocat"}},
+                           "repository": {"id": 1296269,
+                                          "full_name": "octocat/Hello-World"}}).encode()
+        return requests.post(url, data=body, timeout=30, headers={
+            "Content-Type": "application/json", "X-GitHub-Event": "release",
+            "X-GitHub-Delivery": f"long-{len(body)}", "User-Agent": "GitHub-Hookshot/test",
+            "X-Hub-Signature-256": sign(automation.secret, body)})
+
+    accepted = send("Notes. " * 44_000)  # ≈ 300 kB
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["outcome"] == "queued"
+    assert_error(send("n" * MAX_BODY_BYTES), 413, "request_too_large")
+    assert PagePost.objects.count() == 1
