@@ -17,6 +17,7 @@ _MARKUP = re.compile(r"<[^<>]*>")
 # punctuation. No markup (< > =), no quotes-in-attributes, no escapes, no control characters.
 _UNSAFE_CHARS = re.compile(r"[^\w .,:;!?'()/%&+#@-]")
 PROVIDER_MESSAGE_MAX_CHARS = 300
+_SCOPE_NAME = re.compile(r"[a-z0-9_:-]{1,40}")
 PROVIDER_MESSAGE_CHARACTERS = ("letters and digits of any script, spaces and _ . , : ; ! ? ' "
                                "( ) / % & + # @ -")
 
@@ -239,9 +240,13 @@ class ScopesNotRequested(IntegrationError):
 
     def __init__(self, scopes: list[str]) -> None:
         self.scopes = sorted(scopes)
+        # Named only in GitHub's own scope alphabet: nothing else is repeated (S37).
+        named = [s for s in self.scopes if _SCOPE_NAME.fullmatch(s)]
+        others = len(self.scopes) - len(named)
+        shown = ", ".join(named + ([f"{others} other"] if others else []))
         super().__init__(
             "GitHub granted permissions this site did not ask for "
-            f"({', '.join(self.scopes)}), so nothing was kept and that authorization is being "
+            f"({shown}), so nothing was kept and that authorization is being "
             "revoked at GitHub. Sign in again in a moment: GitHub will ask only for what this "
             "site needs.", provider="github")
 

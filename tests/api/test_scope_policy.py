@@ -90,3 +90,9 @@ def test_scopes_the_operator_configured_are_kept(api_client, github, settings):
     settings.GITHUB_SCOPES = ["read:user", "user:email", "public_repo"]
     response = sign_in(api_client, github, scopes="read:user, user:email, public_repo")
     assert response.status_code == 200, response.content
+
+
+def test_scope_names_outside_githubs_alphabet_are_counted_not_repeated(api_client, github):
+    response = sign_in(api_client, github, scopes="read:user, user:email, <img src=x>, repo")
+    body = assert_error(response, 403, "scopes_not_requested")
+    assert "(repo, 2 other)" in body["message"] and "<" not in body["message"]
