@@ -54,7 +54,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 PUBLIC_URL = env.str("PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "backend.admin_site.BridgeAdminConfig",  # django.contrib.admin, for chosen accounts only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -213,6 +213,9 @@ GITHUB_URL = env.str("GITHUB_URL", default="https://github.com").rstrip("/")
 GITHUB_API_URL = env.str("GITHUB_API_URL", default="https://api.github.com").rstrip("/")
 GITHUB_SCOPES = env.str("GITHUB_SCOPES", default="read:user user:email").split()
 STAFF_GITHUB_LOGINS = [login.lower() for login in env.list("STAFF_GITHUB_LOGINS", default=[])]
+# Besides superusers, the usernames allowed into /admin/ (they must be staff too). A GitHub
+# sign-in's username is `github-<numeric id>`; staff from STAFF_GITHUB_LOGINS get no admin.
+ADMIN_SITE_USERS = env.list("ADMIN_SITE_USERS", default=[])
 FACEBOOK_APP_ID = env.str("FACEBOOK_APP_ID", default="")
 FACEBOOK_APP_SECRET = env.str("FACEBOOK_APP_SECRET", default="")
 FACEBOOK_URL = env.str("FACEBOOK_URL", default="https://www.facebook.com").rstrip("/")
