@@ -36,6 +36,12 @@ export class Automations {
       this.list, h("div", { class: "actions" }, this.refreshButton), this.form.element);
   }
 
+  /** The first load; then a create that waited for GitHub's consent is finished. */
+  async start() {
+    await this.load();
+    await this.form.resumePending();
+  }
+
   async load() {
     if (!this.list.firstChild) fill(this.list, loading("Loading the automations…"));
     let automations;
