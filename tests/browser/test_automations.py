@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from automations.models import Automation
+from automations.models import Automation, WebhookDelivery
 from integrations.models import PagePost
 from tests.browser.helpers import consent_github, sign_in
 from tests.browser.test_facebook_flow import connect_facebook
@@ -67,7 +67,7 @@ def test_staff_create_an_automation_and_a_release_shows_in_the_history(
              what="the worker's post", children=(worker,))
 
     card.get_by_role("button", name="Refresh").click()
-    expect(card.locator(".delivery")).to_contain_text("Post queued")
+    expect(card.locator(".delivery .badge")).to_have_text("Post published")
     expect(card.locator(".delivery")).to_contain_text("v1.2.0")
     post = page.get_by_role("main").locator("#history .post").first
     expect(post).to_contain_text("New release v1.2.0 of octocat/Hello-World: Version 1.2")
@@ -126,3 +126,33 @@ def test_a_create_waiting_for_the_hook_scope_resumes_with_every_field_after_cons
     expect(page.get_by_role("main").get_by_role("button", name="Allow webhooks on GitHub")
            ).to_have_count(0)
     assert Automation.objects.count() == 1
+
+
+def test_a_delivery_s_badge_follows_its_post_after_it_was_queued(
+        browser_page, app, staff_octocat, sandbox_settings):
+    page = browser_page
+    sign_in(page, app, "octocat")
+    connect_facebook(page, app, "sam")
+    page.wait_for_url(app + "/facebook")
+    card = page.get_by_role("main").locator("#automations")
+    card.get_by_label("Repository").fill("octocat/Hello-World")
+    card.get_by_label("I will add the webhook").check()
+    card.get_by_role("button", name="Create automation").click()
+    expect(card.locator(".manual-setup")).to_be_visible()
+    post = PagePost.objects.create(idempotency_key="github-delivery:d-1", message="v1.2.0",
+                                   status="queued")
+    WebhookDelivery.objects.create(automation=Automation.objects.get(), delivery_id="d-1",
+                                   event="release", tag="v1.2.0", outcome="queued",
+                                   page_post=post)
+    badge = card.locator(".delivery .badge")
+    card.get_by_role("button", name="Refresh").click()
+    expect(badge).to_have_text("Post queued")
+
+    PagePost.objects.filter(pk=post.pk).update(status="failed", error_code="token_invalid")
+    card.get_by_role("button", name="Refresh").click()
+    expect(badge).to_have_text("Post failed")
+    expect(badge).to_have_class(re.compile(r"\bfailed\b"))
+
+    PagePost.objects.filter(pk=post.pk).update(status="retrying")
+    card.get_by_role("button", name="Refresh").click()
+    expect(badge).to_have_text("Post retrying")
