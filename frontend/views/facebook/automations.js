@@ -2,7 +2,8 @@
 // posts. The list (enable/disable, delete, the last deliveries and their outcome) and the
 // form to create one (automation-form.js).
 import { api, get } from "../../api.js";
-import { busy, h, loading, timeEl } from "../../dom.js";
+import { busy, h, loading } from "../../dom.js";
+import { timeEl } from "../../format.js";
 import { confirmedDelete, errorAlert, fill, section } from "../common.js";
 import { AutomationForm } from "./automation-form.js";
 
