@@ -219,3 +219,105 @@ def test_api_docs_pages_declare_their_language(browser_page, site, path, ready):
     page.problems.console[:] = [c for c in page.problems.console if "cdn.redoc.ly" not in c]
     page.problems.foreign_requests[:] = [r for r in page.problems.foreign_requests
                                          if "cdn.redoc.ly" not in r]
+
+
+def altered(page, pattern: str, change) -> None:
+    """Answer `pattern` with the real API answer, changed by `change(json)` (a rarer state)."""
+    def handle(route):
+        response = route.fetch()
+        route.fulfill(response=response, json=change(response.json()))
+    page.route(pattern, handle)
+
+
+def rare_link_state(link: dict) -> dict:
+    """Both tokens refused, permissions missing, warnings of every kind, no Page chosen."""
+    token = {**link["token"], "valid": False, "missing_scopes": ["pages_manage_posts"],
+             "error_message": "Error validating access token."}
+    return {**link, "relink_needed": True, "page_selected": False, "token": token,
+            "page_token": {**link["page_token"], "valid": False},
+            "warnings": [
+                {"code": "token_invalid", "token": "user_token", "expires_at": None,
+                 "message": "invalid"},
+                {"code": "data_access_expiring", "token": "user_token",
+                 "expires_at": "2027-01-02T10:00:00Z", "message": "data access"},
+                {"code": "something_new", "token": None, "expires_at": None,
+                 "message": "A warning this SPA has no words for."}]}
+
+
+def every_post_status(answer: dict) -> dict:
+    [post] = answer["results"]
+    source = {"automation": 1, "repository": "octocat/Hello-World", "tag": "v1.0.0",
+              "delivery_id": "d-1"}
+    variants = [
+        {"status": "scheduled", "scheduled_at": "2027-01-02T10:00:00Z"},
+        {"status": "failed", "attempts": 3, "error_message": "Facebook refused the post."},
+        {"status": "retrying", "attempts": 1, "error_code": "provider_unavailable",
+         "next_attempt_at": "2027-01-01T10:00:00Z"},
+        {"status": "unknown"}, {"status": "queued", "automation": source},
+        {"status": "pending", "link": "https://example.com/news"}]
+    return {**answer, "next": "http://testserver/next",
+            "results": [{**post, **variant} for variant in variants]}
+
+
+def every_delivery(automations: list) -> list:
+    base = {"delivery_id": "d", "event": "release", "action": "published", "tag": "v1",
+            "outcome": "queued", "detail": "", "page_post": None, "post_status": None,
+            "times_received": 1, "received_at": "2027-01-01T10:00:00Z",
+            "last_received_at": "2027-01-01T10:00:00Z"}
+    kinds = [{"outcome": "ping", "event": "ping", "tag": ""}, {"outcome": "ignored"},
+             {"outcome": "disabled"}, {"outcome": "failed", "detail": "not_linked"},
+             {"post_status": "published"}, {"post_status": "failed"},
+             {"post_status": "retrying", "times_received": 3}, {"post_status": "scheduled"}]
+    deliveries = [{**base, **kind, "delivery_id": f"d-{n}"} for n, kind in enumerate(kinds)]
+    return [{**a, "enabled": False, "recent_deliveries": deliveries} for a in automations]
+
+
+def test_rarer_staff_states_have_no_axe_violations(browser_page, app, staff_octocat,
+                                                   sandbox_settings):
+    page, audit = browser_page, Audit(browser_page)
+    sign_in(page, app, "octocat")
+    connect_facebook(page, app, "sam")  # one Page: linked directly
+    page.wait_for_url(app + "/facebook")
+    main = page.get_by_role("main")
+    form = main.locator("#post")
+    form.get_by_label("Message").fill("Hello")
+    form.get_by_role("button", name="Post to Page").click()
+    expect(form.get_by_text("Posted to the Page.")).to_be_visible()
+    card = main.locator("#automations")
+    card.get_by_label("Repository").fill("octocat/Hello-World")
+    card.get_by_label("I will add the webhook").check()
+    card.get_by_role("button", name="Create automation").click()
+    expect(card.locator(".manual-setup")).to_be_visible()
+
+    altered(page, "**/api/v1/facebook/page", rare_link_state)
+    altered(page, "**/api/v1/facebook/page/posts?page=1", every_post_status)
+    altered(page, "**/api/v1/automations", every_delivery)
+    page.route("**/api/v1/facebook/pages", lambda route: route.fulfill(json={"results": []}))
+    page.reload()
+    expect(main.locator("#token-warnings li")).to_have_count(3)
+    expect(main.locator("#history .post")).to_have_count(6)
+    expect(card.locator(".delivery")).to_have_count(8)
+    expect(main.locator("#picker")).to_contain_text("manages no Pages")
+    settled(page)
+    audit.check("/facebook: tokens refused, warnings, every post status and delivery")
+
+    page.unroute("**/api/v1/facebook/page/posts?page=1")
+    page.route("**/api/v1/facebook/page/posts?page=1", lambda route: route.fulfill(
+        status=504, json={"code": "provider_timeout", "message": "Facebook took too long."}))
+    page.problems.expected_statuses.add(504)
+    page.reload()
+    expect(main.locator("#history").get_by_role("button", name="Try again")).to_be_visible()
+    settled(page)
+    audit.check("/facebook: post history failed to load")
+
+    card.get_by_label("Repository").fill("octocat/Spoon-Knife")
+    page.route("**/api/v1/automations", lambda route: route.fulfill(
+        status=403, json={"code": "permission_missing", "message": "GitHub scope missing.",
+                          "missing": ["admin:repo_hook"]}) if route.request.method == "POST"
+        else route.fallback())
+    card.get_by_role("button", name="Create automation").click()
+    expect(card.get_by_role("button", name="Allow webhooks on GitHub")).to_be_visible()
+    card.get_by_label("Message").fill("{nope}")
+    expect(card.locator("#automation-preview")).to_have_text("Unknown placeholder {nope}")
+    audit.check("/facebook: unknown placeholder, scope needed")
+    audit.assert_clean()
