@@ -55,7 +55,9 @@ export class AutomationForm {
   build() {
     const draft = takeDraft();
     // Only a consent that succeeded resumes the create; otherwise the values are just back.
-    this.pending = Boolean(draft?.pending) && takeGitHubGranted();
+    // (The mark is taken either way: a stale one must not resume a later, cancelled one.)
+    const granted = takeGitHubGranted();
+    this.pending = Boolean(draft?.pending) && granted;
     this.repository = h("input", { id: "automation-repository", name: "repository", type: "text",
       list: "automation-repositories", autocomplete: "off", required: true,
       placeholder: "owner/name", "aria-describedby": "automation-repository-hint" });
@@ -153,6 +155,7 @@ export class AutomationForm {
         fill(this.result, this.grantScope(body, { again: resumed }));
       } else {
         fill(this.result, errorAlert(error));
+        if (resumed) this.ctx.announce("The automation was not created.", "error");
       }
       return;
     }
