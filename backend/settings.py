@@ -271,6 +271,8 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "SERVERS": [{"url": PUBLIC_URL}],
     "ENUM_NAME_OVERRIDES": {"HookModeEnum": "automations.models.HookMode",
+                            # A post's status, and a delivery's post_status: one enum.
+                            "PagePostStatusEnum": "integrations.models.PagePostStatus",
                             # Readiness: each check (tasks, cache) is ok or unavailable.
                             "CheckStateEnum": ["ok", "unavailable"]},
 }
