@@ -72,7 +72,8 @@ LINK_STATE = {
     "token": _VALID_TOKEN,
     "page_token": {**_VALID_TOKEN, "expires_at": None},
     "linked_by": {"id": 1, "username": "octocat"}, "linked_at": "2026-11-28T09:59:00Z",
-    "warnings": [{"code": "token_expiring", "expires_at": "2026-12-01T10:00:00Z",
+    "warnings": [{"code": "token_expiring", "token": "user_token",
+                  "expires_at": "2026-12-01T10:00:00Z",
                   "message": "The Facebook login of the Page link expires on Dec. 1, 2026, "
                              "10 a.m.: reconnect with Facebook before then, or posts to the "
                              "Page stop."}],

@@ -43,8 +43,8 @@ urlpatterns = [
     path("automations/<int:pk>", AutomationView.as_view(), name="automation"),
     path("github/webhook", GitHubWebhookView.as_view(), name="github-webhook"),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
-    path("docs", csp_override(DOCS_CSP)(SpectacularSwaggerSplitView.as_view(url_name="schema")),
-         name="swagger-ui"),
+    path("docs", csp_override(DOCS_CSP)(SpectacularSwaggerSplitView.as_view(
+        url_name="schema", template_name="api/swagger_ui.html")), name="swagger-ui"),
     path("redoc", csp_override(DOCS_CSP)(
         SpectacularRedocView.as_view(url_name="schema", template_name="api/redoc.html")),
          name="redoc"),

@@ -18,7 +18,10 @@ def automations_with_deliveries() -> QuerySet[Automation]:
 
 
 def recent_deliveries(automation: Automation) -> list[WebhookDelivery]:
-    return list(automation.deliveries.order_by("-last_received_at", "-id")[:RECENT_DELIVERIES])
+    """The last deliveries, each with the Page post it queued (its current status) in the same
+    query."""
+    return list(automation.deliveries.select_related("page_post")
+                .order_by("-last_received_at", "-id")[:RECENT_DELIVERIES])
 
 
 def repository_taken(repository: str) -> bool:

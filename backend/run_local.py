@@ -74,9 +74,8 @@ def sandbox_plan(env: dict[str, str]) -> tuple[dict[str, str], dict[str, str], l
         django_env.update(FACEBOOK_URL=base + "/facebook", FACEBOOK_GRAPH_URL=base + "/graph",
                           FACEBOOK_APP_ID=SANDBOX_CREDENTIALS["FACEBOOK_APP_ID"],
                           FACEBOOK_APP_SECRET=SANDBOX_CREDENTIALS["FACEBOOK_APP_SECRET"])
-    # The sandbox serves the test users' avatars; the strict CSP must allow its origin.
-    extra_img = [s for s in (env.get("CSP_EXTRA_IMG_SRC") or "").split(",") if s]
-    django_env["CSP_EXTRA_IMG_SRC"] = ",".join([*extra_img, base])
+    # The sandbox serves the test users' avatars: the CSP allows them because GITHUB_URL is the
+    # sandbox (backend/conf/csp.py derives img-src from it).
     for name, value in SANDBOX_CREDENTIALS.items():
         sandbox_env["SANDBOX_" + name] = value
     return django_env, sandbox_env, providers

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.csp import CSP
 
 from backend.conf.cors import browser_settings
+from backend.conf.csp import content_security_policy
 from backend.conf.logging import build_logging
 from backend.run_env import apply_run_env, run_env_path
 
@@ -172,23 +172,6 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-# Strict CSP for every HTML page: no inline script, no outside origin (the SPA is plain modules).
-SECURE_CSP = {
-    "default-src": [CSP.SELF],
-    "script-src": [CSP.SELF],
-    "style-src": [CSP.SELF],
-    "img-src": [
-        CSP.SELF,
-        "data:",
-        "https://avatars.githubusercontent.com",
-        *env.list("CSP_EXTRA_IMG_SRC", default=[]),
-    ],
-    "connect-src": [CSP.SELF],
-    "object-src": [CSP.NONE],
-    "base-uri": [CSP.NONE],
-    "frame-ancestors": [CSP.NONE],
-    "form-action": [CSP.SELF],
-}
 SESSION_ENGINE = "backend.sessions"  # Django's database sessions (see backend/sessions.py)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # a same-origin SPA reads it to send X-CSRFToken
@@ -221,6 +204,10 @@ FACEBOOK_APP_SECRET = env.str("FACEBOOK_APP_SECRET", default="")
 FACEBOOK_URL = env.str("FACEBOOK_URL", default="https://www.facebook.com").rstrip("/")
 FACEBOOK_GRAPH_URL = env.str("FACEBOOK_GRAPH_URL", default="https://graph.facebook.com").rstrip("/")
 FACEBOOK_GRAPH_VERSION = env.str("FACEBOOK_GRAPH_VERSION", default="v25.0")
+# Strict CSP for every HTML page: no inline script, no outside origin (the SPA is plain modules);
+# images also from the configured GitHub's avatar host (backend/conf/csp.py) and CSP_EXTRA_IMG_SRC.
+CSP_EXTRA_IMG_SRC = env.list("CSP_EXTRA_IMG_SRC", default=[])
+SECURE_CSP = content_security_policy(github_url=GITHUB_URL, extra_img=CSP_EXTRA_IMG_SRC)
 FACEBOOK_SCOPES = env.list(
     "FACEBOOK_SCOPES", default=["pages_show_list", "pages_read_engagement", "pages_manage_posts"]
 )
@@ -284,6 +271,8 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "SERVERS": [{"url": PUBLIC_URL}],
     "ENUM_NAME_OVERRIDES": {"HookModeEnum": "automations.models.HookMode",
+                            # A post's status, and a delivery's post_status: one enum.
+                            "PagePostStatusEnum": "integrations.models.PagePostStatus",
                             # Readiness: each check (tasks, cache) is ok or unavailable.
                             "CheckStateEnum": ["ok", "unavailable"]},
 }

@@ -76,29 +76,6 @@ export async function busy(button, label, work) {
   }
 }
 
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
-
-/** "12 Mar 2026, 14:05" in the reader's locale, or null when there is no (valid) date. */
-export function formatDateTime(value) {
-  if (!value) return null;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? null : dateTime.format(date);
-}
-
-export function formatDate(value) {
-  if (!value) return null;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? null : dateOnly.format(date);
-}
-
-/** A <time> element with a machine-readable datetime and a human label. */
-export function timeEl(value, fallback = "unknown") {
-  const label = formatDateTime(value);
-  if (!label) return h("span", {}, fallback);
-  return h("time", { datetime: new Date(value).toISOString() }, label);
-}
-
 /**
  * Ask first, then run `work` with the button busy. Resolves false (focus back on the button)
  * when the person cancels; errors from `work` propagate to the caller.

@@ -49,6 +49,22 @@ export function takeReturnPath(fallback) {
   return RETURN_PATHS.has(path) ? path : fallback;
 }
 
+// Set by the GitHub callback when a consent started elsewhere succeeded: the view that started
+// it may then finish what it was doing (the automation the scope was asked for). A cancelled
+// or failed consent never sets it, so nothing is resumed behind the person's back.
+const GRANTED_KEY = "oauth-bridge:github-granted";
+
+export function noteGitHubGranted() {
+  sessionStorage.setItem(GRANTED_KEY, "1");
+}
+
+/** True once after a successful GitHub consent started from another page. */
+export function takeGitHubGranted() {
+  const granted = sessionStorage.getItem(GRANTED_KEY) === "1";
+  sessionStorage.removeItem(GRANTED_KEY);
+  return granted;
+}
+
 /** Start an authorization flow and leave for the provider. Resolves only on failure. */
 export async function goToProvider(endpoint, body = {}) {
   const answer = await post(endpoint, body);

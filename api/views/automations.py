@@ -15,6 +15,7 @@ from automations import selectors
 from automations import services as automation_service
 from automations.message_template import PLACEHOLDERS, template_problems
 from automations.models import Automation, AutomationEvent, HookMode, WebhookDelivery
+from integrations.models import PagePostStatus
 
 TAGS = ["automations"]
 REPOSITORY_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
@@ -23,10 +24,15 @@ TEMPLATE_HELP = ("Placeholders: " + ", ".join("{" + p + "}" for p in PLACEHOLDER
 
 
 class DeliverySerializer(serializers.ModelSerializer):
+    # `outcome` is what the delivery did when it arrived ("queued" a post); the post moves on.
+    post_status = serializers.ChoiceField(
+        PagePostStatus.choices, source="page_post.status", read_only=True, allow_null=True,
+        default=None, help_text="The queued Page post's status now; null when none was queued.")
+
     class Meta:
         model = WebhookDelivery
         fields = ("delivery_id", "event", "action", "tag", "outcome", "detail", "page_post",
-                  "times_received", "received_at", "last_received_at")
+                  "post_status", "times_received", "received_at", "last_received_at")
 
 
 class AutomationSerializer(serializers.ModelSerializer):

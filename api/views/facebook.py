@@ -63,8 +63,13 @@ class PageSummarySerializer(serializers.Serializer):
 class TokenWarningSerializer(serializers.Serializer):
     code = serializers.ChoiceField(
         choices=["token_expiring", "data_access_expiring", "token_invalid"])
+    token = serializers.ChoiceField(
+        choices=["user_token", "page_token"], allow_null=True,
+        help_text="Which token: the Facebook login (user token) or the Page token.")
     expires_at = serializers.DateTimeField(allow_null=True)
-    message = serializers.CharField()
+    message = serializers.CharField(help_text=(
+        "The warning in words, its date in the server's time zone (e-mails say the same); a "
+        "client may word it from `code`, `token` and `expires_at` in the reader's own."))
 
 
 class LinkStateSerializer(serializers.Serializer):

@@ -18,7 +18,7 @@ function mountCards(ctx) {
   const automations = new Automations(ctx, { onPosted: () => history.load(1) });
   ctx.main.append(connection.section, picker.section, postForm.section, history.section,
     automations.section);
-  return { load: () => Promise.all([connection.load(), automations.load()]) };
+  return { load: () => Promise.all([connection.load(), automations.start()]) };
 }
 
 export async function renderFacebook(ctx) {

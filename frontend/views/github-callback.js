@@ -1,7 +1,7 @@
 // `/auth/github/callback`: the code and state were captured (and removed from the address bar)
 // by app.js before anything rendered; post them to the API and go to the profile.
 import { h } from "../dom.js";
-import { forgetMe, setFlash, takeReturnPath } from "../session.js";
+import { forgetMe, noteGitHubGranted, setFlash, takeReturnPath } from "../session.js";
 import { finishCallback } from "./common.js";
 import { githubButton } from "./home.js";
 
@@ -56,6 +56,7 @@ export async function renderGitHubCallback(ctx) {
       forgetMe();
       if (!ctx.alive()) return;
       const next = takeReturnPath("/profile");
+      if (next !== "/profile") noteGitHubGranted();
       setFlash(next === "/profile" ? "You are signed in." : "GitHub access updated.", "success");
       ctx.navigate(next, { replace: true });
     },

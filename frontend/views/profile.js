@@ -1,6 +1,7 @@
 // `/profile`: the GitHub profile, token validity in words, repositories, sign out, delete.
 import { ApiError, get, post } from "../api.js";
-import { busy, externalLink, formatDate, h, loading, safeUrl, timeEl } from "../dom.js";
+import { busy, externalLink, h, loading, safeUrl } from "../dom.js";
+import { formatDate, timeEl } from "../format.js";
 import { forgetMe, setFlash } from "../session.js";
 import { confirmedDelete, errorAlert, facts, fill, pager, section, signedInUser } from "./common.js";
 import { githubButton } from "./home.js";

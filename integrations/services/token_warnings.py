@@ -45,7 +45,11 @@ class ExpiryWarning:
     threshold: str = ""  # "7d", "1d" or "invalid": each warns once
 
     def as_dict(self) -> dict:
-        return {"code": self.code, "expires_at": self.expires_at, "message": self.message}
+        """For the API: `token` names which Facebook token (never the GitHub subject, which
+        carries a hash), so a client can word the warning and format the date itself."""
+        token = self.token if self.token in _TOKEN_NAMES else None
+        return {"code": self.code, "token": token, "expires_at": self.expires_at,
+                "message": self.message}
 
 
 def _thresholds() -> tuple[int, ...]:

@@ -97,5 +97,5 @@ def test_every_facebook_endpoint_is_in_the_schema(api_client):
     warnings = schemas["LinkState"]["properties"]["warnings"]
     assert warnings["type"] == "array"
     warning = schemas[warnings["items"]["$ref"].rsplit("/", 1)[1]]
-    assert set(warning["properties"]) == {"code", "expires_at", "message"}
+    assert set(warning["properties"]) == {"code", "token", "expires_at", "message"}
     assert any(p["name"] == "Idempotency-Key" and p["required"] for p in post_op["parameters"])

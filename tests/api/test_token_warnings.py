@@ -40,6 +40,7 @@ def test_token_expiring_within_the_warning_days_is_in_the_api_and_emailed_once(
     cache.clear()
     [warning] = staff_client.get(PAGE_URL).json()["warnings"]
     assert warning["code"] == "token_expiring" and warning["expires_at"]
+    assert warning["token"] == "user_token"  # the SPA words it and formats the date itself
     assert "Reconnect with Facebook".lower() in warning["message"].lower()
     assert "token_expiring" in check()
     [email] = mail.outbox
@@ -85,6 +86,7 @@ def test_an_invalid_page_token_warns(staff_client, linked):
     cache.clear()
     [warning] = staff_client.get(PAGE_URL).json()["warnings"]
     assert warning["code"] == "token_invalid" and "Page token" in warning["message"]
+    assert warning["token"] == "page_token"
 
 
 def test_facebook_unreachable_is_not_reported_as_invalid(staff_client, linked):

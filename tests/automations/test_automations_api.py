@@ -5,11 +5,13 @@ import json
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from responses import matchers
 
 from automations.errors import AutomationExists
 from automations.models import Automation, WebhookDelivery
 from automations.services import create_automation
+from integrations.models import PagePost
 from tests.automations.conftest import (
     HOOKS,
     TEMPLATE,
@@ -134,6 +136,35 @@ def test_list_and_detail_show_the_last_deliveries(hook_client, github):
     assert item["repository"] == "octocat/hello-world" and item["events"] == ["release"]
     assert [(d["delivery_id"], d["tag"], d["outcome"]) for d in item["recent_deliveries"]] == [
         ("d-1", "v1.2.0", "queued")]
+
+
+def test_a_delivery_shows_its_post_s_current_status(hook_client, github,
+                                                    django_assert_num_queries):
+    create(hook_client, mode="manual")
+    automation = Automation.objects.get()
+    post = PagePost.objects.create(idempotency_key="github-delivery:d-1", message="v1.2.0",
+                                   status="queued")
+    WebhookDelivery.objects.create(delivery_id="d-1", automation=automation, event="release",
+                                   tag="v1.2.0", outcome="queued", page_post=post)
+    WebhookDelivery.objects.create(delivery_id="d-0", automation=automation, event="ping",
+                                   outcome="ping")
+    PagePost.objects.filter(pk=post.pk).update(status="failed", error_code="token_invalid")
+
+    def deliveries():
+        (item,) = hook_client.get("/api/v1/automations").json()
+        return {d["delivery_id"]: (d["outcome"], d["post_status"])
+                for d in item["recent_deliveries"]}
+
+    # The delivery queued the post; the post has failed since: both are said.
+    assert deliveries() == {"d-1": ("queued", "failed"), "d-0": ("ping", None)}
+    # The post's status comes with the deliveries, not in a query per delivery.
+    with CaptureQueriesContext(connection) as counted:
+        deliveries()
+    single = len(counted.captured_queries)
+    WebhookDelivery.objects.create(delivery_id="d-2", automation=automation, event="release",
+                                   tag="v1.3.0", outcome="queued", page_post=post)
+    with django_assert_num_queries(single):
+        deliveries()
 
 
 def test_disable_deletes_the_hook_and_enable_registers_it_again(hook_client, github):

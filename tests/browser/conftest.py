@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from backend.conf.csp import content_security_policy
+
 # Playwright's sync API runs an event loop in this thread; the Django ORM calls that the tests and
 # fixtures make are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -113,10 +115,11 @@ def site(live_server) -> str:
 
 @pytest.fixture
 def app(sandbox_settings, live_server, settings) -> str:
-    """The live server wired to the sandbox; avatars come from the sandbox host in these tests."""
-    csp = dict(settings.SECURE_CSP)
-    csp["img-src"] = [*csp["img-src"], sandbox_settings.url]
-    settings.SECURE_CSP = csp
+    """The live server wired to the sandbox. SECURE_CSP is derived again from the sandbox's
+    GITHUB_URL, as settings.py derives it from the environment at start-up (so the sandbox's
+    avatars are allowed the way the product allows them, not by a test-only addition)."""
+    settings.SECURE_CSP = content_security_policy(github_url=settings.GITHUB_URL,
+                                                  extra_img=settings.CSP_EXTRA_IMG_SRC)
     return live_server.url
 
 

@@ -186,3 +186,29 @@ def test_a_transient_facebook_failure_is_shown_as_retrying(browser_page, app, st
     expect(latest.locator(".badge")).to_have_text("Retrying")
     expect(latest).to_contain_text("Attempt 1 failed")
     expect(latest).to_contain_text("Next attempt")
+
+
+# The one format of format.js, computed in the page for a <time>'s own datetime.
+SAME_FORMAT = """(el) => new Intl.DateTimeFormat(undefined, { dateStyle: "medium",
+    timeStyle: "short" }).format(new Date(el.getAttribute("datetime"))) === el.textContent"""
+
+
+def test_the_warning_banner_and_the_card_say_dates_the_same_way(
+        browser_page, app, staff_octocat, sandbox_settings):
+    sandbox_settings.config(facebook_long_lived_ttl_s=3 * 86400)
+    page = browser_page
+    sign_in(page, app, "octocat")
+    connect_facebook(page, app, "sam")
+    page.wait_for_url(app + "/facebook")
+    card = page.get_by_role("main").locator("#link")
+    banner = card.locator("#token-warnings")
+    expect(banner).to_contain_text("The Facebook login of the Page link expires on")
+    banner_date = banner.locator("time")
+    expect(banner_date).to_have_count(1)
+    label = banner_date.text_content()
+    # The card's validity line names the same expiry, in the same words.
+    expect(card.locator(".validity")).to_have_text(f"Access token is valid. Expires at {label}")
+    # Every date on the page (banner, link facts, post history) is in that one format.
+    times = page.get_by_role("main").locator("time")
+    assert times.count() >= 3
+    assert all(times.nth(i).evaluate(SAME_FORMAT) for i in range(times.count()))

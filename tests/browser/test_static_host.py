@@ -96,7 +96,12 @@ def test_whole_journey_with_the_spa_on_a_static_host(browser_page, app, static_s
     main = page.get_by_role("main")
     expect(main.locator("#account")).to_contain_text("octocat")
     expect(main.get_by_text("Your GitHub access is valid")).to_be_visible()
-    expect(main.locator("img.avatar")).to_be_visible()
+    avatar = main.locator("img.avatar")
+    expect(avatar).to_be_visible()
+    # The sandbox's avatar is allowed by the static host's own CSP (built from GITHUB_URL) and
+    # really drawn, not blocked (a CSP refusal would also fail the test on the console).
+    expect(avatar).to_have_js_property("complete", True)
+    assert avatar.evaluate("img => img.naturalWidth") > 0
 
     connect_facebook(page, spa, "sam")  # one Page: linked directly
     page.wait_for_url(spa + "/facebook")

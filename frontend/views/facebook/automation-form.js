@@ -1,13 +1,15 @@
 // The "New automation" form of the Automations card: repository picker (the staff member's
 // repositories), events, template with a live preview, link, and how the webhook gets to
 // GitHub. Registering it needs `admin:repo_hook`: the first time, the API answers
-// permission_missing and the form offers the incremental GitHub authorization.
+// permission_missing and the form offers the incremental GitHub authorization; the form is
+// remembered (sessionStorage) across the trip to GitHub and the create resumes on return.
 import { get, post } from "../../api.js";
 import { busy, h } from "../../dom.js";
-import { goToProvider, setReturnPath, takeReturnPath } from "../../session.js";
+import { goToProvider, setReturnPath, takeGitHubGranted, takeReturnPath } from "../../session.js";
 import { errorAlert, fill, notice } from "../common.js";
 import { DEFAULT_TEMPLATE, exampleValues, renderTemplate } from "./automation-template.js";
 
+// {body, pending}: the form's values; `pending` while a create waits for GitHub's consent.
 const DRAFT_KEY = "oauth-bridge:automation-draft";
 const REPO_PAGES = 4; // the picker offers up to 4 pages of repositories; any name can be typed
 
@@ -20,6 +22,18 @@ async function repositoryNames(alive) {
     if (!answer?.next_page) break;
   }
   return names;
+}
+
+/** The remembered form (then forgotten), or null; a damaged entry counts as none. */
+function takeDraft() {
+  const raw = sessionStorage.getItem(DRAFT_KEY);
+  sessionStorage.removeItem(DRAFT_KEY);
+  try {
+    const draft = JSON.parse(raw ?? "null");
+    return draft && typeof draft === "object" ? draft : null;
+  } catch {
+    return null;
+  }
 }
 
 function field(id, label, control, hint) {
@@ -39,20 +53,22 @@ export class AutomationForm {
   }
 
   build() {
-    const draft = JSON.parse(sessionStorage.getItem(DRAFT_KEY) ?? "null");
-    sessionStorage.removeItem(DRAFT_KEY);
+    const draft = takeDraft();
+    // Only a consent that succeeded resumes the create; otherwise the values are just back.
+    // (The mark is taken either way: a stale one must not resume a later, cancelled one.)
+    const granted = takeGitHubGranted();
+    this.pending = Boolean(draft?.pending) && granted;
     this.repository = h("input", { id: "automation-repository", name: "repository", type: "text",
       list: "automation-repositories", autocomplete: "off", required: true,
       placeholder: "owner/name", "aria-describedby": "automation-repository-hint" });
     this.repositories = h("datalist", { id: "automation-repositories" });
     this.template = h("textarea", { id: "automation-template", name: "message_template", rows: 3,
       "aria-describedby": "automation-template-hint" });
-    this.template.value = draft?.message_template ?? DEFAULT_TEMPLATE;
-    this.repository.value = draft?.repository ?? "";
     this.link = h("input", { id: "automation-link", name: "link", type: "url",
       placeholder: "https://example.com/changelog" });
     this.tags = h("input", { id: "automation-tags", type: "checkbox" });
     this.manual = h("input", { id: "automation-manual", type: "checkbox" });
+    this.restore(draft?.body);
     this.preview = h("p", { class: "automation-preview", id: "automation-preview" });
     for (const input of [this.template, this.repository]) {
       input.addEventListener("input", () => this.updatePreview());
@@ -89,6 +105,26 @@ export class AutomationForm {
     fill(this.result);
   }
 
+  /** Put a remembered body back into the form (defaults for what it lacks). */
+  restore(body) {
+    this.repository.value = body?.repository ?? "";
+    this.template.value = body?.message_template ?? DEFAULT_TEMPLATE;
+    this.link.value = body?.link ?? "";
+    this.tags.checked = Boolean(body?.events?.includes("tag"));
+    this.manual.checked = body?.mode === "manual";
+  }
+
+  /**
+   * Back from GitHub's consent for admin:repo_hook: create the automation the person asked
+   * for before leaving, as if they had pressed the button again. Resolves when done.
+   */
+  async resumePending() {
+    if (!this.pending || !this.ctx.alive()) return;
+    this.pending = false;
+    this.ctx.announce("GitHub access updated. Creating the automation…", "info");
+    await this.submit({ resumed: true });
+  }
+
   updatePreview() {
     const { text, unknown } = renderTemplate(this.template.value,
       exampleValues(this.repository.value.trim()));
@@ -107,7 +143,7 @@ export class AutomationForm {
     };
   }
 
-  async submit() {
+  async submit({ resumed = false } = {}) {
     fill(this.result);
     const body = this.body();
     let created;
@@ -116,9 +152,10 @@ export class AutomationForm {
     } catch (error) {
       if (!this.ctx.alive()) return;
       if (error.code === "permission_missing" && error.body?.missing?.includes("admin:repo_hook")) {
-        fill(this.result, this.grantScope(body));
+        fill(this.result, this.grantScope(body, { again: resumed }));
       } else {
         fill(this.result, errorAlert(error));
+        if (resumed) this.ctx.announce("The automation was not created.", "error");
       }
       return;
     }
@@ -129,26 +166,34 @@ export class AutomationForm {
     fill(this.result, created.secret ? this.manualSetup(created)
       : notice(`Automation created: the webhook is registered on ${created.repository}.`,
         "success"));
+    if (resumed) this.ctx.announce(`Automation created for ${created.repository}.`, "success");
     this.onCreated(created);
   }
 
-  /** Incremental authorization: ask GitHub for admin:repo_hook, then come back here. */
-  grantScope(body) {
+  /**
+   * Incremental authorization: ask GitHub for admin:repo_hook, then come back here and finish
+   * the create (`again`: the consent came back without the scope).
+   */
+  grantScope(body, { again = false } = {}) {
     const button = h("button", { type: "button", class: "btn github" },
       "Allow webhooks on GitHub");
     const box = h("div", { class: "alert warning", role: "alert" },
-      h("p", {}, "To register the webhook, GitHub must let this site manage your repository ",
-        "hooks (admin:repo_hook). You only grant this once."),
+      h("p", {}, again
+        ? "GitHub still does not let this site manage your repository hooks "
+          + "(admin:repo_hook), so the automation was not created. "
+        : "To register the webhook, GitHub must let this site manage your repository "
+          + "hooks (admin:repo_hook). You only grant this once. ",
+      "The automation is created when you come back."),
       h("div", { class: "actions" }, button));
     button.addEventListener("click", async () => {
       setReturnPath("/facebook");
-      sessionStorage.setItem(DRAFT_KEY, JSON.stringify(
-        { repository: body.repository, message_template: body.message_template }));
+      sessionStorage.setItem(DRAFT_KEY, JSON.stringify({ body, pending: true }));
       try {
         await busy(button, "Redirecting to GitHub…", () => goToProvider("auth/github/authorize",
           { scopes: ["admin:repo_hook"] }));
       } catch (error) {
         takeReturnPath(null);
+        takeDraft();
         box.append(errorAlert(error));
       }
     });

@@ -2,17 +2,33 @@
 // posts. The list (enable/disable, delete, the last deliveries and their outcome) and the
 // form to create one (automation-form.js).
 import { api, get } from "../../api.js";
-import { busy, h, loading, timeEl } from "../../dom.js";
+import { busy, h, loading } from "../../dom.js";
+import { timeEl } from "../../format.js";
 import { confirmedDelete, errorAlert, fill, section } from "../common.js";
 import { AutomationForm } from "./automation-form.js";
 
 const OUTCOMES = { ping: "Ping", queued: "Post queued", ignored: "Ignored",
   disabled: "Ignored (disabled)", failed: "Failed" };
 
-function deliveryItem(delivery) {
+// A delivery that queued a post shows what became of the post (`post_status`, read now): a
+// post that failed after it was queued must not still say "Post queued".
+const POST_WORDS = { queued: "Post queued", pending: "Posting", retrying: "Post retrying",
+  unknown: "Checking the post", published: "Post published", scheduled: "Post scheduled",
+  failed: "Post failed" };
+
+/** [badge class, words] for a delivery. */
+function deliveryBadge(delivery) {
+  if (delivery.outcome === "queued" && POST_WORDS[delivery.post_status]) {
+    return [delivery.post_status, POST_WORDS[delivery.post_status]];
+  }
   const outcome = OUTCOMES[delivery.outcome] ? delivery.outcome : "failed";
+  return [outcome, OUTCOMES[outcome]];
+}
+
+function deliveryItem(delivery) {
+  const [kind, words] = deliveryBadge(delivery);
   return h("li", { class: "delivery" },
-    h("span", { class: `badge ${outcome}` }, OUTCOMES[outcome]), " ",
+    h("span", { class: `badge ${kind}` }, words), " ",
     delivery.tag ? h("strong", {}, delivery.tag) : delivery.event, " ",
     timeEl(delivery.last_received_at),
     delivery.times_received > 1
@@ -34,6 +50,12 @@ export class Automations {
     this.section = section("automations", "Automations",
       h("p", {}, "A release published on one of these repositories is posted to the Page, once."),
       this.list, h("div", { class: "actions" }, this.refreshButton), this.form.element);
+  }
+
+  /** The first load; then a create that waited for GitHub's consent is finished. */
+  async start() {
+    await this.load();
+    await this.form.resumePending();
   }
 
   async load() {

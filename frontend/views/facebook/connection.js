@@ -1,7 +1,8 @@
 // The Connection card of /facebook: the link state in the tutorial's words, connect, change
 // Page, unlink. It decides which of the other cards show.
 import { get } from "../../api.js";
-import { formatDateTime, h, loading, timeEl } from "../../dom.js";
+import { h, loading } from "../../dom.js";
+import { formatDateTime, timeEl } from "../../format.js";
 import {
   confirmedDelete, errorAlert, facts, fill, notice, providerButton, section,
 } from "../common.js";
@@ -25,12 +26,40 @@ function connectButton(label) {
   });
 }
 
+const TOKEN_NAMES = { user_token: "Facebook login", page_token: "Page token" };
+
+/**
+ * One warning in words, its date formatted like every other date here (format.js). The
+ * server's `message` (worded for e-mail, in the server's time zone) is the fallback for a
+ * code this SPA does not know.
+ */
+function warningWords(warning) {
+  const name = TOKEN_NAMES[warning.token] ?? "token";
+  const when = warning.expires_at ? timeEl(warning.expires_at) : null;
+  switch (warning.code) {
+    case "token_invalid":
+      return [`Facebook no longer accepts the ${name} of the Page link: reconnect with `
+        + "Facebook, or posts to the Page fail."];
+    case "token_expiring":
+      if (!when) break;
+      return [`The ${name} of the Page link expires on `, when, ": reconnect with Facebook "
+        + "before then, or posts to the Page stop."];
+    case "data_access_expiring":
+      if (!when) break;
+      return ["Facebook data access for the Page link expires on ", when, ": reconnect with "
+        + "Facebook to renew it."];
+    default:
+      break;
+  }
+  return [warning.message];
+}
+
 /** The API's token `warnings` (expiring or invalid tokens) as one banner with the way out. */
 function warningsBanner(warnings) {
   if (!warnings?.length) return null;
   return h("div", { class: "alert warning token-warnings", id: "token-warnings" },
     h("p", {}, h("strong", {}, "The Facebook link needs attention")),
-    h("ul", {}, warnings.map((warning) => h("li", {}, warning.message))),
+    h("ul", {}, warnings.map((warning) => h("li", {}, warningWords(warning)))),
     connectButton("Reconnect with Facebook"));
 }
 

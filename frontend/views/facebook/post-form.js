@@ -1,7 +1,8 @@
 // The "Post to the Page" card of /facebook. A retried submission keeps its Idempotency-Key, so
 // the server publishes it at most once.
 import { ApiError, post } from "../../api.js";
-import { busy, formatDateTime, h } from "../../dom.js";
+import { busy, h } from "../../dom.js";
+import { formatDateTime } from "../../format.js";
 import { errorAlert, fill, notice, section } from "../common.js";
 
 // What a 202 means to the person who posted; the history shows the outcome later.

@@ -1,6 +1,7 @@
 // The "Post history" card of /facebook: every attempt, newest first, a page at a time.
 import { get } from "../../api.js";
-import { externalLink, formatDateTime, h, loading, timeEl } from "../../dom.js";
+import { externalLink, h, loading } from "../../dom.js";
+import { formatDateTime, timeEl } from "../../format.js";
 import { errorAlert, fill, listOf, pager, section } from "../common.js";
 
 const STATUS_WORDS = { published: "Published", scheduled: "Scheduled", failed: "Failed",
