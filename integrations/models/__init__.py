@@ -16,8 +16,9 @@ from integrations.models.facebook import (
 )
 from integrations.models.flow import FlowClient, FlowPurpose, OAuthFlow
 from integrations.models.github import GitHubAccount
+from integrations.models.media import MediaImage
 
-__all__ = ["FlowClient", "FlowPurpose", "GitHubAccount", "OAuthFlow"]
+__all__ = ["FlowClient", "FlowPurpose", "GitHubAccount", "MediaImage", "OAuthFlow"]
 __all__ += [
     "IN_PROGRESS_STATUSES",
     "MANAGE_FACEBOOK_PAGE",

@@ -1,0 +1,29 @@
+"""Uploaded images (integrations.media): where they are stored and the limits they must meet
+(imported by settings.py, reads its own environment).
+
+Images go through Django's `STORAGES["default"]`: the filesystem under MEDIA_ROOT unless
+MEDIA_STORAGE_BACKEND names another backend (django-storages' S3Storage, for one; its options
+as JSON in MEDIA_STORAGE_OPTIONS). See README, *Images*.
+"""
+
+from pathlib import Path
+
+import environ
+
+env = environ.Env()
+_BASE_DIR = Path(__file__).resolve().parent.parent
+
+MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(_BASE_DIR / "media"))
+MEDIA_URL = "/media/"
+MEDIA_STORAGE = {
+    "BACKEND": env.str("MEDIA_STORAGE_BACKEND",
+                       default="django.core.files.storage.FileSystemStorage"),
+    "OPTIONS": env.json("MEDIA_STORAGE_OPTIONS", default={}),
+}
+# Instagram takes at most 8 MiB (PROVIDERS-APPS-MEDIA.md F3), Facebook photos 10 MB.
+MEDIA_MAX_BYTES = env.int("MEDIA_MAX_BYTES", default=8 * 1024 * 1024)
+# Also Pillow's MAX_IMAGE_PIXELS (one setting for both): a 24-MP photo fits, a bomb does not.
+MEDIA_MAX_PIXELS = env.int("MEDIA_MAX_PIXELS", default=40_000_000)
+MEDIA_JPEG_QUALITY = env.int("MEDIA_JPEG_QUALITY", default=85)
+# Images no post or automation uses are deleted by `manage.py sweep` after this long.
+MEDIA_UNUSED_KEEP_S = env.int("MEDIA_UNUSED_KEEP_S", default=86400)
