@@ -34,6 +34,9 @@ CONTENT_REJECTIONS = {
     506: "Facebook refused this post as a duplicate of a recent one; change the text.",
     368: "Facebook is temporarily blocking posts from this Page for policy reasons.",
     1609005: "Facebook could not attach this link; check the URL.",
+    # A photo post's image URL could not be fetched or decoded (PROVIDERS-APPS-MEDIA.md E4).
+    324: "Facebook could not fetch the image; check that PUBLIC_URL is reachable from the "
+         "internet.",
 }
 
 

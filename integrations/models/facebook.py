@@ -134,6 +134,11 @@ class PagePost(models.Model):
     status = models.CharField(max_length=16, choices=PagePostStatus.choices,
                               default=PagePostStatus.PENDING)
     facebook_post_id = models.CharField(max_length=128, blank=True)
+    # A photo post (POST /{page-id}/photos): the image, and Facebook's photo object beside the
+    # feed story in facebook_post_id. PROTECT: an image in use is never swept.
+    image = models.ForeignKey("integrations.MediaImage", null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="page_posts")
+    facebook_photo_id = models.CharField(max_length=128, blank=True)
     error_code = models.CharField(max_length=64, blank=True)
     error_message = models.TextField(blank=True)
     source = models.CharField(max_length=16, choices=PagePostSource.choices,
@@ -157,6 +162,12 @@ class PagePost(models.Model):
 
     def __str__(self) -> str:
         return f"Page post #{self.pk} ({self.status})"
+
+    @property
+    def caption(self) -> str:
+        """What a photo post says: the message, then the link as text (Facebook makes no link
+        card for a photo; PROVIDERS-APPS-MEDIA.md E3)."""
+        return f"{self.message}\n\n{self.link}" if self.link else self.message
 
 
 class TokenWarning(models.Model):

@@ -6,6 +6,7 @@ from integrations.sandbox import (
     control,
     facebook_faults,
     facebook_graph,
+    facebook_photos,
     facebook_web,
     github_api,
     github_hooks,
@@ -23,6 +24,7 @@ def build_router() -> Router:
     github_hooks.register(router)
     github_web.register(router)
     facebook_web.register(router)
+    facebook_photos.register(router)
     facebook_graph.register(router)
     facebook_faults.register(router)
     control.register(router)

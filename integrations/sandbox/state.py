@@ -99,6 +99,8 @@ class Post:
     scheduled_publish_time: int | None
     created_time: float
     token_user: str | None
+    photo_id: str | None = None  # a photo post (POST /{page-id}/photos)
+    image_bytes: int | None = None  # the size of the image fetched for it
 
 
 @dataclass

@@ -120,10 +120,12 @@ def _find_on_page(post: PagePost, *, page_token: str):
                                                   scheduled=post.scheduled_at is not None)
     owned = set(PagePost.objects.exclude(pk=post.pk).exclude(facebook_post_id="")
                 .values_list("facebook_post_id", flat=True))
+    photo = post.image_id is not None  # a photo post says its caption; its link is the photo's
+    text = post.caption if photo else post.message
     for candidate in posts:
-        if candidate.id in owned or (candidate.message or "") != post.message:
+        if candidate.id in owned or (candidate.message or "") != text:
             continue
-        if (candidate.link or "").rstrip("/") != (post.link or "").rstrip("/"):
+        if not photo and (candidate.link or "").rstrip("/") != (post.link or "").rstrip("/"):
             continue
         created = candidate.created_time
         if created is None or since <= created <= attempt_window_end(post) + CLOCK_SKEW:
