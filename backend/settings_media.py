@@ -27,3 +27,12 @@ MEDIA_MAX_PIXELS = env.int("MEDIA_MAX_PIXELS", default=40_000_000)
 MEDIA_JPEG_QUALITY = env.int("MEDIA_JPEG_QUALITY", default=85)
 # Images no post or automation uses are deleted by `manage.py sweep` after this long.
 MEDIA_UNUSED_KEEP_S = env.int("MEDIA_UNUSED_KEEP_S", default=86400)
+
+# Instagram publishing (a Page post's second target): container status checks back off from
+# BASE to MAX seconds, at most MAX_STATUS_CHECKS times (Meta: containers expire after 24 h); a
+# full publishing quota is read again after INSTAGRAM_QUOTA_RETRY_S.
+INSTAGRAM_POLL_BASE_S = env.float("INSTAGRAM_POLL_BASE_S", default=5.0)
+INSTAGRAM_POLL_MAX_S = env.float("INSTAGRAM_POLL_MAX_S", default=120.0)
+INSTAGRAM_MAX_STATUS_CHECKS = env.int("INSTAGRAM_MAX_STATUS_CHECKS", default=60)
+INSTAGRAM_QUOTA_RETRY_S = env.float("INSTAGRAM_QUOTA_RETRY_S", default=900.0)
+INSTAGRAM_MAX_ATTEMPTS = env.int("INSTAGRAM_MAX_ATTEMPTS", default=5)

@@ -389,3 +389,32 @@ class ImageNotFound(IntegrationError):
     status = 400
     code = "image_not_found"
     default_message = "No uploaded image has that id."
+
+
+# --- Instagram (publishing through the linked Page) -----------------------------------------
+
+
+class InstagramNotConnected(IntegrationError):
+    """The linked Page has no Instagram professional account, or the link lacks the
+    publishing permission: connect Instagram (POST /facebook/authorize {"instagram": true})."""
+
+    status = 409
+    code = "instagram_not_connected"
+    default_message = ("The linked Page has no Instagram account this site may publish to; "
+                       "connect Instagram first.")
+
+
+class InstagramQuotaFull(ProviderError):
+    """Graph 9/2207042: the account's 24-hour publishing quota is used up (wait for the
+    window, never retry blindly)."""
+
+    status = 429
+    code = "instagram_quota_full"
+    default_message = "Instagram's daily publishing limit for this account is reached."
+
+
+class InstagramNotReady(ProviderError):
+    """Graph 9007/2207027: the container is not FINISHED yet; nothing was published."""
+
+    code = "instagram_not_ready"
+    default_message = "Instagram is still processing the image."

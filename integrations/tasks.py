@@ -6,7 +6,7 @@ JSON-able summary for the task result. Services decide when to enqueue (after co
 
 from django.tasks import task
 
-from integrations.services import maintenance, page_post_recovery, token_warnings
+from integrations.services import instagram, maintenance, page_post_recovery, token_warnings
 
 
 @task()
@@ -19,6 +19,13 @@ def attempt_page_post(post_id: int) -> str:
 def reconcile_page_post(post_id: int) -> str:
     """Settle a post whose outcome is unknown by reading the Page's posts."""
     return page_post_recovery.reconcile_page_post(post_id=post_id)
+
+
+@task()
+def advance_instagram_target(target_id: int) -> str:
+    """One step of a post's Instagram target (quota, container, status, publish, permalink);
+    the step schedules the next one (run_after), so no worker waits on Instagram."""
+    return instagram.advance_instagram_target(target_id=target_id)
 
 
 @task()

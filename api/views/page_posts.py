@@ -46,11 +46,18 @@ class PostAutomationSerializer(serializers.Serializer):
 
 class PostTargetSerializer(serializers.Serializer):
     target = serializers.ChoiceField(choices=["facebook", "instagram"])
-    status = serializers.CharField(help_text="The target's own status (see the post's `status` "
-                                   "for Facebook).")
+    status = serializers.CharField(help_text=(
+        "Facebook: the post's `status`. Instagram: `queued`, `waiting_quota` (the 24-hour "
+        "publishing limit is reached: waiting for the window), `creating`, `processing` "
+        "(Instagram is processing the image), `publishing`, then `published` or `failed`."))
     provider_id = serializers.CharField(allow_null=True, help_text="The post's id there.")
     permalink = serializers.URLField(allow_null=True)
     error_code = serializers.CharField(allow_null=True)
+    error_message = serializers.CharField(allow_null=True)
+    container_id = serializers.CharField(allow_null=True, help_text=(
+        "Instagram: the media container being published (kept across retries)."))
+    next_check_at = serializers.DateTimeField(allow_null=True, help_text=(
+        "When the worker looks again (a retry, a container status check, a full quota)."))
 
 
 class PostImageSerializer(serializers.Serializer):
@@ -138,6 +145,12 @@ class PagePostsView(StaffView):
         image = serializers.IntegerField(
             required=False, allow_null=True, min_value=1,
             help_text="An uploaded image's id (POST /media): a photo post, the link in its text.")
+        targets = serializers.ListField(
+            child=serializers.ChoiceField(choices=["facebook", "instagram"]), required=False,
+            min_length=1, max_length=2, help_text=(
+                'Where to post: ["facebook"] (the default) or ["facebook", "instagram"] (needs '
+                "an image, Instagram connected, a caption within Instagram's rules and an "
+                "aspect ratio from 4:5 to 1.91:1)."))
 
         def validate(self, data):
             errors = page_post_service.post_input_errors(
@@ -209,7 +222,8 @@ class PagePostsView(StaffView):
             message=data.validated_data["message"], link=data.validated_data.get("link") or None,
             scheduled_at=data.validated_data.get("scheduled_at"), idempotency_key=key,
             created_by=request.user, source=PagePostSource.API,
-            image=data.validated_data.get("image"))
+            image=data.validated_data.get("image"),
+            targets=tuple(data.validated_data.get("targets") or ("facebook",)))
         body = PagePostSerializer(outcome.post).data
         if outcome.replayed:
             return Response(body, status=status.HTTP_200_OK,

@@ -27,6 +27,7 @@ from integrations.errors import (
     TokenInvalid,
 )
 from integrations.facebook.errors import app_token_error, graph_error
+from integrations.facebook.instagram import InstagramMixin
 from integrations.facebook.parsing import (
     graph_usage,
     next_cursor,
@@ -51,7 +52,7 @@ from integrations.usage import APP_BUDGET, UsageBudget
 MAX_PAGES_FOLLOWED = 20
 
 
-class FacebookClient(ProviderClient):
+class FacebookClient(InstagramMixin, ProviderClient):
     """Talks to Facebook Login and the Graph API (or the sandbox), at one Graph version."""
 
     provider = "facebook"

@@ -11,6 +11,7 @@ from integrations.sandbox import (
     github_api,
     github_hooks,
     github_web,
+    instagram,
 )
 from integrations.sandbox.config import SandboxConfig
 from integrations.sandbox.http import Router, SandboxHTTPServer
@@ -25,6 +26,7 @@ def build_router() -> Router:
     github_web.register(router)
     facebook_web.register(router)
     facebook_photos.register(router)
+    instagram.register(router)
     facebook_graph.register(router)
     facebook_faults.register(router)
     control.register(router)

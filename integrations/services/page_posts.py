@@ -44,6 +44,7 @@ from integrations.errors import (
     PostInvalid,
 )
 from integrations.models import PagePost, PagePostSource, PagePostStatus
+from integrations.services import instagram
 from integrations.services.facebook.page_link import read_page_link
 from integrations.services.media import get_image, image_url
 
@@ -60,6 +61,8 @@ UNKNOWN_OUTCOME_MESSAGE = ("Facebook did not answer in time, so the post may hav
 NOT_PUBLISHED_MESSAGE = ("Facebook did not publish this post (it was not on the Page by "
                          "{checked}); post it again with a new Idempotency-Key.")
 CLAIMABLE = (PagePostStatus.QUEUED, PagePostStatus.RETRYING)
+DEFAULT_TARGETS = ("facebook",)
+TARGETS = ("facebook", "instagram")
 
 
 @dataclass(frozen=True)
@@ -123,11 +126,12 @@ def _is_web_link(link) -> bool:
 
 
 def request_fingerprint(*, message: str, link: str | None, scheduled_at: datetime | None,
-                        image_id: int | None = None) -> str:
+                        image_id: int | None = None, targets: tuple[str, ...] = DEFAULT_TARGETS
+                        ) -> str:
     when = scheduled_at.astimezone(UTC).isoformat() if scheduled_at else ""
     parts: list = [message, link or "", when]
-    if image_id is not None:  # text posts keep the fingerprint they always had
-        parts.append(image_id)
+    if image_id is not None or targets != DEFAULT_TARGETS:  # text posts keep theirs
+        parts += [image_id, sorted(targets)]
     body = json.dumps(parts, ensure_ascii=False)
     return hashlib.sha256(body.encode()).hexdigest()
 
@@ -135,7 +139,7 @@ def request_fingerprint(*, message: str, link: str | None, scheduled_at: datetim
 def page_post_history():
     """Every recorded post, newest first, with who made it (for the history endpoint)."""
     return (PagePost.objects.select_related("created_by__github_account", "image")
-            .order_by("-created_at", "-id"))
+            .prefetch_related("extra_targets").order_by("-created_at", "-id"))
 
 
 # --- Submitting -----------------------------------------------------------------------------
@@ -144,7 +148,7 @@ def page_post_history():
 def submit_page_post(*, message: str, link: str | None = None,
                      scheduled_at: datetime | None = None, idempotency_key: str | None = None,
                      created_by=None, source: str = PagePostSource.SERVICE,
-                     image: int | None = None) -> PostOutcome:
+                     image: int | None = None, targets=DEFAULT_TARGETS) -> PostOutcome:
     """Post to the linked Page now, at most once per idempotency key.
 
     The row with the unique key is committed, already claimed, before the Graph call, so of two
@@ -154,10 +158,12 @@ def submit_page_post(*, message: str, link: str | None = None,
     """
     key, fingerprint, existing, media = _prepare(
         message=message, link=link, scheduled_at=scheduled_at, idempotency_key=idempotency_key,
-        image=image)
+        image=image, targets=targets)
     if existing is not None:
         return PostOutcome(_replay(existing, fingerprint), replayed=True)
     page_link = _page_link()
+    targets = _checked_targets(targets, message=message, link=link, image=media,
+                               scheduled_at=scheduled_at, page_link=page_link)
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -167,6 +173,7 @@ def submit_page_post(*, message: str, link: str | None = None,
                 created_by=created_by, source=source, status=PagePostStatus.PENDING,
                 attempts=1, attempt_started_at=now,
             )
+            _add_targets(post, targets, page_link)
     except IntegrityError:
         existing = PagePost.objects.get(idempotency_key=key)
         return PostOutcome(_replay(existing, fingerprint), replayed=True)
@@ -179,25 +186,27 @@ def submit_page_post(*, message: str, link: str | None = None,
 def publish_page_post(*, message: str, link: str | None = None,
                       scheduled_at: datetime | None = None, idempotency_key: str | None = None,
                       created_by=None, source: str = PagePostSource.SERVICE,
-                      image: int | None = None) -> PagePost:
+                      image: int | None = None, targets=DEFAULT_TARGETS) -> PagePost:
     """Post to the linked Page now and wait for Facebook's answer; see submit_page_post."""
     return submit_page_post(message=message, link=link, scheduled_at=scheduled_at,
                             idempotency_key=idempotency_key, created_by=created_by,
-                            source=source, image=image).post
+                            source=source, image=image, targets=targets).post
 
 
 def enqueue_page_post(*, message: str, link: str | None = None,
                       scheduled_at: datetime | None = None, idempotency_key: str | None = None,
                       created_by=None, source: str = PagePostSource.SERVICE,
-                      image: int | None = None) -> PagePost:
+                      image: int | None = None, targets=DEFAULT_TARGETS) -> PagePost:
     """Record the post as `queued` and return at once; the worker publishes it (for the event
     monitor and other code that must not wait on Facebook). Same key, same post."""
     key, fingerprint, existing, media = _prepare(
         message=message, link=link, scheduled_at=scheduled_at, idempotency_key=idempotency_key,
-        image=image)
+        image=image, targets=targets)
     if existing is not None:
         return _replay(existing, fingerprint, in_flight_ok=True)
     page_link = _page_link()
+    targets = _checked_targets(targets, message=message, link=link, image=media,
+                               scheduled_at=scheduled_at, page_link=page_link)
     try:
         with transaction.atomic():
             post = PagePost.objects.create(
@@ -206,6 +215,7 @@ def enqueue_page_post(*, message: str, link: str | None = None,
                 created_by=created_by, source=source, status=PagePostStatus.QUEUED,
                 next_attempt_at=timezone.now(),
             )
+            _add_targets(post, targets, page_link)
             enqueue_attempt(post.pk)
     except IntegrityError:
         return _replay(PagePost.objects.get(idempotency_key=key), fingerprint, in_flight_ok=True)
@@ -213,14 +223,35 @@ def enqueue_page_post(*, message: str, link: str | None = None,
     return post
 
 
-def _prepare(*, message, link, scheduled_at, idempotency_key, image=None):
+def _checked_targets(targets, *, message, link, image, scheduled_at, page_link) -> tuple:
+    """The targets, known and each once; Facebook always (the post's own row); Instagram's
+    rules checked now, before anything is recorded."""
+    targets = tuple(dict.fromkeys(targets or DEFAULT_TARGETS))
+    unknown = [t for t in targets if t not in TARGETS]
+    if unknown or "facebook" not in targets:
+        raise PostInvalid("Choose from facebook and instagram; facebook is always included.",
+                          field="targets")
+    if "instagram" in targets:
+        caption = f"{message}\n\n{link}" if link else message
+        instagram.check_instagram_post(caption=caption, image=image, scheduled_at=scheduled_at,
+                                       page_link=page_link)
+    return targets
+
+
+def _add_targets(post: PagePost, targets: tuple, page_link) -> None:
+    if "instagram" in targets:
+        instagram.add_instagram_target(post, ig_user_id=page_link.instagram_user_id)
+
+
+def _prepare(*, message, link, scheduled_at, idempotency_key, image=None,
+             targets=DEFAULT_TARGETS):
     errors = post_input_errors(message=message, link=link, scheduled_at=scheduled_at)
     if errors:
         field, problem = next(iter(errors.items()))
         raise PostInvalid(problem, field=field)
     key = idempotency_key or f"auto-{uuid.uuid4().hex}"
     fingerprint = request_fingerprint(message=message, link=link, scheduled_at=scheduled_at,
-                                      image_id=image)
+                                      image_id=image, targets=tuple(targets or DEFAULT_TARGETS))
     existing = PagePost.objects.filter(idempotency_key=key).first()
     media = get_image(image) if image is not None and existing is None else None
     return key, fingerprint, existing, media

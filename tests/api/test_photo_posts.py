@@ -51,7 +51,8 @@ def test_a_post_with_an_image_is_a_photo_post_with_the_link_in_its_caption(
     assert body["targets"] == [{"target": "facebook", "status": "published",
                                 "provider_id": "201_1",
                                 "permalink": "https://www.facebook.com/201_1",
-                                "error_code": None}]
+                                "error_code": None, "error_message": None,
+                                "container_id": None, "next_check_at": None}]
     history = staff_client.get(URL).json()["results"][0]
     assert history["targets"] == body["targets"] and history["image"]["id"] == image.pk
 
