@@ -18,7 +18,7 @@ from integrations import http
 from integrations.errors import ProviderNotConfigured
 from integrations.facebook import FacebookClient
 from integrations.github import GitHubClient
-from integrations.services.usage import CacheBudget
+from integrations.usage_store import CacheBudget
 
 GITHUB_SETTINGS = ("GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET", "GITHUB_URL", "GITHUB_API_URL")
 FACEBOOK_SETTINGS = (

@@ -18,9 +18,9 @@ import re
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
+from integrations import task_queue
 from integrations.config import get_facebook_client
 from integrations.errors import (
     ContentRejected,
@@ -330,8 +330,4 @@ def sweep_stale_instagram_targets() -> int:
 
 
 def _enqueue(target_id: int, run_after) -> None:
-    from integrations import tasks
-
-    task = tasks.advance_instagram_target
-    runnable = task.using(run_after=run_after) if run_after else task
-    transaction.on_commit(lambda: runnable.enqueue(target_id))
+    task_queue.ADVANCE_INSTAGRAM_TARGET.enqueue_on_commit(target_id, run_after=run_after)
