@@ -63,7 +63,8 @@ class PageSummarySerializer(serializers.Serializer):
 
 class TokenWarningSerializer(serializers.Serializer):
     code = serializers.ChoiceField(
-        choices=["token_expiring", "data_access_expiring", "token_invalid"])
+        choices=["token_expiring", "data_access_expiring", "token_invalid",
+                 "instagram_permission_missing"])
     expires_at = serializers.DateTimeField(allow_null=True)
     message = serializers.CharField()
 

@@ -211,3 +211,24 @@ def test_a_full_quota_creates_no_container(staff_client, instagram_linked):
     advance(target)
     assert target.status == "waiting_quota" and target.container_id == ""
     assert "create_image_container" not in instagram_linked.names()
+
+
+def test_check_tokens_warns_when_the_instagram_permission_is_revoked(
+        staff_client, instagram_linked, staff_user):
+    from django.core import mail
+    from django.core.cache import cache
+
+    from integrations.services import token_warnings
+
+    staff_user.email = "staff@example.com"
+    staff_user.save()
+    assert token_warnings.check_tokens() == []
+    instagram_linked.scopes = SCOPES[:3]  # instagram_* revoked in Facebook's settings
+    cache.clear()  # the ~60 s validity cache
+    [warning] = token_warnings.check_tokens()
+    assert warning.code == "instagram_permission_missing"
+    assert "instagram_basic, instagram_content_publish" in warning.message
+    assert len(mail.outbox) == 1
+    assert token_warnings.check_tokens() == [], "once per token and threshold"
+    codes = [w["code"] for w in staff_client.get("/api/v1/facebook/page").json()["warnings"]]
+    assert codes == ["instagram_permission_missing"]
