@@ -153,7 +153,8 @@ def _post(automation: Automation, payload: dict[str, Any], delivery_id: str, *, 
     message = render(automation.message_template, {
         "repository": full_name, "tag": tag, "name": name, "url": url, "author": author})
     post = enqueue_release_post(message=message, link=automation.link or url,
-                                delivery_id=delivery_id)
+                                delivery_id=delivery_id, image=automation.image_id,
+                                targets=automation.targets)
     return Handled(DeliveryOutcome.QUEUED, tag=tag, page_post=post)
 
 

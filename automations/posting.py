@@ -14,6 +14,10 @@ def idempotency_key(delivery_id: str) -> str:
     return f"github-delivery:{delivery_id}"
 
 
-def enqueue_release_post(*, message: str, link: str, delivery_id: str) -> PagePost:
+def enqueue_release_post(*, message: str, link: str, delivery_id: str,
+                         image: int | None = None, targets=("facebook",)) -> PagePost:
+    """One post per release, to each of its targets (Facebook, and Instagram when chosen):
+    a redelivery finds the post its key names and adds none."""
     return enqueue_page_post(message=message, link=link or None,
-                             idempotency_key=idempotency_key(delivery_id))
+                             idempotency_key=idempotency_key(delivery_id), image=image,
+                             targets=tuple(targets or ("facebook",)))
