@@ -6,8 +6,8 @@
    on a real server process (runserver): the request's time and the server's peak RSS growth
    (VmHWM, reset before each request), against Pillow's bare open + save of the same file in a
    fresh process (its own peak RSS growth), interleaved round by round. The decoded image's size
-   (width × height × 3) is printed beside the peaks.
-2. A decompression bomb (a PNG of a few dozen bytes claiming 50,000 × 50,000 pixels): the
+   (width x height x 3) is printed beside the peaks.
+2. A decompression bomb (a PNG of a few dozen bytes claiming 50,000 x 50,000 pixels): the
    request's time and the server's peak RSS growth show it is refused before decoding.
 3. `--posts` posts to Facebook and Instagram with one `db_worker` process while the sandbox
    keeps every container IN_PROGRESS for a while: how many tasks run while they wait (none
@@ -18,7 +18,6 @@ It prints figures; it asserts nothing (figures, not pass/fail).
 """
 
 import argparse
-import io
 import json
 import os
 import statistics
@@ -77,7 +76,6 @@ def make_photo(path: Path, size=(6000, 4000)) -> None:
 
 def bench_upload(args, settings, server_url, server_pid, cookies, photo: Path) -> None:
     import requests
-
     from PIL import Image
 
     from tests.fixtures.images import bomb_png
@@ -110,8 +108,8 @@ def bench_upload(args, settings, server_url, server_pid, cookies, photo: Path) -
     bare_t, product_t = statistics.median(bare_times), statistics.median(times)
     bare_p, product_p = statistics.median(bare_peaks), statistics.median(peaks)
     print(f"   bare Pillow open+load+save : {bare_t:6.2f} s   peak RSS +{bare_p / MB:6.0f} MiB")
-    print(f"   POST /api/v1/media         : {product_t:6.2f} s   peak RSS +{product_p / MB:6.0f} MiB"
-          "  (whole request: upload streamed to disk, checks, re-encode, storage)")
+    print(f"   POST /api/v1/media         : {product_t:6.2f} s   peak RSS "
+          f"+{product_p / MB:6.0f} MiB  (whole request: upload streamed to disk, checks, re-encode, storage)")
     print(f"   ratio to bare              : {product_t / bare_t:6.2f}x time; peak "
           f"{product_p / decoded:.2f}x the decoded image (bare: {bare_p / decoded:.2f}x)")
 
@@ -190,7 +188,8 @@ def bench_instagram(args, settings, sandbox, server_url) -> None:
     if wait_cpu and len(wait_cpu) == 4:
         span, cpu = wait_cpu[2] - wait_cpu[0], wait_cpu[3] - wait_cpu[1]
         print(f"   while all {args.posts} containers were IN_PROGRESS ({span:.1f} s observed): "
-              f"tasks running at a sample: at most {running_max} (a status check being made; none waits); worker CPU "
+              f"tasks running at a sample: at most {running_max} (a status check being "
+              "made; none waits); worker CPU "
               f"{cpu:.2f} s ({cpu / span * 100:.0f}% of one core)")
     print(f"   worker CPU in all: {total_cpu:.2f} s, {total_cpu / max(1, published) * 1000:.0f} ms "
           "per published post (both targets, polling the queue included)")
