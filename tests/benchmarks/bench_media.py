@@ -109,7 +109,8 @@ def bench_upload(args, settings, server_url, server_pid, cookies, photo: Path) -
     bare_p, product_p = statistics.median(bare_peaks), statistics.median(peaks)
     print(f"   bare Pillow open+load+save : {bare_t:6.2f} s   peak RSS +{bare_p / MB:6.0f} MiB")
     print(f"   POST /api/v1/media         : {product_t:6.2f} s   peak RSS "
-          f"+{product_p / MB:6.0f} MiB  (whole request: upload streamed to disk, checks, re-encode, storage)")
+          f"+{product_p / MB:6.0f} MiB  (the whole request: upload streamed to disk, "
+          "checks, re-encode, storage)")
     print(f"   ratio to bare              : {product_t / bare_t:6.2f}x time; peak "
           f"{product_p / decoded:.2f}x the decoded image (bare: {bare_p / decoded:.2f}x)")
 
