@@ -17,7 +17,8 @@ def idempotency_key(delivery_id: str) -> str:
 def enqueue_release_post(*, message: str, link: str, delivery_id: str,
                          image: int | None = None, targets=("facebook",)) -> PagePost:
     """One post per release, to each of its targets (Facebook, and Instagram when chosen):
-    a redelivery finds the post its key names and adds none."""
+    a redelivery finds the post its key names and adds none. A release whose text breaks
+    Instagram's rules still posts to Facebook (its Instagram target failed with the rule)."""
     return enqueue_page_post(message=message, link=link or None,
                              idempotency_key=idempotency_key(delivery_id), image=image,
-                             targets=tuple(targets or ("facebook",)))
+                             targets=tuple(targets or ("facebook",)), record_refusals=True)

@@ -282,7 +282,9 @@ SPECTACULAR_SETTINGS = {
     "SERVERS": [{"url": PUBLIC_URL}],
     "ENUM_NAME_OVERRIDES": {"HookModeEnum": "automations.models.HookMode",
                             # Readiness: each check (tasks, cache) is ok or unavailable.
-                            "CheckStateEnum": ["ok", "unavailable"]},
+                            "CheckStateEnum": ["ok", "unavailable"],
+                            # Where a post goes (posts' and automations' targets).
+                            "PostTargetEnum": ["facebook", "instagram"]},
 }
 
 # Throttle counters and short validity checks: in memory (one process, `make run`), or on Redis

@@ -85,6 +85,15 @@ def add_instagram_target(post: PagePost, *, ig_user_id: str) -> PostTarget:
     return target
 
 
+def add_refused_target(post: PagePost, *, ig_user_id: str, refusal: IntegrationError) -> None:
+    """The Instagram target of a post made without a person to answer (an automation), when
+    Instagram's rules refuse it: failed with the rule, the Facebook post going ahead."""
+    PostTarget.objects.create(post=post, target="instagram", ig_user_id=ig_user_id,
+                              status=TargetStatus.FAILED, error_code=refusal.code,
+                              error_message=refusal.message[:1000],
+                              completed_at=timezone.now())
+
+
 # --- The worker's steps -----------------------------------------------------------------------
 
 

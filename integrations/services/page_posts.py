@@ -196,9 +196,11 @@ def publish_page_post(*, message: str, link: str | None = None,
 def enqueue_page_post(*, message: str, link: str | None = None,
                       scheduled_at: datetime | None = None, idempotency_key: str | None = None,
                       created_by=None, source: str = PagePostSource.SERVICE,
-                      image: int | None = None, targets=DEFAULT_TARGETS) -> PagePost:
+                      image: int | None = None, targets=DEFAULT_TARGETS,
+                      record_refusals: bool = False) -> PagePost:
     """Record the post as `queued` and return at once; the worker publishes it (for the event
-    monitor and other code that must not wait on Facebook). Same key, same post."""
+    monitor and other code that must not wait on Facebook). Same key, same post.
+    `record_refusals`: see _checked_targets."""
     key, fingerprint, existing, media = _prepare(
         message=message, link=link, scheduled_at=scheduled_at, idempotency_key=idempotency_key,
         image=image, targets=targets)
@@ -206,7 +208,8 @@ def enqueue_page_post(*, message: str, link: str | None = None,
         return _replay(existing, fingerprint, in_flight_ok=True)
     page_link = _page_link()
     targets = _checked_targets(targets, message=message, link=link, image=media,
-                               scheduled_at=scheduled_at, page_link=page_link)
+                               scheduled_at=scheduled_at, page_link=page_link,
+                               record_refusals=record_refusals)
     try:
         with transaction.atomic():
             post = PagePost.objects.create(
@@ -223,9 +226,12 @@ def enqueue_page_post(*, message: str, link: str | None = None,
     return post
 
 
-def _checked_targets(targets, *, message, link, image, scheduled_at, page_link) -> tuple:
+def _checked_targets(targets, *, message, link, image, scheduled_at, page_link,
+                     record_refusals: bool = False) -> tuple:
     """The targets, known and each once; Facebook always (the post's own row); Instagram's
-    rules checked now, before anything is recorded."""
+    rules checked now, before anything is recorded. With `record_refusals` (code posting
+    without a person to answer: automations) Instagram's refusal is kept, as the error of a
+    failed target, instead of refusing the Facebook post too."""
     targets = tuple(dict.fromkeys(targets or DEFAULT_TARGETS))
     unknown = [t for t in targets if t not in TARGETS]
     if unknown or "facebook" not in targets:
@@ -233,13 +239,24 @@ def _checked_targets(targets, *, message, link, image, scheduled_at, page_link) 
                           field="targets")
     if "instagram" in targets:
         caption = f"{message}\n\n{link}" if link else message
-        instagram.check_instagram_post(caption=caption, image=image, scheduled_at=scheduled_at,
-                                       page_link=page_link)
+        try:
+            instagram.check_instagram_post(caption=caption, image=image,
+                                           scheduled_at=scheduled_at, page_link=page_link)
+        except IntegrationError as exc:
+            if not record_refusals:
+                raise
+            return (*targets, exc)
     return targets
 
 
 def _add_targets(post: PagePost, targets: tuple, page_link) -> None:
-    if "instagram" in targets:
+    if "instagram" not in targets:
+        return
+    refusal = next((t for t in targets if isinstance(t, IntegrationError)), None)
+    if refusal is not None:
+        instagram.add_refused_target(post, ig_user_id=page_link.instagram_user_id or "",
+                                     refusal=refusal)
+    else:
         instagram.add_instagram_target(post, ig_user_id=page_link.instagram_user_id)
 
 

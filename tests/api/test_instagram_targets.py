@@ -232,3 +232,21 @@ def test_check_tokens_warns_when_the_instagram_permission_is_revoked(
     assert token_warnings.check_tokens() == [], "once per token and threshold"
     codes = [w["code"] for w in staff_client.get("/api/v1/facebook/page").json()["warnings"]]
     assert codes == ["instagram_permission_missing"]
+
+
+def test_a_release_breaking_instagram_rules_still_posts_to_facebook(
+        instagram_linked, django_capture_on_commit_callbacks):
+    from automations.posting import enqueue_release_post
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        post = enqueue_release_post(message="x" * 2300, link="https://example.com/r",
+                                    delivery_id="d-1", image=store().pk,
+                                    targets=["facebook", "instagram"])
+    assert post.status == "queued" and len(callbacks) == 1, "only Facebook's attempt is queued"
+    [target] = PostTarget.objects.filter(post=post)
+    assert (target.status, target.error_code) == ("failed", "validation_error")
+    assert "2200 characters" in target.error_message
+    again = enqueue_release_post(message="x" * 2300, link="https://example.com/r",
+                                 delivery_id="d-1", image=target.post.image_id,
+                                 targets=["facebook", "instagram"])
+    assert again.pk == post.pk and PostTarget.objects.count() == 1
