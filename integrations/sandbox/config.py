@@ -36,6 +36,7 @@ RUNTIME_KEYS: dict[str, type] = {
     "facebook_require_appsecret_proof": bool,
     "instagram_container_in_progress_s": float,
     "instagram_quota_total": int,
+    "facebook_post_link_field": bool,
 }
 
 
@@ -68,6 +69,9 @@ class SandboxConfig:
     # Instagram containers stay IN_PROGRESS this long before FINISHED; the 24-hour quota.
     instagram_container_in_progress_s: float = 2.0
     instagram_quota_total: int = 100
+    # Graph no longer answers a post's `link` for every post type (`attachments{unshimmed_url}`
+    # carries it): false leaves `link` out of the posts read back, the newer answer's shape.
+    facebook_post_link_field: bool = True
 
     def copy(self) -> SandboxConfig:
         return dataclasses.replace(

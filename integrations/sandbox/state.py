@@ -1,4 +1,5 @@
-"""In-memory sandbox state, guarded by one lock. Everything here is lost on restart or reset."""
+"""In-memory sandbox state, guarded by one lock. Lost on reset, and on restart unless the sandbox
+runs with `--state-file` (persistence.py keeps the tokens and posts there)."""
 
 from __future__ import annotations
 
@@ -107,6 +108,20 @@ class Post:
 
 
 @dataclass
+class Hook:
+    """A repository webhook (github_hooks)."""
+
+    id: int
+    repo: str  # canonical full_name, e.g. octocat/Hello-World
+    url: str
+    secret: str
+    content_type: str
+    events: tuple[str, ...]
+    active: bool
+    created_at: str
+
+
+@dataclass
 class Store:
     """All mutable state. Handlers take `lock` around every read-modify-write."""
 
@@ -127,7 +142,7 @@ class Store:
     posts: list[Post] = field(default_factory=list)
     instagram_containers: dict[str, Any] = field(default_factory=dict)  # instagram.Container
     instagram_media: list[Any] = field(default_factory=list)  # instagram.Media, oldest first
-    github_hooks: dict[int, Any] = field(default_factory=dict)  # github_hooks.Hook by id
+    github_hooks: dict[int, Hook] = field(default_factory=dict)
     github_deliveries: dict[str, Any] = field(default_factory=dict)  # github_hooks.Delivery
     faults: list[Fault] = field(default_factory=list)
     requests: deque = field(default_factory=lambda: deque(maxlen=REQUEST_LOG_LIMIT))
