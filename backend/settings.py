@@ -303,6 +303,11 @@ if REDIS_URL:
         "OPTIONS": {"timeout_s": env.float("REDIS_TIMEOUT_S", default=0.5)},
     }
 
+# The signed-in principal is cached (api.principal) only in a cache every process shares: an
+# in-memory cache would keep serving a revoked permission in the processes that did not make
+# the change. Tests (one process) turn it on over the in-memory cache.
+PRINCIPAL_CACHE = env.bool("PRINCIPAL_CACHE", default=bool(REDIS_URL))
+
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
 LOGGING = build_logging(log_format=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
 

@@ -128,10 +128,12 @@ def _save_sign_in(*, profile: GitHubProfile, email: str | None, token: GitHubTok
     _apply_token(account, token, profile=profile)
     account.last_login_at = timezone.now()
     user = account.user
+    before = (user.is_staff, user.first_name)
     _apply_staff_list(account, user, profile)
     account.save()
     user.first_name = (profile.name or "")[:150]
-    user.save(update_fields=["is_staff", "first_name"])
+    if (user.is_staff, user.first_name) != before:  # a returning user mostly: nothing to write
+        user.save(update_fields=["is_staff", "first_name"])
     if not user.is_active:
         raise AccountDisabled()
     if then is not None:

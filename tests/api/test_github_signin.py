@@ -397,8 +397,9 @@ def test_a_returning_staff_sign_in_costs_these_statements_and_no_more(api_client
                                                                       settings):
     """Issue 14: the callback's database work, pinned. Session read, state consumed (one
     conditional UPDATE), then one transaction: the account with its user and Page permission
-    (one SELECT), account and user UPDATEs, the new session (one INSERT, no key lookup), the old
-    one gone (one DELETE), last_login; the session's data written as the response leaves."""
+    (one SELECT), the account's UPDATE (the user's only when staff or name changed), the new
+    session (one INSERT, no key lookup), the old one gone (one DELETE), last_login; the
+    session's data written as the response leaves."""
     from django.test.utils import CaptureQueriesContext
 
     settings.STAFF_GITHUB_LOGINS = ["583231"]
@@ -414,9 +415,22 @@ def test_a_returning_staff_sign_in_costs_these_statements_and_no_more(api_client
         "SELECT django_session", "SELECT integrations_oauthflow",
         "UPDATE integrations_oauthflow",
         "SELECT integrations_githubaccount", "UPDATE integrations_githubaccount",
-        "UPDATE auth_user", "INSERT django_session", "DELETE django_session",
+        "INSERT django_session", "DELETE django_session",
         "UPDATE auth_user", "UPDATE django_session",
     ]
+
+
+def test_a_changed_name_or_staff_status_is_saved_at_sign_in(api_client, github, settings):
+    assert sign_in(api_client, github).status_code == 200
+    api_client.logout()
+    settings.STAFF_GITHUB_LOGINS = ["583231"]
+    assert sign_in(api_client, github, user=profile(name="Mona Lisa")).status_code == 200
+    user = GitHubAccount.objects.get().user
+    assert (user.first_name, user.is_staff) == ("Mona Lisa", True)
+    api_client.logout()
+    settings.STAFF_GITHUB_LOGINS = []
+    assert sign_in(api_client, github, user=profile(name="Mona Lisa")).status_code == 200
+    assert get_user_model().objects.get(pk=user.pk).is_staff is False
 
 
 def _table(sql: str) -> str:
