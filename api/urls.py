@@ -12,6 +12,7 @@ from api.views.github import GitHubAuthorizeView, GitHubCallbackView
 from api.views.github_webhook import GitHubWebhookView
 from api.views.health import HealthView, LiveView
 from api.views.me import GitHubReposView, GitHubTokenView, LogoutView, MeView
+from api.views.media import MediaView
 from api.views.not_found import api_not_found
 
 # Swagger UI (split view: its bootstrap script is a URL, not inline) and Redoc load only local
@@ -38,6 +39,7 @@ urlpatterns = [
     path("me", MeView.as_view(), name="me"),
     path("me/github/token", GitHubTokenView.as_view(), name="me-github-token"),
     path("me/github/repos", GitHubReposView.as_view(), name="me-github-repos"),
+    path("media", MediaView.as_view(), name="media"),
     path("facebook/", include("api.urls_facebook")),
     path("automations", AutomationsView.as_view(), name="automations"),
     path("automations/<int:pk>", AutomationView.as_view(), name="automation"),

@@ -200,7 +200,8 @@ def _post(automation: Automation, payload: dict[str, Any], event: str, *, tag: s
     key = content_key(automation, event, payload)
     message = render(automation.message_template, {
         "repository": full_name, "tag": tag, "name": name, "url": url, "author": author})
-    post = enqueue_release_post(message=message, link=automation.link or url, content_key=key)
+    post = enqueue_release_post(message=message, link=automation.link or url, content_key=key,
+                                image=automation.image_id, targets=automation.targets)
     return Handled(DeliveryOutcome.QUEUED, tag=tag, page_post=post)
 
 

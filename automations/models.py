@@ -24,6 +24,10 @@ class Automation(models.Model):
     events = models.JSONField(default=list)  # AutomationEvent values
     message_template = models.TextField()
     link = models.URLField(max_length=2000, blank=True, help_text="Empty: the release URL.")
+    # A photo post with this image; `targets` adds Instagram (integrations.services.instagram).
+    image = models.ForeignKey("integrations.MediaImage", null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="automations")
+    targets = models.JSONField(default=list, blank=True, help_text='["facebook"] when empty.')
     enabled = models.BooleanField(default=True)
     hook_mode = models.CharField(max_length=8, choices=HookMode.choices,
                                  default=HookMode.GITHUB)

@@ -17,12 +17,17 @@ def idempotency_key(content_key: str) -> str:
     return f"github:{content_key}"
 
 
-def enqueue_release_post(*, message: str, link: str, content_key: str) -> PagePost:
-    """The post for this release, queued once. A later delivery of the same release whose
-    message differs (the template or the release name changed) still names the first post:
-    the release has been posted."""
+def enqueue_release_post(*, message: str, link: str, content_key: str,
+                         image: int | None = None, targets=("facebook",)) -> PagePost:
+    """The post for this release, queued once, to each of its targets (Facebook, and Instagram
+    when chosen). A later delivery of the same release whose message differs (the template or
+    the release name changed) still names the first post: the release has been posted. A
+    release whose text breaks Instagram's rules still posts to Facebook (its Instagram target
+    failed with the rule)."""
     key = idempotency_key(content_key)
     try:
-        return enqueue_page_post(message=message, link=link or None, idempotency_key=key)
+        return enqueue_page_post(message=message, link=link or None, idempotency_key=key,
+                                 image=image, targets=tuple(targets or ("facebook",)),
+                                 record_refusals=True)
     except IdempotencyKeyReused:
         return PagePost.objects.get(idempotency_key=key)

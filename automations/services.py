@@ -21,9 +21,12 @@ from django.urls import reverse
 from automations.errors import AutomationExists, RepositoryNotAdministered
 from automations.models import Automation, HookMode
 from integrations.config import get_github_client
-from integrations.errors import PermissionMissing
+from integrations.errors import ImageAspectRatio, PermissionMissing, PostInvalid
 from integrations.github.errors import Forbidden, NotFound
+from integrations.media.pipeline import fits_instagram
+from integrations.models import MediaImage
 from integrations.services.github import fresh_access_token, github_account_of
+from integrations.services.media import get_image
 
 logger = logging.getLogger(__name__)
 
@@ -44,18 +47,35 @@ def payload_url(automation: Automation) -> str:
     return f"{settings.PUBLIC_URL}{reverse('github-webhook')}?automation={automation.pk}"
 
 
+def check_post_options(*, image: int | None, targets) -> tuple[MediaImage | None, list[str]]:
+    """The automation's image and targets, checked as a post would be (what does not depend
+    on the release: the caption is checked when a release renders it)."""
+    media = get_image(image) if image is not None else None
+    targets = list(dict.fromkeys(targets or ["facebook"]))
+    if "facebook" not in targets:
+        raise PostInvalid("facebook is always a target.", field="targets")
+    if "instagram" in targets:
+        if media is None:
+            raise PostInvalid("Instagram needs an image.", field="image")
+        if not fits_instagram(media.width, media.height):
+            raise ImageAspectRatio()
+    return media, targets
+
+
 def create_automation(*, user, repository: str, events: list[str], message_template: str,
                       link: str = "", enabled: bool = True,
-                      mode: str = HookMode.GITHUB) -> CreatedAutomation:
+                      mode: str = HookMode.GITHUB, image: int | None = None,
+                      targets=None) -> CreatedAutomation:
     """Save the automation, then register its hook (the row exists first, so GitHub's ping
     finds it); if GitHub refuses, the row is deleted again and the refusal raised."""
+    media, targets = check_post_options(image=image, targets=targets)
     if mode == HookMode.GITHUB:
         _require_hook_scope(user)
     try:
         with transaction.atomic():
             automation = Automation.objects.create(
                 repository=repository, events=list(events), message_template=message_template,
-                link=link, enabled=enabled, hook_mode=mode,
+                link=link, enabled=enabled, hook_mode=mode, image=media, targets=targets,
                 secret=secrets.token_urlsafe(SECRET_BYTES), created_by=user)
     except IntegrityError as exc:  # a racing create for the same repository won
         raise AutomationExists() from exc
@@ -75,6 +95,10 @@ def update_automation(*, automation: Automation, user, **changes) -> Automation:
     disabling deletes it (manual hooks stay at GitHub: their deliveries are answered
     `disabled`)."""
     was_enabled = automation.enabled
+    if "image" in changes or "targets" in changes:
+        automation.image, automation.targets = check_post_options(
+            image=changes.get("image", automation.image_id),
+            targets=changes.get("targets", automation.targets))
     for name in ("events", "message_template", "link", "enabled"):
         if name in changes:
             setattr(automation, name, changes[name])

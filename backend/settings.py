@@ -153,8 +153,11 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "frontend"]
+# Uploaded images: backend/settings_media.py (MEDIA_ROOT, or object storage by setting).
+from backend.settings_media import *  # noqa: E402, F403
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE,  # noqa: F405
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -240,6 +243,7 @@ REST_FRAMEWORK = {
         "oauth_start": env.str("THROTTLE_OAUTH_START", default="30/min"),
         "oauth_callback": env.str("THROTTLE_OAUTH_CALLBACK", default="30/min"),
         "page_post": env.str("THROTTLE_PAGE_POST", default="30/min"),
+        "media_upload": env.str("THROTTLE_MEDIA_UPLOAD", default="30/min"),
         "provider_callback": env.str("THROTTLE_PROVIDER_CALLBACK", default="60/min"),
     },
     # Client IP from REMOTE_ADDR unless a known number of proxies sits in front (S34).
@@ -274,7 +278,9 @@ SPECTACULAR_SETTINGS = {
                             # A post's status, and a delivery's post_status: one enum.
                             "PagePostStatusEnum": "integrations.models.PagePostStatus",
                             # Readiness: each check (tasks, cache) is ok or unavailable.
-                            "CheckStateEnum": ["ok", "unavailable"]},
+                            "CheckStateEnum": ["ok", "unavailable"],
+                            # Where a post goes (posts' and automations' targets).
+                            "PostTargetEnum": ["facebook", "instagram"]},
 }
 
 # Throttle counters and short validity checks: in memory (one process, `make run`), or on Redis

@@ -9,6 +9,7 @@ from django.urls import include, path, re_path
 from api.database_outage import is_database_lost
 from api.errors import database_unavailable_json, error_body
 from api.urls import fallback_patterns
+from backend.media_view import media_file
 from backend.metrics_view import metrics
 from backend.spa import SPA_ROUTES, spa_index
 
@@ -18,6 +19,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("metrics", metrics, name="metrics"),
+    path("media/<path:name>", media_file, name="media-file"),
     path("api/", include(fallback_patterns)),
     # SPA routes: the client-side router renders them from index.html.
     re_path(SPA_ROUTE_REGEX, spa_index, name="spa"),

@@ -73,6 +73,14 @@ const MESSAGES = {
   bad_provider_response: "The provider sent an unexpected answer. Please try again.",
   token_invalid: "Access to the provider is no longer valid. Connect again.",
   not_linked: "Nothing is linked yet.",
+  image_invalid: "That file is not a JPEG or PNG image that can be read.",
+  image_too_large: "That image is too large (at most 8 MB).",
+  image_too_many_pixels: "That image has too many pixels; use a smaller one.",
+  image_aspect_ratio: "Instagram takes images from 4:5 (portrait) to 1.91:1 (landscape): "
+    + "crop it, or leave Instagram out.",
+  image_not_found: "That image is no longer available; upload it again.",
+  instagram_not_connected: "The Page has no Instagram account this site may publish to: "
+    + "connect Instagram first.",
   server_error: "Something went wrong on our side. Please try again.",
   bad_response: "The server sent an unexpected answer. Please try again.",
 };
@@ -129,7 +137,7 @@ export async function api(method, path, options = {}) {
   }
 }
 
-async function send(method, path, { body, headers = {}, signal } = {}) {
+async function send(method, path, { body, form, headers = {}, signal } = {}) {
   const init = {
     method,
     credentials: CROSS_ORIGIN ? "include" : "same-origin",
@@ -140,6 +148,8 @@ async function send(method, path, { body, headers = {}, signal } = {}) {
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
+  } else if (form !== undefined) {
+    init.body = form; // multipart: the browser sets Content-Type with its boundary
   }
   if (UNSAFE.has(method)) {
     const token = await csrfToken();
@@ -185,3 +195,9 @@ export const get = (path, options) => api("GET", path, options);
 export const post = (path, body = {}, options = {}) => api("POST", path, { ...options, body });
 export const put = (path, body = {}, options = {}) => api("PUT", path, { ...options, body });
 export const del = (path, options) => api("DELETE", path, options);
+/** Upload one file as the multipart field `file` (POST /media). */
+export function upload(path, file, options = {}) {
+  const form = new FormData();
+  form.append("file", file);
+  return api("POST", path, { ...options, form, signal: options.signal ?? AbortSignal.timeout(120000) });
+}

@@ -11,3 +11,9 @@ class IntegrationsConfig(AppConfig):
         from integrations import checks  # (importing registers the system checks)
 
         checks.warn_about_staff_logins()
+
+        from django.conf import settings
+
+        from integrations.media.pipeline import configure_pillow
+
+        configure_pillow(settings.MEDIA_MAX_PIXELS)

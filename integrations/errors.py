@@ -376,3 +376,71 @@ class ProviderBusy(RetryLater, IntegrationError):
                  retry_after_s: int = 2) -> None:
         super().__init__(message, provider=provider)
         self.retry_after_s = max(1, int(retry_after_s))
+
+
+# --- Images (integrations.media) ------------------------------------------------------------
+
+
+class ImageRefused(IntegrationError):
+    """An uploaded image the media pipeline will not store (always a 400 naming the problem)."""
+
+    status = 400
+    code = "image_invalid"
+
+
+class ImageInvalid(ImageRefused):
+    code = "image_invalid"
+    default_message = "The file is not a JPEG or PNG image that can be read."
+
+
+class ImageTooLarge(ImageRefused):
+    code = "image_too_large"
+    default_message = "The image is too large."
+
+
+class ImageTooManyPixels(ImageRefused):
+    code = "image_too_many_pixels"
+    default_message = "The image has too many pixels."
+
+
+class ImageAspectRatio(ImageRefused):
+    """Instagram takes feed images from 4:5 (portrait) to 1.91:1 (landscape) only."""
+
+    code = "image_aspect_ratio"
+    default_message = ("Instagram accepts images from 4:5 (portrait) to 1.91:1 (landscape); "
+                       "crop the image or leave Instagram out.")
+
+
+class ImageNotFound(IntegrationError):
+    status = 400
+    code = "image_not_found"
+    default_message = "No uploaded image has that id."
+
+
+# --- Instagram (publishing through the linked Page) -----------------------------------------
+
+
+class InstagramNotConnected(IntegrationError):
+    """The linked Page has no Instagram professional account, or the link lacks the
+    publishing permission: connect Instagram (POST /facebook/authorize {"instagram": true})."""
+
+    status = 409
+    code = "instagram_not_connected"
+    default_message = ("The linked Page has no Instagram account this site may publish to; "
+                       "connect Instagram first.")
+
+
+class InstagramQuotaFull(ProviderError):
+    """Graph 9/2207042: the account's 24-hour publishing quota is used up (wait for the
+    window, never retry blindly)."""
+
+    status = 429
+    code = "instagram_quota_full"
+    default_message = "Instagram's daily publishing limit for this account is reached."
+
+
+class InstagramNotReady(ProviderError):
+    """Graph 9007/2207027: the container is not FINISHED yet; nothing was published."""
+
+    code = "instagram_not_ready"
+    default_message = "Instagram is still processing the image."

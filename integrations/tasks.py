@@ -9,7 +9,13 @@ the services, which never import this module.
 from django.tasks import task
 
 from integrations import task_queue
-from integrations.services import maintenance, page_post_recovery, revocations, token_warnings
+from integrations.services import (
+    instagram,
+    maintenance,
+    page_post_recovery,
+    revocations,
+    token_warnings,
+)
 
 
 @task_queue.ATTEMPT_PAGE_POST.provides
@@ -24,6 +30,14 @@ def attempt_page_post(post_id: int) -> str:
 def reconcile_page_post(post_id: int) -> str:
     """Settle a post whose outcome is unknown by reading the Page's posts."""
     return page_post_recovery.reconcile_page_post(post_id=post_id)
+
+
+@task_queue.ADVANCE_INSTAGRAM_TARGET.provides
+@task()
+def advance_instagram_target(target_id: int) -> str:
+    """One step of a post's Instagram target (quota, container, status, publish, permalink);
+    the step schedules the next one (run_after), so no worker waits on Instagram."""
+    return instagram.advance_instagram_target(target_id=target_id)
 
 
 @task()

@@ -16,8 +16,10 @@ os.environ.setdefault("GITHUB_CLIENT_SECRET", "SENTINELCS-github-client-secret")
 os.environ.setdefault("FACEBOOK_APP_ID", "100000000000001")
 os.environ.setdefault("FACEBOOK_APP_SECRET", "SENTINELAPPSECRET-facebook")
 # Generous limits so suites that start many flows are not throttled; throttle tests lower them.
-for _scope in ("OAUTH_START", "OAUTH_CALLBACK", "PAGE_POST", "PROVIDER_CALLBACK"):
+for _scope in ("OAUTH_START", "OAUTH_CALLBACK", "PAGE_POST", "PROVIDER_CALLBACK", "MEDIA_UPLOAD"):
     os.environ.setdefault(f"THROTTLE_{_scope}", "10000/min")
+
+os.environ.setdefault("MEDIA_ROOT", f"/tmp/oauth-bridge-test-media-{os.getpid()}")
 
 from backend.settings import *  # noqa: E402, F403
 

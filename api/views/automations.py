@@ -45,7 +45,9 @@ class AutomationSerializer(serializers.ModelSerializer):
         model = Automation
         fields = ("id", "repository", "events", "message_template", "link", "enabled",
                   "hook_mode", "hook_registered", "payload_url", "created_by", "created_at",
-                  "updated_at", "recent_deliveries")
+                  "updated_at", "recent_deliveries", "image", "targets")
+        extra_kwargs = {"targets": {"help_text": 'Where each release is posted: ["facebook"] '
+                                                 'or ["facebook", "instagram"].'}}
 
     def get_hook_registered(self, automation) -> bool:
         return automation.hook_id is not None
@@ -66,6 +68,13 @@ class AutomationFields(StrictSerializer):
     link = serializers.URLField(max_length=2000, allow_blank=True, required=False,
                                 help_text="Empty: the release's URL.")
     enabled = serializers.BooleanField(required=False)
+    image = serializers.IntegerField(required=False, allow_null=True, min_value=1, help_text=(
+        "An uploaded image's id (POST /media): each release becomes a photo post."))
+    targets = serializers.ListField(
+        child=serializers.ChoiceField(choices=["facebook", "instagram"]), required=False,
+        min_length=1, max_length=2, help_text=(
+            '["facebook"] (the default) or ["facebook", "instagram"] (needs an image with an '
+            "aspect ratio from 4:5 to 1.91:1, and Instagram connected when a release comes)."))
 
     def validate_events(self, events):
         return list(dict.fromkeys(events))

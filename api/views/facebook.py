@@ -25,6 +25,7 @@ from api.serializers import (
     TextRegexField,
     authorize_json,
 )
+from integrations.models import INSTAGRAM_SCOPES
 from integrations.services import authorization, token_warnings
 from integrations.services.facebook import link_state, linking
 
@@ -62,7 +63,8 @@ class PageSummarySerializer(serializers.Serializer):
 
 class TokenWarningSerializer(serializers.Serializer):
     code = serializers.ChoiceField(
-        choices=["token_expiring", "data_access_expiring", "token_invalid"])
+        choices=["token_expiring", "data_access_expiring", "token_invalid",
+                 "instagram_permission_missing"])
     token = serializers.ChoiceField(
         choices=["user_token", "page_token"], allow_null=True,
         help_text="Which token: the Facebook login (user token) or the Page token.")
@@ -96,6 +98,18 @@ class LinkStateSerializer(serializers.Serializer):
         "What is left of the app's Graph call budget (X-App-Usage, X-Business-Use-Case-Usage; "
         "null until an answer is seen); from 90 % used, calls wait (429)."))
 
+    instagram = serializers.SerializerMethodField()
+    instagram_publishing = serializers.BooleanField(help_text=(
+        "The Page has an Instagram account and the link holds instagram_basic and "
+        "instagram_content_publish (else connect Instagram: POST /facebook/authorize "
+        '{"instagram": true}).'))
+
+    @extend_schema_field(inline_serializer("InstagramAccount", {
+        "id": serializers.CharField(), "username": serializers.CharField(allow_null=True)},
+        allow_null=True, help_text="The Page's Instagram professional account, if any."))
+    def get_instagram(self, state):
+        return state.instagram
+
     @extend_schema_field(inline_serializer("LinkedPage", {
         "id": serializers.CharField(), "name": serializers.CharField()}, allow_null=True))
     def get_page(self, state):
@@ -114,7 +128,10 @@ class FacebookAuthorizeView(StaffView):
     throttle_scope = "oauth_start"
 
     class Input(StrictSerializer):
-        pass
+        instagram = serializers.BooleanField(
+            required=False, default=False,
+            help_text="Also ask for instagram_basic and instagram_content_publish (cross-posting "
+                      "to the Page's Instagram account).")
 
     @extend_schema(
         operation_id="facebook_authorize", tags=TAGS, request=Input,
@@ -123,9 +140,12 @@ class FacebookAuthorizeView(StaffView):
     )
     def post(self, request):
         """Start linking the Page: a single-use state bound to you and Facebook's dialog URL."""
-        self.Input(data=request.data or {}).is_valid(raise_exception=True)
+        data = self.Input(data=request.data or {})
+        data.is_valid(raise_exception=True)
+        extra = INSTAGRAM_SCOPES if data.validated_data["instagram"] else ()
         started = authorization.start_authorization(
-            authorization.FACEBOOK, binding=flow_binding(request, create=True), user=request.user)
+            authorization.FACEBOOK, binding=flow_binding(request, create=True), user=request.user,
+            extra_scopes=extra)
         return Response(authorize_json(started), status=status.HTTP_201_CREATED)
 
 

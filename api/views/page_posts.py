@@ -25,6 +25,8 @@ from api.views.facebook import TAGS, StaffView
 from automations.selectors import post_sources
 from integrations.models import IN_PROGRESS_STATUSES, PagePost, PagePostSource
 from integrations.services import page_posts as page_post_service
+from integrations.services.media import image_url
+from integrations.services.post_targets import post_targets
 
 # 1-255 printable ASCII, no leading/trailing space; the schema states the same (one pattern).
 IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$"
@@ -42,18 +44,44 @@ class PostAutomationSerializer(serializers.Serializer):
     delivery_id = serializers.CharField()
 
 
+class PostTargetSerializer(serializers.Serializer):
+    target = serializers.ChoiceField(choices=["facebook", "instagram"])
+    status = serializers.CharField(help_text=(
+        "Facebook: the post's `status`. Instagram: `queued`, `waiting_quota` (the 24-hour "
+        "publishing limit is reached: waiting for the window), `creating`, `processing` "
+        "(Instagram is processing the image), `publishing`, then `published` or `failed`."))
+    provider_id = serializers.CharField(allow_null=True, help_text="The post's id there.")
+    permalink = serializers.URLField(allow_null=True)
+    error_code = serializers.CharField(allow_null=True)
+    error_message = serializers.CharField(allow_null=True)
+    container_id = serializers.CharField(allow_null=True, help_text=(
+        "Instagram: the media container being published (kept across retries)."))
+    next_check_at = serializers.DateTimeField(allow_null=True, help_text=(
+        "When the worker looks again (a retry, a container status check, a full quota)."))
+
+
+class PostImageSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.URLField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+
+
 class PagePostSerializer(serializers.ModelSerializer):
     """`context["sources"]` maps post ids to the deliveries that queued them (history only)."""
 
     created_by = StaffUserSerializer(allow_null=True)
     link = serializers.SerializerMethodField()
     automation = serializers.SerializerMethodField()
+    image = serializers.SerializerMethodField()
+    targets = serializers.SerializerMethodField()
 
     class Meta:
         model = PagePost
         fields = ("id", "status", "message", "link", "scheduled_at", "page_id",
                   "facebook_post_id", "error_code", "error_message", "source", "created_by",
-                  "created_at", "completed_at", "attempts", "next_attempt_at", "automation")
+                  "created_at", "completed_at", "attempts", "next_attempt_at", "automation",
+                  "image", "facebook_photo_id", "targets")
         extra_kwargs = {
             "status": {"help_text": (
                 "`queued` (waiting for the worker), `pending` (being sent), `retrying` (a "
@@ -68,6 +96,18 @@ class PagePostSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_link(self, post):
         return post.link or None
+
+    @extend_schema_field(PostImageSerializer(allow_null=True))
+    def get_image(self, post):
+        if post.image is None:
+            return None
+        image = post.image
+        return {"id": image.pk, "url": image_url(image), "width": image.width,
+                "height": image.height}
+
+    @extend_schema_field(PostTargetSerializer(many=True))
+    def get_targets(self, post):
+        return PostTargetSerializer(post_targets(post), many=True).data
 
     @extend_schema_field(PostAutomationSerializer(allow_null=True))
     def get_automation(self, post):
@@ -102,6 +142,15 @@ class PagePostsView(StaffView):
         link = serializers.CharField(required=False, allow_blank=True, allow_null=True,
                                      trim_whitespace=False)
         scheduled_at = serializers.DateTimeField(required=False, allow_null=True)
+        image = serializers.IntegerField(
+            required=False, allow_null=True, min_value=1,
+            help_text="An uploaded image's id (POST /media): a photo post, the link in its text.")
+        targets = serializers.ListField(
+            child=serializers.ChoiceField(choices=["facebook", "instagram"]), required=False,
+            min_length=1, max_length=2, help_text=(
+                'Where to post: ["facebook"] (the default) or ["facebook", "instagram"] (needs '
+                "an image, Instagram connected, a caption within Instagram's rules and an "
+                "aspect ratio from 4:5 to 1.91:1)."))
 
         def validate(self, data):
             errors = page_post_service.post_input_errors(
@@ -172,7 +221,9 @@ class PagePostsView(StaffView):
         outcome = page_post_service.submit_page_post(
             message=data.validated_data["message"], link=data.validated_data.get("link") or None,
             scheduled_at=data.validated_data.get("scheduled_at"), idempotency_key=key,
-            created_by=request.user, source=PagePostSource.API)
+            created_by=request.user, source=PagePostSource.API,
+            image=data.validated_data.get("image"),
+            targets=tuple(data.validated_data.get("targets") or ("facebook",)))
         body = PagePostSerializer(outcome.post).data
         if outcome.replayed:
             return Response(body, status=status.HTTP_200_OK,

@@ -93,13 +93,13 @@ export function confirmedDelete({ label, working, path, dialog, onError, onDone,
  * error shows beside the button.
  */
 export function providerButton({ label, authorizePath, working, slotClass, buttonClass,
-  mark = null }) {
+  mark = null, body = {} }) {
   const slot = h("div", { class: slotClass });
   const button = h("button", { type: "button", class: `btn ${buttonClass}` }, mark, label);
   button.addEventListener("click", async () => {
     slot.querySelector(".alert")?.remove();
     try {
-      await busy(button, working, () => goToProvider(authorizePath));
+      await busy(button, working, () => goToProvider(authorizePath, body));
     } catch (error) {
       slot.append(errorAlert(error));
     }

@@ -27,6 +27,7 @@ from integrations.errors import (
     TokenInvalid,
 )
 from integrations.facebook.errors import app_token_error, graph_error
+from integrations.facebook.instagram import InstagramMixin
 from integrations.facebook.parsing import (
     graph_usage,
     next_cursor,
@@ -51,7 +52,7 @@ from integrations.usage import APP_BUDGET, UsageBudget
 MAX_PAGES_FOLLOWED = 20
 
 
-class FacebookClient(ProviderClient):
+class FacebookClient(InstagramMixin, ProviderClient):
     """Talks to Facebook Login and the Graph API (or the sandbox), at one Graph version."""
 
     provider = "facebook"
@@ -185,6 +186,25 @@ class FacebookClient(ProviderClient):
         if post_id is None:
             raise BadProviderResponse(provider=self.provider)
         return PagePostResult(id=post_id, scheduled=scheduled_at is not None)
+
+    def publish_photo(
+        self, page_id: str, page_token: str, image_url: str, caption: str,
+        scheduled_at: datetime | None = None,
+    ) -> PagePostResult:
+        """POST /{page_id}/photos with a public image URL Facebook fetches (PROVIDERS-APPS-MEDIA
+        E1): a photo post whose story is `post_id`. Never retried, like a feed post."""
+        form: dict[str, str] = {"url": image_url, "caption": caption}
+        if scheduled_at is not None:
+            if scheduled_at.tzinfo is None:
+                raise ValueError("scheduled_at must be timezone-aware")
+            form["published"] = "false"
+            form["scheduled_publish_time"] = str(int(scheduled_at.timestamp()))
+        body = self._graph("POST", f"{page_path(page_id)}/photos", data=form, token=page_token)
+        photo_id = id_str(body.get("id") if isinstance(body, dict) else None)
+        if photo_id is None:
+            raise BadProviderResponse(provider=self.provider)
+        post_id = id_str(body.get("post_id")) or photo_id
+        return PagePostResult(id=post_id, scheduled=scheduled_at is not None, photo_id=photo_id)
 
     def list_page_posts(
         self, page_id: str, page_token: str, *, since: datetime, scheduled: bool = False,

@@ -14,6 +14,8 @@ from typing import Any
 from integrations.errors import (
     AuthorizationFailed,
     ContentRejected,
+    InstagramNotReady,
+    InstagramQuotaFull,
     PermissionMissing,
     ProviderError,
     ProviderMisconfigured,
@@ -34,7 +36,26 @@ CONTENT_REJECTIONS = {
     506: "Facebook refused this post as a duplicate of a recent one; change the text.",
     368: "Facebook is temporarily blocking posts from this Page for policy reasons.",
     1609005: "Facebook could not attach this link; check the URL.",
+    # A photo post's image URL could not be fetched or decoded (PROVIDERS-APPS-MEDIA.md E4).
+    324: "Facebook could not fetch the image; check that PUBLIC_URL is reachable from the "
+         "internet.",
 }
+
+# Instagram Content Publishing subcodes (PROVIDERS-APPS-MEDIA.md F4) that refuse the content.
+INSTAGRAM_REJECTIONS = {
+    2207004: "Instagram refused the image: over 8 MB.",
+    2207005: "Instagram refused the image format (JPEG only).",
+    2207009: "Instagram refused the image's aspect ratio (4:5 to 1.91:1).",
+    2207010: "Instagram refused the caption (2,200 characters, 30 hashtags, 20 mentions).",
+    2207040: "Instagram refused the caption: more than 20 @ mentions.",
+    2207051: "Instagram restricted this account's activity (suspected spam).",
+    2207050: "The Instagram account is restricted; fix it in the Instagram app.",
+    2207052: "Instagram could not fetch the image; check that PUBLIC_URL is reachable from the "
+             "internet.",
+}
+INSTAGRAM_QUOTA_SUBCODE = 2207042
+INSTAGRAM_NOT_READY_SUBCODE = 2207027
+INSTAGRAM_SERVER_CODES = frozenset({-1, -2})  # Instagram server error, download too slow
 
 
 # Permission names Graph messages mention ("(#200) … requires the pages_manage_posts permission").
@@ -91,6 +112,14 @@ def _typed(code: int | None, subcode: int | None, message: str, headers: Mapping
            exchange: bool) -> ProviderError:
     if exchange and code in EXCHANGE_CODE_ERRORS:
         return AuthorizationFailed(provider=PROVIDER, provider_code=str(subcode or code))
+    if subcode == INSTAGRAM_QUOTA_SUBCODE:
+        return InstagramQuotaFull(provider=PROVIDER)
+    if subcode == INSTAGRAM_NOT_READY_SUBCODE:
+        return InstagramNotReady(provider=PROVIDER)
+    if subcode in INSTAGRAM_REJECTIONS:
+        return ContentRejected(INSTAGRAM_REJECTIONS[subcode], provider=PROVIDER)
+    if code in INSTAGRAM_SERVER_CODES:
+        return ProviderUnavailable(provider=PROVIDER)
     if code in (190, 102):
         return TokenInvalid(provider=PROVIDER, subcode=subcode)
     if code in RATE_LIMIT_CODES:

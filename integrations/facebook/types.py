@@ -49,6 +49,7 @@ class FacebookPage:
 class PagePostResult:
     id: str
     scheduled: bool
+    photo_id: str | None = None  # a photo post: the photo object (`id` is the feed story)
 
 
 @dataclass(frozen=True)

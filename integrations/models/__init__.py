@@ -2,14 +2,18 @@
 
 from integrations.models.facebook import (
     IN_PROGRESS_STATUSES,
+    INSTAGRAM_SCOPES,
     MANAGE_FACEBOOK_PAGE,
+    TARGET_FINAL_STATUSES,
     DataDeletionRequest,
     DataDeletionStatus,
     FacebookPageLink,
     PagePost,
     PagePostSource,
     PagePostStatus,
+    PostTarget,
     SignedRequestReceipt,
+    TargetStatus,
     TokenWarning,
     can_manage_facebook_page,
     with_page_manager_flag,
@@ -21,19 +25,24 @@ from integrations.models.github import (
     RevocationKind,
     RevocationStatus,
 )
+from integrations.models.media import MediaImage
 
-__all__ = ["FlowClient", "FlowPurpose", "GitHubAccount", "OAuthFlow"]
+__all__ = ["FlowClient", "FlowPurpose", "GitHubAccount", "MediaImage", "OAuthFlow"]
 __all__ += ["GitHubRevocation", "RevocationKind", "RevocationStatus"]
 __all__ += [
+    "INSTAGRAM_SCOPES",
     "IN_PROGRESS_STATUSES",
     "MANAGE_FACEBOOK_PAGE",
+    "TARGET_FINAL_STATUSES",
     "DataDeletionRequest",
     "DataDeletionStatus",
     "FacebookPageLink",
     "PagePost",
     "PagePostSource",
     "PagePostStatus",
+    "PostTarget",
     "SignedRequestReceipt",
+    "TargetStatus",
     "TokenWarning",
     "can_manage_facebook_page",
     "with_page_manager_flag",

@@ -8,6 +8,8 @@ from solo.models import SingletonModel
 from integrations.crypto import EncryptedTextField
 
 MANAGE_PERMISSION_CODENAME = "manage_facebook_page"
+# Asked incrementally, only when staff turn Instagram on (PROVIDERS-APPS-MEDIA.md F1).
+INSTAGRAM_SCOPES = ("instagram_basic", "instagram_content_publish")
 MANAGE_FACEBOOK_PAGE = "integrations." + MANAGE_PERMISSION_CODENAME
 
 
@@ -60,6 +62,10 @@ class FacebookPageLink(SingletonModel):
     page_name = models.CharField(max_length=255, blank=True)
     page_token = EncryptedTextField(blank=True, null=True)
     candidate_pages = models.JSONField(default=list, blank=True)
+    # The Page's Instagram professional account (instagram_business_account), when it has one
+    # and the link holds instagram_basic.
+    instagram_user_id = models.CharField(max_length=64, blank=True)
+    instagram_username = models.CharField(max_length=255, blank=True)
     linked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                   on_delete=models.SET_NULL, related_name="+")
     linked_at = models.DateTimeField(null=True, blank=True)
@@ -85,6 +91,12 @@ class FacebookPageLink(SingletonModel):
     def has_page(self) -> bool:
         return bool(self.page_id and self.page_token)
 
+    @property
+    def can_publish_to_instagram(self) -> bool:
+        """The Page has an Instagram account and the link holds both publishing scopes."""
+        granted = set(self.scopes.split(","))
+        return bool(self.has_page and self.instagram_user_id) and set(INSTAGRAM_SCOPES) <= granted
+
     def forget(self) -> None:
         """Clear every token and identifier (unlink, deauthorize, data deletion)."""
         self.facebook_user_id = ""
@@ -96,6 +108,8 @@ class FacebookPageLink(SingletonModel):
         self.page_name = ""
         self.page_token = None
         self.candidate_pages = []
+        self.instagram_user_id = ""
+        self.instagram_username = ""
         self.linked_by = None
         self.linked_at = None
 
@@ -134,6 +148,11 @@ class PagePost(models.Model):
     status = models.CharField(max_length=16, choices=PagePostStatus.choices,
                               default=PagePostStatus.PENDING)
     facebook_post_id = models.CharField(max_length=128, blank=True)
+    # A photo post (POST /{page-id}/photos): the image, and Facebook's photo object beside the
+    # feed story in facebook_post_id. PROTECT: an image in use is never swept.
+    image = models.ForeignKey("integrations.MediaImage", null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="page_posts")
+    facebook_photo_id = models.CharField(max_length=128, blank=True)
     error_code = models.CharField(max_length=64, blank=True)
     error_message = models.TextField(blank=True)
     source = models.CharField(max_length=16, choices=PagePostSource.choices,
@@ -157,6 +176,12 @@ class PagePost(models.Model):
 
     def __str__(self) -> str:
         return f"Page post #{self.pk} ({self.status})"
+
+    @property
+    def caption(self) -> str:
+        """What a photo post says: the message, then the link as text (Facebook makes no link
+        card for a photo; PROVIDERS-APPS-MEDIA.md E3)."""
+        return f"{self.message}\n\n{self.link}" if self.link else self.message
 
 
 class TokenWarning(models.Model):
@@ -222,3 +247,52 @@ class SignedRequestReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"signed request issued at {self.issued_at}"
+
+
+class TargetStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"  # waiting for the worker to create the container
+    WAITING_QUOTA = "waiting_quota", "Waiting for the publishing quota"
+    CREATING = "creating", "Creating the container"  # a create call is being made
+    PROCESSING = "processing", "Instagram is processing the image"  # polled by scheduled tasks
+    PUBLISHING = "publishing", "Publishing"  # media_publish was (or is being) called
+    PUBLISHED = "published", "Published"
+    FAILED = "failed", "Failed"
+
+
+TARGET_FINAL_STATUSES = (TargetStatus.PUBLISHED, TargetStatus.FAILED)
+
+
+class PostTarget(models.Model):
+    """One more place a Page post goes (Instagram): its own state machine in the task queue.
+
+    Every transition is a conditional UPDATE on the expected status, committed before the next
+    Graph call. The container id is stored as soon as it exists and the media id as soon as
+    media_publish answers; after a crash the container's status says whether it was published.
+    """
+
+    post = models.ForeignKey(PagePost, on_delete=models.CASCADE, related_name="extra_targets")
+    target = models.CharField(max_length=16, default="instagram")
+    status = models.CharField(max_length=16, choices=TargetStatus.choices,
+                              default=TargetStatus.QUEUED)
+    ig_user_id = models.CharField(max_length=64)
+    container_id = models.CharField(max_length=64, blank=True)
+    media_id = models.CharField(max_length=64, blank=True)
+    permalink = models.URLField(max_length=500, blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    error_message = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Container creations.")
+    status_checks = models.PositiveSmallIntegerField(default=0)
+    permalink_checks = models.PositiveSmallIntegerField(default=0)
+    next_check_at = models.DateTimeField(null=True, blank=True)
+    publish_started_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "post target"
+        constraints = [models.UniqueConstraint(fields=["post", "target"],
+                                               name="post_target_once")]
+
+    def __str__(self) -> str:
+        return f"{self.target} of post #{self.post_id} ({self.status})"

@@ -6,10 +6,12 @@ from integrations.sandbox import (
     control,
     facebook_faults,
     facebook_graph,
+    facebook_photos,
     facebook_web,
     github_api,
     github_hooks,
     github_web,
+    instagram,
 )
 from integrations.sandbox.config import SandboxConfig
 from integrations.sandbox.http import Router, SandboxHTTPServer
@@ -24,6 +26,8 @@ def build_router() -> Router:
     github_hooks.register(router)
     github_web.register(router)
     facebook_web.register(router)
+    facebook_photos.register(router)
+    instagram.register(router)
     facebook_graph.register(router)
     facebook_faults.register(router)
     control.register(router)

@@ -34,6 +34,8 @@ RUNTIME_KEYS: dict[str, type] = {
     "facebook_long_lived_ttl_s": int,
     "facebook_data_access_ttl_s": int,
     "facebook_require_appsecret_proof": bool,
+    "instagram_container_in_progress_s": float,
+    "instagram_quota_total": int,
     "facebook_post_link_field": bool,
 }
 
@@ -64,6 +66,9 @@ class SandboxConfig:
     facebook_long_lived_ttl_s: int = 5183944
     facebook_data_access_ttl_s: int = 90 * 86400
     facebook_require_appsecret_proof: bool = False
+    # Instagram containers stay IN_PROGRESS this long before FINISHED; the 24-hour quota.
+    instagram_container_in_progress_s: float = 2.0
+    instagram_quota_total: int = 100
     # Graph no longer answers a post's `link` for every post type (`attachments{unshimmed_url}`
     # carries it): false leaves `link` out of the posts read back, the newer answer's shape.
     facebook_post_link_field: bool = True

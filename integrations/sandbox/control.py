@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from integrations.sandbox import github_hooks, templates
+from integrations.sandbox import github_hooks, instagram, templates
 from integrations.sandbox.data import FACEBOOK_USERS, GITHUB_USERS, normalize_github_scopes
 from integrations.sandbox.facebook_common import new_user_token
 from integrations.sandbox.github_web import issue_tokens
@@ -162,6 +162,15 @@ class ControlAPI:
         with request.store.lock:
             return Response.json({"posts": [vars(p).copy() for p in request.store.posts]})
 
+    def instagram_media(self, request: Request) -> Response:
+        """Published Instagram media and every container made (test assertions)."""
+        store = request.store
+        with store.lock:
+            return Response.json({
+                "media": [vars(m).copy() for m in store.instagram_media],
+                "containers": [{**vars(c), "status_code": instagram.container_status(store, c)}
+                               for c in store.instagram_containers.values()]})
+
     def github_releases(self, request: Request) -> Response:
         """Publish a release: a signed `release` delivery to every active hook of the repo."""
         body = _body(request)
@@ -221,6 +230,7 @@ def register(router: Router) -> None:
         ("GET POST", "/clock", "clock"),
         ("POST", "/tokens", "tokens"),
         ("GET", "/posts", "posts"),
+        ("GET", "/instagram/media", "instagram_media"),
         ("POST", "/signed-request", "signed_request"),
         ("POST", "/github/releases", "github_releases"),
         ("POST", "/github/redeliver", "github_redeliver"),

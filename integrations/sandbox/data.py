@@ -196,7 +196,14 @@ FACEBOOK_PERMISSIONS = frozenset({
     "public_profile", "email", "openid", "pages_show_list", "pages_read_engagement",
     "pages_manage_posts", "pages_manage_metadata", "pages_manage_engagement",
     "pages_read_user_content", "business_management", "read_insights",
+    "instagram_basic", "instagram_content_publish",
 })
+
+# Instagram professional accounts linked to Pages: one Page has one, the others none.
+INSTAGRAM_ACCOUNTS: dict[str, tuple[str, str]] = {
+    "1000000000000201": ("17841400000000201", "samsgarage"),  # page id: (ig user id, username)
+}
+INSTAGRAM_PAGES: dict[str, str] = {ig: page for page, (ig, _) in INSTAGRAM_ACCOUNTS.items()}
 
 # GitHub scopes that imply others (a request for `user,user:email` is stored as `user`).
 GITHUB_IMPLIED_SCOPES: dict[str, frozenset[str]] = {

@@ -28,6 +28,7 @@ from integrations.sandbox.facebook_common import (
     token_error_message,
 )
 from integrations.sandbox.http import Request, Response, Router, add_query
+from integrations.sandbox.instagram import page_instagram_account
 from integrations.sandbox.state import FacebookToken, Post, random_string
 
 GRAPH = r"/graph(?:/v(?P<version>\d+)\.0)?"
@@ -160,7 +161,8 @@ def debug_token(request: Request) -> Response:
 
 def _fields(request: Request, default: str, known: set[str], node_type: str
             ) -> list[str] | Response:
-    # Split at top-level commas only: `attachments{unshimmed_url,type}` is one field.
+    # Split at top-level commas only: `attachments{unshimmed_url,type}` and
+    # `instagram_business_account{id,username}` are one field each.
     fields = [f.strip() for f in re.split(r",(?![^{]*\})", request.param("fields") or default)
               if f.strip()]
     for name in fields:
@@ -202,9 +204,14 @@ def _page_node(request: Request, token: FacebookToken, page_id: str) -> Response
     if page is None:
         return _unsupported(request, page_id)
     fields = _fields(request, "id,name", {"id", "name", "category", "category_list",
-                                          "access_token", "tasks", "link", "fan_count"}, "Page")
+                                          "access_token", "tasks", "link", "fan_count",
+                                          "instagram_business_account"}, "Page")
     if isinstance(fields, Response):
         return fields
+    if "instagram_business_account" in fields and "instagram_basic" not in token.scopes:
+        return graph_error(request, "(#10) To use 'instagram_business_account', your use of "
+                           "this endpoint must be reviewed and approved: instagram_basic", 10,
+                           status=403)
     tasks = page_tasks(token.user_key, page_id)
     values: dict[str, Any] = {
         "id": page.id, "name": page.name, "category": page.category,
@@ -213,6 +220,9 @@ def _page_node(request: Request, token: FacebookToken, page_id: str) -> Response
     }
     if tasks:
         values["tasks"] = list(tasks)
+    instagram = page_instagram_account(page.id)
+    if instagram is not None:  # absent when no professional account is linked (F2)
+        values["instagram_business_account"] = instagram
     if token.type == "PAGE" and token.page_id == page_id:
         values["access_token"] = token.token
     elif token.type == "USER" and tasks and "pages_show_list" in token.scopes:

@@ -39,6 +39,7 @@ class Request:
     store: Store
     endpoint: str = ""
     params: dict[str, str] = field(default_factory=dict)
+    fault: Any = None  # the injected fault this call consumed, for handlers that act it out
 
     def param(self, name: str, default: str | None = None) -> str | None:
         """A parameter from the body (form or JSON object), else the query string."""
@@ -221,6 +222,7 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         if store.latency_ms:
             time.sleep(store.latency_ms / 1000)
         fault = store.take_fault(route.endpoint)
+        request.fault = fault
         if fault is not None:
             provider = route.endpoint.split(".", 1)[0]
             if fault.kind == "timeout":

@@ -16,7 +16,10 @@ from integrations.sandbox.config import SandboxConfig
 
 ALNUM = string.ascii_letters + string.digits
 REQUEST_LOG_LIMIT = 2000
-FAULT_KINDS = ("timeout", "5xx", "html", "rate_limit", "invalid_token")
+FAULT_KINDS = ("timeout", "5xx", "html", "rate_limit", "invalid_token",
+               # Instagram (see instagram.py): the next container fails or expires, the
+               # publishing quota reads as used up.
+               "container_error", "container_expired", "quota_exhausted")
 
 
 def random_string(length: int, alphabet: str = ALNUM) -> str:
@@ -100,6 +103,8 @@ class Post:
     scheduled_publish_time: int | None
     created_time: float
     token_user: str | None
+    photo_id: str | None = None  # a photo post (POST /{page-id}/photos)
+    image_bytes: int | None = None  # the size of the image fetched for it
 
 
 @dataclass
@@ -135,6 +140,8 @@ class Store:
     facebook_declined: dict[str, set[str]] = field(default_factory=dict)
     facebook_calls: deque = field(default_factory=deque)
     posts: list[Post] = field(default_factory=list)
+    instagram_containers: dict[str, Any] = field(default_factory=dict)  # instagram.Container
+    instagram_media: list[Any] = field(default_factory=list)  # instagram.Media, oldest first
     github_hooks: dict[int, Hook] = field(default_factory=dict)
     github_deliveries: dict[str, Any] = field(default_factory=dict)  # github_hooks.Delivery
     faults: list[Fault] = field(default_factory=list)

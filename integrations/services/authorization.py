@@ -51,9 +51,9 @@ def _github_authorize_url(flow: StartedFlow, redirect_uri: str, extra: tuple[str
 def _facebook_dialog_url(flow: StartedFlow, redirect_uri: str, extra: tuple[str, ...]) -> str:
     # Facebook's classic code flow has no PKCE: the verifier start_flow keeps is never used.
     # rerequest: without it Facebook never asks again for a permission declined earlier.
+    scopes = list(dict.fromkeys([*settings.FACEBOOK_SCOPES, *extra]))
     return get_facebook_client().dialog_url(
-        state=flow.state, redirect_uri=redirect_uri, scopes=list(settings.FACEBOOK_SCOPES),
-        rerequest=True)
+        state=flow.state, redirect_uri=redirect_uri, scopes=scopes, rerequest=True)
 
 
 GITHUB = ProviderFlow(
@@ -77,7 +77,8 @@ def start_authorization(flow: ProviderFlow, *, binding: str, user=None,
 
     Browsers get our callback and a server-side PKCE verifier; an app brings its own
     `redirect_uri` (already checked against APP_REDIRECT_URIS) and `code_challenge`.
-    `extra_scopes` (GitHub, staff only: the caller checks) are asked for on top of the usual.
+    `extra_scopes` (staff only: the caller checks) are asked for on top of the usual: GitHub's
+    hook scope, Facebook's Instagram permissions.
     """
     if client == FlowClient.BROWSER:
         redirect_uri, code_challenge = flow.browser_redirect_uri(), None

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from integrations.flows import purge_expired_flows
+from integrations.services.instagram import sweep_stale_instagram_targets
+from integrations.services.media import sweep_unused_images
 from integrations.services.page_post_recovery import sweep_stale_page_posts
 
 
@@ -27,4 +29,6 @@ def sweep() -> dict[str, int]:
         "expired_flows": purge_expired_flows(),
         "task_results": prune_task_results(),
         "stale_posts": sweep_stale_page_posts(),
+        "unused_images": sweep_unused_images(),
+        "stale_instagram_targets": sweep_stale_instagram_targets(),
     }

@@ -121,15 +121,18 @@ def _find_on_page(post: PagePost, *, page_token: str):
                                                   scheduled=post.scheduled_at is not None)
     owned = set(PagePost.objects.exclude(pk=post.pk).exclude(facebook_post_id="")
                 .values_list("facebook_post_id", flat=True))
+    photo = post.image_id is not None  # a photo post says its caption; its link is the photo's
+    text = post.caption if photo else post.message
     end = attempt_window_end(post) + CLOCK_SKEW
     matches = {}
     for candidate in posts:
-        if candidate.id in owned or (candidate.message or "") != post.message:
+        if candidate.id in owned or (candidate.message or "") != text:
             continue
         created = candidate.created_time
         if created is not None and not since <= created <= end:
             continue
-        if (match := _link_match(candidate.links, post.link)) is not None:
+        match = "link" if photo else _link_match(candidate.links, post.link)
+        if match is not None:
             matches.setdefault(match, candidate)
     return matches.get("link") or matches.get("message")
 

@@ -44,7 +44,9 @@ from integrations.errors import (
     PostInvalid,
 )
 from integrations.models import PagePost, PagePostSource, PagePostStatus
+from integrations.services import instagram
 from integrations.services.facebook.page_link import read_page_link
+from integrations.services.media import get_image, image_url
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +61,8 @@ UNKNOWN_OUTCOME_MESSAGE = ("Facebook did not answer in time, so the post may hav
 NOT_PUBLISHED_MESSAGE = ("Facebook did not publish this post (it was not on the Page by "
                          "{checked}); post it again with a new Idempotency-Key.")
 CLAIMABLE = (PagePostStatus.QUEUED, PagePostStatus.RETRYING)
+DEFAULT_TARGETS = ("facebook",)
+TARGETS = ("facebook", "instagram")
 
 
 @dataclass(frozen=True)
@@ -121,16 +125,21 @@ def _is_web_link(link) -> bool:
     return True
 
 
-def request_fingerprint(*, message: str, link: str | None, scheduled_at: datetime | None) -> str:
+def request_fingerprint(*, message: str, link: str | None, scheduled_at: datetime | None,
+                        image_id: int | None = None, targets: tuple[str, ...] = DEFAULT_TARGETS
+                        ) -> str:
     when = scheduled_at.astimezone(UTC).isoformat() if scheduled_at else ""
-    body = json.dumps([message, link or "", when], ensure_ascii=False)
+    parts: list = [message, link or "", when]
+    if image_id is not None or targets != DEFAULT_TARGETS:  # text posts keep theirs
+        parts += [image_id, sorted(targets)]
+    body = json.dumps(parts, ensure_ascii=False)
     return hashlib.sha256(body.encode()).hexdigest()
 
 
 def page_post_history():
     """Every recorded post, newest first, with who made it (for the history endpoint)."""
-    return (PagePost.objects.select_related("created_by__github_account")
-            .order_by("-created_at", "-id"))
+    return (PagePost.objects.select_related("created_by__github_account", "image")
+            .prefetch_related("extra_targets").order_by("-created_at", "-id"))
 
 
 # --- Submitting -----------------------------------------------------------------------------
@@ -138,7 +147,8 @@ def page_post_history():
 
 def submit_page_post(*, message: str, link: str | None = None,
                      scheduled_at: datetime | None = None, idempotency_key: str | None = None,
-                     created_by=None, source: str = PagePostSource.SERVICE) -> PostOutcome:
+                     created_by=None, source: str = PagePostSource.SERVICE,
+                     image: int | None = None, targets=DEFAULT_TARGETS) -> PostOutcome:
     """Post to the linked Page now, at most once per idempotency key.
 
     The row with the unique key is committed, already claimed, before the Graph call, so of two
@@ -146,20 +156,24 @@ def submit_page_post(*, message: str, link: str | None = None,
     A transient failure or an unknown outcome leaves the post `retrying` / `unknown` for the
     worker; any other provider error is recorded on the row, then raised.
     """
-    key, fingerprint, existing = _prepare(message=message, link=link, scheduled_at=scheduled_at,
-                                          idempotency_key=idempotency_key)
+    key, fingerprint, existing, media = _prepare(
+        message=message, link=link, scheduled_at=scheduled_at, idempotency_key=idempotency_key,
+        image=image, targets=targets)
     if existing is not None:
         return PostOutcome(_replay(existing, fingerprint), replayed=True)
     page_link = _page_link()
+    targets = _checked_targets(targets, message=message, link=link, image=media,
+                               scheduled_at=scheduled_at, page_link=page_link)
     now = timezone.now()
     try:
         with transaction.atomic():
             post = PagePost.objects.create(
                 idempotency_key=key, request_fingerprint=fingerprint, page_id=page_link.page_id,
-                message=message, link=link or "", scheduled_at=scheduled_at,
+                message=message, link=link or "", scheduled_at=scheduled_at, image=media,
                 created_by=created_by, source=source, status=PagePostStatus.PENDING,
                 attempts=1, attempt_started_at=now,
             )
+            _add_targets(post, targets, page_link)
     except IntegrityError:
         existing = PagePost.objects.get(idempotency_key=key)
         return PostOutcome(_replay(existing, fingerprint), replayed=True)
@@ -171,31 +185,40 @@ def submit_page_post(*, message: str, link: str | None = None,
 
 def publish_page_post(*, message: str, link: str | None = None,
                       scheduled_at: datetime | None = None, idempotency_key: str | None = None,
-                      created_by=None, source: str = PagePostSource.SERVICE) -> PagePost:
+                      created_by=None, source: str = PagePostSource.SERVICE,
+                      image: int | None = None, targets=DEFAULT_TARGETS) -> PagePost:
     """Post to the linked Page now and wait for Facebook's answer; see submit_page_post."""
     return submit_page_post(message=message, link=link, scheduled_at=scheduled_at,
                             idempotency_key=idempotency_key, created_by=created_by,
-                            source=source).post
+                            source=source, image=image, targets=targets).post
 
 
 def enqueue_page_post(*, message: str, link: str | None = None,
                       scheduled_at: datetime | None = None, idempotency_key: str | None = None,
-                      created_by=None, source: str = PagePostSource.SERVICE) -> PagePost:
+                      created_by=None, source: str = PagePostSource.SERVICE,
+                      image: int | None = None, targets=DEFAULT_TARGETS,
+                      record_refusals: bool = False) -> PagePost:
     """Record the post as `queued` and return at once; the worker publishes it (for the event
-    monitor and other code that must not wait on Facebook). Same key, same post."""
-    key, fingerprint, existing = _prepare(message=message, link=link, scheduled_at=scheduled_at,
-                                          idempotency_key=idempotency_key)
+    monitor and other code that must not wait on Facebook). Same key, same post.
+    `record_refusals`: see _checked_targets."""
+    key, fingerprint, existing, media = _prepare(
+        message=message, link=link, scheduled_at=scheduled_at, idempotency_key=idempotency_key,
+        image=image, targets=targets)
     if existing is not None:
         return _replay(existing, fingerprint, in_flight_ok=True)
     page_link = _page_link()
+    targets = _checked_targets(targets, message=message, link=link, image=media,
+                               scheduled_at=scheduled_at, page_link=page_link,
+                               record_refusals=record_refusals)
     try:
         with transaction.atomic():
             post = PagePost.objects.create(
                 idempotency_key=key, request_fingerprint=fingerprint, page_id=page_link.page_id,
-                message=message, link=link or "", scheduled_at=scheduled_at,
+                message=message, link=link or "", scheduled_at=scheduled_at, image=media,
                 created_by=created_by, source=source, status=PagePostStatus.QUEUED,
                 next_attempt_at=timezone.now(),
             )
+            _add_targets(post, targets, page_link)
             enqueue_attempt(post.pk)
     except IntegrityError:
         return _replay(PagePost.objects.get(idempotency_key=key), fingerprint, in_flight_ok=True)
@@ -203,14 +226,52 @@ def enqueue_page_post(*, message: str, link: str | None = None,
     return post
 
 
-def _prepare(*, message, link, scheduled_at, idempotency_key):
+def _checked_targets(targets, *, message, link, image, scheduled_at, page_link,
+                     record_refusals: bool = False) -> tuple:
+    """The targets, known and each once; Facebook always (the post's own row); Instagram's
+    rules checked now, before anything is recorded. With `record_refusals` (code posting
+    without a person to answer: automations) Instagram's refusal is kept, as the error of a
+    failed target, instead of refusing the Facebook post too."""
+    targets = tuple(dict.fromkeys(targets or DEFAULT_TARGETS))
+    unknown = [t for t in targets if t not in TARGETS]
+    if unknown or "facebook" not in targets:
+        raise PostInvalid("Choose from facebook and instagram; facebook is always included.",
+                          field="targets")
+    if "instagram" in targets:
+        caption = f"{message}\n\n{link}" if link else message
+        try:
+            instagram.check_instagram_post(caption=caption, image=image,
+                                           scheduled_at=scheduled_at, page_link=page_link)
+        except IntegrationError as exc:
+            if not record_refusals:
+                raise
+            return (*targets, exc)
+    return targets
+
+
+def _add_targets(post: PagePost, targets: tuple, page_link) -> None:
+    if "instagram" not in targets:
+        return
+    refusal = next((t for t in targets if isinstance(t, IntegrationError)), None)
+    if refusal is not None:
+        instagram.add_refused_target(post, ig_user_id=page_link.instagram_user_id or "",
+                                     refusal=refusal)
+    else:
+        instagram.add_instagram_target(post, ig_user_id=page_link.instagram_user_id)
+
+
+def _prepare(*, message, link, scheduled_at, idempotency_key, image=None,
+             targets=DEFAULT_TARGETS):
     errors = post_input_errors(message=message, link=link, scheduled_at=scheduled_at)
     if errors:
         field, problem = next(iter(errors.items()))
         raise PostInvalid(problem, field=field)
     key = idempotency_key or f"auto-{uuid.uuid4().hex}"
-    fingerprint = request_fingerprint(message=message, link=link, scheduled_at=scheduled_at)
-    return key, fingerprint, PagePost.objects.filter(idempotency_key=key).first()
+    fingerprint = request_fingerprint(message=message, link=link, scheduled_at=scheduled_at,
+                                      image_id=image, targets=tuple(targets or DEFAULT_TARGETS))
+    existing = PagePost.objects.filter(idempotency_key=key).first()
+    media = get_image(image) if image is not None and existing is None else None
+    return key, fingerprint, existing, media
 
 
 def _page_link():
@@ -246,10 +307,15 @@ def send_claimed(post: PagePost, *, page_token: str) -> IntegrationError | None:
     """One Graph call for a claimed (`pending`) post; the outcome is recorded on the row.
     Returns the error that failed the post for good, if any."""
     try:
-        result = get_facebook_client().publish_to_page(
-            post.page_id, page_token, post.message, link=post.link or None,
-            scheduled_at=post.scheduled_at,
-        )
+        if post.image_id is not None:
+            result = get_facebook_client().publish_photo(
+                post.page_id, page_token, image_url(post.image), post.caption,
+                scheduled_at=post.scheduled_at)
+        else:
+            result = get_facebook_client().publish_to_page(
+                post.page_id, page_token, post.message, link=post.link or None,
+                scheduled_at=post.scheduled_at,
+            )
     except IntegrationError as exc:
         return _record_failure(post, exc)
     except Exception:
@@ -258,7 +324,8 @@ def send_claimed(post: PagePost, *, page_token: str) -> IntegrationError | None:
         raise
     status = PagePostStatus.SCHEDULED if result.scheduled or post.scheduled_at \
         else PagePostStatus.PUBLISHED
-    finish(post, status=status, facebook_post_id=str(result.id))
+    finish(post, status=status, facebook_post_id=str(result.id),
+           facebook_photo_id=result.photo_id or "")
     return None
 
 
@@ -304,12 +371,12 @@ def record(post: PagePost, **values) -> bool:
 
 
 def finish(post: PagePost, *, status: str, facebook_post_id: str = "", error_code: str = "",
-           error_message: str = "") -> bool:
+           error_message: str = "", **values) -> bool:
     """Settle the post for good: published, scheduled or failed (see `record`)."""
     now = timezone.now()
     return record(post, status=status, facebook_post_id=facebook_post_id, error_code=error_code,
                   error_message=error_message, completed_at=now, next_attempt_at=None,
-                  attempt_ended_at=post.attempt_ended_at or now)
+                  attempt_ended_at=post.attempt_ended_at or now, **values)
 
 
 def hand_to_reconciliation(post_id: int) -> bool:

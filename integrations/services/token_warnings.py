@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from integrations.models import GitHubAccount, TokenWarning
+from integrations.models import INSTAGRAM_SCOPES, GitHubAccount, TokenWarning
 from integrations.models.facebook import HOLDS_PAGE_PERMISSION, with_page_manager_flag
 from integrations.redirects import spa_url
 from integrations.services.facebook.link_state import facebook_link_state
@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 TOKEN_EXPIRING = "token_expiring"  # noqa: S105  (warning codes, not secrets)
 DATA_ACCESS_EXPIRING = "data_access_expiring"
 TOKEN_INVALID = "token_invalid"  # noqa: S105
+INSTAGRAM_PERMISSION_MISSING = "instagram_permission_missing"
 LAST_CALL_DAYS = 1  # a second, final warning the day before
 _TOKEN_NAMES = {"user_token": "Facebook login", "page_token": "Page token"}
 
@@ -94,9 +95,24 @@ def link_warnings(state, *, now: datetime | None = None) -> list[ExpiryWarning]:
         if threshold and kind == "user_token":
             warnings.append(ExpiryWarning(DATA_ACCESS_EXPIRING, check.data_access_expires_at, (
                 "Facebook data access for the Page link expires on "
-                f"{_when(check.data_access_expires_at)}: reconnect with Facebook to renew it."),
+                f"{_when(check.data_access_expires_at)}: reconnect with Facebook to renew it."
+                + (" Instagram posts stop then too." if state.instagram else "")),
                 kind, threshold))
-    return warnings
+    return warnings + _instagram_warnings(state)
+
+
+def _instagram_warnings(state) -> list[ExpiryWarning]:
+    """Instagram was connected, but the link's token no longer holds its permissions (revoked
+    in Facebook's settings): posts to Instagram fail until it is connected again."""
+    check = state.token
+    if state.instagram is None or check is None or check.valid is not True:
+        return []
+    missing = [s for s in INSTAGRAM_SCOPES if s not in set(check.scopes)]
+    if not missing:
+        return []
+    return [ExpiryWarning(INSTAGRAM_PERMISSION_MISSING, None, (
+        f"The Page link no longer holds {', '.join(missing)}: connect Instagram again, or "
+        "posts to Instagram fail."), "user_token", "instagram")]
 
 
 def github_warnings(*, now: datetime | None = None) -> list[ExpiryWarning]:

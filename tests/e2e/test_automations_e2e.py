@@ -211,3 +211,47 @@ def test_a_300_kb_release_is_accepted_over_http_and_a_body_over_the_cap_is_413(
     assert accepted.json()["outcome"] == "queued"
     assert_error(send("n" * MAX_BODY_BYTES), 413, "request_too_large")
     assert PagePost.objects.count() == 1
+
+
+def test_a_release_with_an_image_and_instagram_posts_once_on_each(
+        staff, sandbox, processes, settings, tmp_path):
+    from tests.e2e.test_instagram_e2e import connect_instagram, upload
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    settings.INSTAGRAM_POLL_BASE_S = 0.2
+    sandbox.config(instagram_container_in_progress_s=0.3)
+    connect_instagram(staff, sandbox)
+    image = upload(staff)
+    created = create(staff, image=image["id"], targets=["facebook", "instagram"])
+    assert created.status_code == 201, created.text
+    assert (created.json()["image"], created.json()["targets"]) == (
+        image["id"], ["facebook", "instagram"])
+    worker = processes("worker")
+    [delivery] = sandbox.release("octocat/hello-world", "v2.0.0", "Version 2")
+
+    def both_published():
+        [post] = staff.call("GET", "/api/v1/facebook/page/posts").json()["results"]
+        statuses = [t["status"] for t in post["targets"]]
+        return post if statuses == ["published", "published"] else None
+
+    post = wait_for(both_published, what="both targets", children=(worker,))
+    assert post["image"]["id"] == image["id"] and post["facebook_photo_id"]
+    assert sandbox.redeliver(delivery["id"])["status"] == 200
+    assert PagePost.objects.count() == 1
+    [photo] = page_posts(sandbox)
+    assert photo["photo_id"] == post["facebook_photo_id"]
+    [media] = sandbox._control("GET", "instagram/media")["media"]
+    assert media["caption"].startswith("octocat/Hello-World v2.0.0 is out")
+    assert len(sandbox.requests("facebook.ig_media_publish")) == 1
+
+
+def test_an_automation_for_instagram_needs_a_fitting_image(staff, sandbox, settings, tmp_path):
+    from tests.e2e.test_instagram_e2e import upload
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    assert_error(create(staff, targets=["facebook", "instagram"]), 400, "validation_error")
+    wide = upload(staff, size=(900, 300))
+    assert_error(create(staff, image=wide["id"], targets=["facebook", "instagram"]), 400,
+                 "image_aspect_ratio")
+    assert_error(create(staff, image=99999), 400, "image_not_found")
+    assert Automation.objects.count() == 0

@@ -8,6 +8,7 @@ import { busy, h } from "../../dom.js";
 import { goToProvider, setReturnPath, takeGitHubGranted, takeReturnPath } from "../../session.js";
 import { errorAlert, fill, notice } from "../common.js";
 import { DEFAULT_TEMPLATE, exampleValues, renderTemplate } from "./automation-template.js";
+import { ImagePicker } from "./image-picker.js";
 
 // {body, pending}: the form's values; `pending` while a create waits for GitHub's consent.
 const DRAFT_KEY = "oauth-bridge:automation-draft";
@@ -73,6 +74,14 @@ export class AutomationForm {
     for (const input of [this.template, this.repository]) {
       input.addEventListener("input", () => this.updatePreview());
     }
+    this.picker = new ImagePicker("automation");
+    this.instagram = h("input", { id: "automation-instagram", type: "checkbox" });
+    this.instagramField = h("div", { class: "field checkbox" }, h("label", {}, this.instagram,
+      " Also on Instagram (needs the image, 4:5 to 1.91:1)"));
+    this.instagramField.hidden = true; // shown when the Page has an Instagram account
+    get("facebook/page").then((link) => {
+      this.instagramField.hidden = !(link?.instagram && link?.instagram_publishing);
+    }, () => {});
     this.submitButton = h("button", { type: "submit", class: "btn primary" }, "Create automation");
     const form = h("form", { novalidate: true, "aria-describedby": "automation-trust" },
       h("p", { class: "alert warning", id: "automation-trust" },
@@ -87,6 +96,7 @@ export class AutomationForm {
         "Placeholders: {repository}, {tag}, {name}, {url}, {author}."),
       h("div", { class: "field" }, h("p", { class: "hint" }, "Preview"), this.preview),
       field("automation-link", "Link (optional)", this.link, "Empty: the release's page."),
+      this.picker.element, this.instagramField,
       h("div", { class: "field" }, h("label", {}, this.manual,
         " I will add the webhook in GitHub's settings myself")),
       h("div", { class: "actions" }, this.submitButton));
@@ -140,6 +150,9 @@ export class AutomationForm {
       message_template: this.template.value,
       ...(this.link.value.trim() ? { link: this.link.value.trim() } : {}),
       mode: this.manual.checked ? "manual" : "github",
+      ...(this.picker.image ? { image: this.picker.image.id } : {}),
+      ...(this.instagram.checked && !this.instagramField.hidden
+        ? { targets: ["facebook", "instagram"] } : {}),
     };
   }
 
@@ -161,6 +174,7 @@ export class AutomationForm {
     }
     if (!this.ctx.alive()) return;
     this.form.reset();
+    this.picker.set(null);
     this.template.value = DEFAULT_TEMPLATE;
     this.updatePreview();
     fill(this.result, created.secret ? this.manualSetup(created)

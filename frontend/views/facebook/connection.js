@@ -54,6 +54,31 @@ function warningWords(warning) {
   return [warning.message];
 }
 
+/** Incremental: the same link flow, asking Facebook for the two Instagram permissions too. */
+export function connectInstagramButton(label = "Connect Instagram") {
+  return providerButton({
+    label, authorizePath: "facebook/authorize", working: "Redirecting to Facebook…",
+    slotClass: "connect-instagram", buttonClass: "", body: { instagram: true },
+  });
+}
+
+/** Whether posts may also go to Instagram, and how to allow it when not. */
+function instagramFacts(link) {
+  if (!link.page) return null;
+  if (link.instagram && link.instagram_publishing) {
+    return h("p", { class: "instagram-state" }, "Instagram: ",
+      h("strong", {}, `@${link.instagram.username ?? link.instagram.id}`),
+      " (posts with an image can go there too).");
+  }
+  return h("div", { class: "instagram-state" },
+    h("p", { class: "muted" }, link.instagram
+      ? `Instagram @${link.instagram.username ?? link.instagram.id} is linked to the Page; `
+        + "allow this site to publish there:"
+      : "Instagram: connect it to publish posts with an image on the Page's Instagram "
+        + "professional account too (if it has one)."),
+    connectInstagramButton());
+}
+
 /** The API's token `warnings` (expiring or invalid tokens) as one banner with the way out. */
 function warningsBanner(warnings) {
   if (!warnings?.length) return null;
@@ -143,13 +168,14 @@ export class Connection {
           "warning")
         : null,
       linkFacts(link),
+      instagramFacts(link),
       h("div", { class: "actions" },
         connectButton(relink ? "Connect with Facebook" : "Reconnect with Facebook"),
         page ? this.changePageButton(page) : null,
         this.unlinkButton()));
     if (!page || link.page_selected === false) this.picker.show(page?.id);
     else this.picker.hide();
-    if (page && valid) this.postForm.show(page);
+    if (page && valid) this.postForm.show(page, link);
     else this.postForm.hide();
   }
 

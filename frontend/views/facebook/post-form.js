@@ -4,6 +4,7 @@ import { ApiError, post } from "../../api.js";
 import { busy, h } from "../../dom.js";
 import { formatDateTime } from "../../format.js";
 import { errorAlert, fill, notice, section } from "../common.js";
+import { ImagePicker } from "./image-picker.js";
 
 // What a 202 means to the person who posted; the history shows the outcome later.
 const IN_PROGRESS = {
@@ -22,11 +23,17 @@ function newKey() {
 }
 
 /** The post body from the form's fields, or an Error to show. */
-function postBody({ message, link, when }) {
+function postBody({ message, link, when, picker, instagram }) {
   const text = message.value.trim();
   if (!text) return new Error("Write a message first.");
   const body = { message: text };
   if (link.value.trim()) body.link = link.value.trim();
+  if (picker.image) body.image = picker.image.id;
+  if (instagram?.checked) {
+    if (!picker.image) return new Error("Instagram needs an image: choose one first.");
+    if (when.value) return new Error("Instagram posts cannot be scheduled: post now, or leave Instagram out.");
+    body.targets = ["facebook", "instagram"];
+  }
   if (when.value) {
     const date = new Date(when.value);
     if (Number.isNaN(date.getTime())) return new Error("The schedule is not a valid date and time.");
@@ -50,8 +57,27 @@ export class PostForm {
     this.section.hidden = true;
   }
 
-  show(page) {
+  /** `link` is the link state: the Instagram toggle shows only when the Page has an account
+   * this site may publish to. */
+  show(page, state = {}) {
     this.section.hidden = false;
+    const canInstagram = Boolean(state.instagram && state.instagram_publishing);
+    const instagram = canInstagram
+      ? h("input", { id: "post-instagram", name: "instagram", type: "checkbox",
+        "aria-describedby": "post-instagram-hint" })
+      : null;
+    const instagramHint = h("p", { class: "hint", id: "post-instagram-hint" },
+      "Needs an image from 4:5 to 1.91:1; posted now, not scheduled.");
+    const picker = new ImagePicker("post", {
+      onChange: () => {
+        if (instagram && picker.image && !picker.fitsInstagram()) {
+          instagramHint.textContent = "This image's shape is outside what Instagram takes "
+            + "(4:5 to 1.91:1).";
+        } else {
+          instagramHint.textContent = "Needs an image from 4:5 to 1.91:1; posted now, not scheduled.";
+        }
+      },
+    });
     const result = h("div", { "aria-live": "polite" });
     const message = h("textarea", { id: "post-message", name: "message", rows: 4, required: true,
       maxlength: MESSAGE_MAX });
@@ -65,6 +91,13 @@ export class PostForm {
       h("div", { class: "field" }, h("label", { for: "post-message" }, "Message"), message),
       h("div", { class: "field" }, h("label", { for: "post-link" }, "Link (optional)"), link,
         h("p", { class: "hint", id: "post-link-hint" }, "An http or https address.")),
+      picker.element,
+      instagram
+        ? h("div", { class: "field checkbox" }, instagram,
+          h("label", { for: "post-instagram" }, "Also on Instagram ",
+            h("span", { class: "muted" }, `(@${state.instagram.username ?? state.instagram.id})`)),
+          instagramHint)
+        : null,
       h("div", { class: "field" }, h("label", { for: "post-when" }, "Schedule (optional)"), when,
         h("p", { class: "hint", id: "post-when-hint" },
           "Leave empty to publish now, or pick a time from 10 minutes to 30 days ahead.")),
@@ -74,15 +107,15 @@ export class PostForm {
     });
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      this.submit({ form, message, link, when, submit, result });
+      this.submit({ form, message, link, when, submit, result, picker, instagram });
     });
     fill(this.region, form);
   }
 
-  async submit({ form, message, link, when, submit, result }) {
+  async submit({ form, message, link, when, submit, result, picker, instagram }) {
     fill(result);
     this.ctx.announce("");
-    const body = postBody({ message, link, when });
+    const body = postBody({ message, link, when, picker, instagram });
     if (body instanceof Error) {
       fill(result, errorAlert(body));
       if (!message.value.trim()) message.focus();
@@ -119,12 +152,16 @@ export class PostForm {
       // 202: the worker finishes it (a retry, or reading the Page); never post it again by hand.
       fill(result, notice(IN_PROGRESS[saved.status], "info"));
       form.reset();
+      picker.set(null);
       submit.textContent = "Post to Page";
     } else {
       const words = saved.status === "scheduled"
         ? `Scheduled for ${formatDateTime(saved.scheduled_at) ?? "later"}.` : "Posted to the Page.";
-      fill(result, notice(words, "success")); // inside an aria-live region: announced
+      const more = (saved.targets ?? []).some((t) => t.target === "instagram")
+        ? " Instagram follows in a moment: see the history." : "";
+      fill(result, notice(words + more, "success")); // inside an aria-live region: announced
       form.reset();
+      picker.set(null);
       submit.textContent = "Post to Page";
     }
     this.onRecorded();

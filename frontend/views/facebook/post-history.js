@@ -31,6 +31,24 @@ function sourceNote(source) {
     h("strong", {}, source.tag), ` · delivery ${source.delivery_id}`);
 }
 
+const TARGET_NAMES = { facebook: "Facebook", instagram: "Instagram" };
+const TARGET_WORDS = { ...STATUS_WORDS, waiting_quota: "Waiting for Instagram's daily limit",
+  creating: "Creating", processing: "Instagram is processing", publishing: "Publishing" };
+
+/** Each place the post goes: its own status, link and reason. */
+function targetList(targets) {
+  if (!targets?.length || (targets.length === 1 && targets[0].target === "facebook")) return null;
+  return h("ul", { class: "post-targets" }, targets.map((target) => h("li", {
+    class: `post-target ${target.target}`, "data-target": target.target },
+  h("strong", {}, `${TARGET_NAMES[target.target] ?? target.target}: `),
+  h("span", { class: "target-status" }, TARGET_WORDS[target.status] ?? target.status),
+  target.permalink ? [" · ", externalLink(target.permalink, "View post")] : null,
+  target.status === "failed" || target.status === "waiting_quota"
+    ? h("span", { class: target.status === "failed" ? "post-error" : "muted" },
+      ` — ${target.error_message || target.error_code || "no reason given"}`)
+    : null)));
+}
+
 function postItem(item) {
   const status = STATUS_WORDS[item.status] ? item.status : "pending";
   const when = item.status === "scheduled" ? item.scheduled_at
@@ -42,6 +60,13 @@ function postItem(item) {
       item.created_by ? h("span", { class: "muted" }, ` by ${item.created_by.display_name}`)
         : null),
     h("p", { class: "post-message" }, item.message ?? ""),
+    item.image ? h("img", { class: "post-image", src: item.image.url, alt: "", width: 120,
+      loading: "lazy" }) : null,
+    item.status === "published" && item.facebook_post_id && (item.targets?.length ?? 0) < 2
+      ? h("p", { class: "post-link" },
+        externalLink(`https://www.facebook.com/${item.facebook_post_id}`, "View on Facebook"))
+      : null,
+    targetList(item.targets),
     item.link ? h("p", { class: "post-link" }, externalLink(item.link, item.link)) : null,
     item.automation ? sourceNote(item.automation) : null,
     attemptNote(item)

@@ -32,6 +32,8 @@ class LinkState:
     linked_by: object | None
     linked_at: datetime | None
     budget: ProviderUsage | None = None  # what is left of the app's Graph call budget
+    instagram: dict | None = None  # the Page's Instagram account: {"id", "username"}
+    instagram_publishing: bool = False  # the link holds instagram_content_publish
 
 
 NOT_LINKED = LinkState(linked=False, page_selected=False, facebook_user_id=None, page_id=None,
@@ -55,6 +57,9 @@ def facebook_link_state() -> LinkState:
         pages=list(link.candidate_pages), token=token, page_token=page_token,
         relink_needed=relink, linked_by=link.linked_by, linked_at=link.linked_at,
         budget=facebook_app_usage(),
+        instagram={"id": link.instagram_user_id, "username": link.instagram_username or None}
+        if link.instagram_user_id else None,
+        instagram_publishing=link.can_publish_to_instagram,
     )
 
 

@@ -42,6 +42,7 @@ from integrations.token_check import TokenCheck
 
 if TYPE_CHECKING:
     from integrations.facebook import FacebookClient, FacebookPage, FacebookToken, TokenInfo
+    from integrations.facebook.instagram import InstagramAccount
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +65,10 @@ def link_facebook_page(*, code: str, state: str, binding: str | None, user) -> F
     if len(pages) == 1:
         page_token = pages[0].access_token or client.get_page_token(token.access_token,
                                                                     pages[0].id)
+    instagram = read_instagram_account(client, pages[0].id, page_token, info.scopes) \
+        if page_token else None
     link, replaced = _store_link(user=user, token=token, info=info, pages=pages,
-                                 page_token=page_token)
+                                 page_token=page_token, instagram=instagram)
     remember_token_check(token.access_token, check)
     if replaced.facebook_user_id not in ("", link.facebook_user_id) and replaced.user_token:
         # Another Facebook user took over the link: the old grant is of no use to us now.
@@ -105,8 +108,22 @@ def _verified_user_token(client: FacebookClient, token: str) -> tuple[TokenInfo,
     return info, check
 
 
+def read_instagram_account(client: FacebookClient, page_id: str, page_token: str,
+                           scopes) -> InstagramAccount | None:
+    """The Page's instagram_business_account, when the link may read it (instagram_basic).
+    A failed read leaves Instagram off (logged); it never fails the Page link."""
+    if "instagram_basic" not in scopes:
+        return None
+    try:
+        return client.get_instagram_account(str(page_id), page_token)
+    except ProviderError as exc:
+        logger.warning("could not read the Page's Instagram account: %r", exc)
+        return None
+
+
 def _store_link(*, user, token: FacebookToken, info: TokenInfo, pages: list[FacebookPage],
-                page_token: str | None) -> tuple[FacebookPageLink, PreviousLink]:
+                page_token: str | None, instagram: InstagramAccount | None = None
+                ) -> tuple[FacebookPageLink, PreviousLink]:
     with transaction.atomic():
         link = lock_page_link()
         replaced = PreviousLink(link.facebook_user_id or "", link.user_token)
@@ -121,6 +138,9 @@ def _store_link(*, user, token: FacebookToken, info: TokenInfo, pages: list[Face
         if page_token:
             link.page_id, link.page_name = str(pages[0].id), pages[0].name
             link.page_token = page_token
+        if instagram is not None:
+            link.instagram_user_id = instagram.id
+            link.instagram_username = instagram.username or ""
         link.linked_by = user
         link.linked_at = timezone.now()
         link.save()
@@ -144,6 +164,7 @@ def select_facebook_page(*, page_id: str, user) -> FacebookPageLink:
     if page is None:
         raise PageNotManageable(provider="facebook")
     page_token = client.get_page_token(link.user_token, page.id)
+    instagram = read_instagram_account(client, page.id, page_token, link.scopes.split(","))
     with transaction.atomic():
         locked = lock_page_link()
         if locked.user_token != link.user_token:
@@ -152,6 +173,8 @@ def select_facebook_page(*, page_id: str, user) -> FacebookPageLink:
         old_page_token = locked.page_token
         locked.page_id, locked.page_name, locked.page_token = str(page.id), page.name, page_token
         locked.candidate_pages = [page_summary(p) for p in pages]
+        locked.instagram_user_id = instagram.id if instagram else ""
+        locked.instagram_username = (instagram.username or "") if instagram else ""
         locked.save()
     forget_token_checks(old_page_token)
     logger.info("facebook page link: user %s selected page %s", getattr(user, "pk", None),
