@@ -7,8 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('automations', '0001_initial'),
-        ('integrations', '0008_instagram_targets'),
+        ('automations', '0002_delivery_id_per_automation'),
+        ('integrations', '0009_instagram_targets'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0005_manage_facebook_page_and_signed_request_receipts'),
+        ('integrations', '0006_github_revocations'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

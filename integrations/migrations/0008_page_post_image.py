@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0006_media_images'),
+        ('integrations', '0007_media_images'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0007_page_post_image'),
+        ('integrations', '0008_page_post_image'),
     ]
 
     operations = [

@@ -240,13 +240,13 @@ def test_a_release_breaking_instagram_rules_still_posts_to_facebook(
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         post = enqueue_release_post(message="x" * 2300, link="https://example.com/r",
-                                    delivery_id="d-1", image=store().pk,
+                                    content_key="release:a1:r1:42:published", image=store().pk,
                                     targets=["facebook", "instagram"])
     assert post.status == "queued" and len(callbacks) == 1, "only Facebook's attempt is queued"
     [target] = PostTarget.objects.filter(post=post)
     assert (target.status, target.error_code) == ("failed", "validation_error")
     assert "2200 characters" in target.error_message
     again = enqueue_release_post(message="x" * 2300, link="https://example.com/r",
-                                 delivery_id="d-1", image=target.post.image_id,
+                                 content_key="release:a1:r1:42:published", image=target.post.image_id,
                                  targets=["facebook", "instagram"])
     assert again.pk == post.pk and PostTarget.objects.count() == 1
