@@ -208,6 +208,13 @@ GITHUB_CLIENT_SECRET = env.str("GITHUB_CLIENT_SECRET", default="")
 GITHUB_URL = env.str("GITHUB_URL", default="https://github.com").rstrip("/")
 GITHUB_API_URL = env.str("GITHUB_API_URL", default="https://api.github.com").rstrip("/")
 GITHUB_SCOPES = env.str("GITHUB_SCOPES", default="read:user user:email").split()
+# GitHub App mode of automations (all optional: unset, the mode is absent). The key is the PEM
+# itself ("\n" escapes allowed) or a file naming it; integrations.checks validates both at start.
+GITHUB_APP_ID = env.str("GITHUB_APP_ID", default="")
+GITHUB_APP_SLUG = env.str("GITHUB_APP_SLUG", default="")
+GITHUB_APP_WEBHOOK_SECRET = env.str("GITHUB_APP_WEBHOOK_SECRET", default="")
+GITHUB_APP_PRIVATE_KEY = env.str("GITHUB_APP_PRIVATE_KEY", default="").replace("\\n", "\n")
+GITHUB_APP_PRIVATE_KEY_FILE = env.str("GITHUB_APP_PRIVATE_KEY_FILE", default="")
 STAFF_GITHUB_LOGINS = [login.lower() for login in env.list("STAFF_GITHUB_LOGINS", default=[])]
 FACEBOOK_APP_ID = env.str("FACEBOOK_APP_ID", default="")
 FACEBOOK_APP_SECRET = env.str("FACEBOOK_APP_SECRET", default="")
