@@ -36,6 +36,7 @@ class Handled:
     detail: str = ""
     tag: str = ""
     page_post: PagePost | None = None
+    automation: Automation | None = None  # app deliveries: the one it concerned, if any
 
 
 def receive_delivery(*, automation_id: str | None, event: str, delivery_id: str,
@@ -78,8 +79,14 @@ def _payload(body: bytes) -> dict[str, Any]:
     return payload
 
 
-def _record(automation: Automation, payload: dict[str, Any], event: str, delivery_id: str,
-            handled: Handled) -> WebhookDelivery:
+def _record_app(handled: Handled, payload: dict[str, Any], event: str,
+                delivery_id: str) -> WebhookDelivery:
+    """An app delivery: recorded like a hook's, under the automation it concerned (if any)."""
+    return _record(handled.automation, payload, event, delivery_id, handled)
+
+
+def _record(automation: Automation | None, payload: dict[str, Any], event: str,
+            delivery_id: str, handled: Handled) -> WebhookDelivery:
     repository = payload.get("repository") if isinstance(payload.get("repository"), dict) else {}
     fields = {
         "automation": automation, "event": event,
