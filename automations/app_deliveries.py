@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 
 from automations import installations
 from automations.deliveries import Handled, _payload, _record_app, _text
@@ -29,6 +30,7 @@ from automations.models import (
     WebhookDelivery,
 )
 from automations.posting import enqueue_signed_release_post, release_idempotency_key
+from automations.tasks import sync_installation
 from integrations.errors import IntegrationError
 from integrations.github import verify_signature
 from integrations.parsing import int_or_none
@@ -113,6 +115,17 @@ def _installation_event(change: Callable[[Installation], int]) -> Handler:
     return handle
 
 
+def handle_unsuspend(payload: dict[str, Any]) -> Handled:
+    """Usable again; its repositories may have changed meanwhile: read them (a task)."""
+    installation = _installation(payload)
+    if installation is None:
+        return Handled(DeliveryOutcome.IGNORED, "installation not connected")
+    changed = installations.installation_unsuspended(installation)
+    github_id = installation.github_id
+    transaction.on_commit(lambda: sync_installation.enqueue(github_id))
+    return Handled(DeliveryOutcome.UPDATED, f"{changed} automation(s) enabled again")
+
+
 def handle_repositories_removed(payload: dict[str, Any]) -> Handled:
     installation = _installation(payload)
     if installation is None:
@@ -135,7 +148,7 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("release", "published"): handle_release_published,
     ("installation", "deleted"): _installation_event(installations.installation_deleted),
     ("installation", "suspend"): _installation_event(installations.installation_suspended),
-    ("installation", "unsuspend"): _installation_event(installations.installation_unsuspended),
+    ("installation", "unsuspend"): handle_unsuspend,
     ("installation_repositories", "removed"): handle_repositories_removed,
     ("installation_repositories", "added"): handle_repositories_added,
 }

@@ -122,6 +122,7 @@ def installation_suspended(installation: Installation) -> int:
 
 
 def installation_unsuspended(installation: Installation) -> int:
+    """Usable again: the automations it disabled come back."""
     with transaction.atomic():
         Installation.objects.filter(pk=installation.pk).update(suspended=False)
         installation.suspended = False

@@ -76,6 +76,7 @@ class InstallationTokenCache:
     def _refresh(self, installation_id: int, stale: _Cached | None) -> str:
         deadline = time.monotonic() + self.wait_s
         lock_key, owner = self._key(installation_id) + ":lock", secrets.token_hex(8)
+        unseen = 0  # lock refused yet not there: the cache is down (it fails open)
         while True:
             if self.cache.add(lock_key, owner, timeout=self.lock_timeout_s):
                 try:
@@ -85,6 +86,11 @@ class InstallationTokenCache:
                     # an outage, and the worst case is one extra mint.
                     if self.cache.get(lock_key) == owner:
                         self.cache.delete(lock_key)
+            unseen = unseen + 1 if self.cache.get(lock_key) is None else 0
+            if unseen >= 3:
+                logger.warning("installation %s: cache unavailable, minting unshared",
+                               installation_id)
+                return self.minter.mint_installation_token(installation_id).token
             self.sleep(self.poll_s)
             current = self._read(installation_id)
             if current is not None and self._fresh(current):
