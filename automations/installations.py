@@ -16,7 +16,11 @@ from django.utils import timezone
 
 from automations.errors import InstallationNotYours, InstallationRequested
 from automations.models import Automation, DisabledReason, Installation
-from integrations.config import get_github_app_client, get_installation_tokens
+from integrations.config import (
+    get_github_app_client,
+    get_installation_tokens,
+    github_app_configured,
+)
 from integrations.flows import consume_flow, start_flow
 from integrations.github.errors import Forbidden, InstallationNotFound, NotFound
 from integrations.github.types import AppInstallation
@@ -108,14 +112,14 @@ def sync_installation(installation_id: int) -> Installation | None:
 
 def installation_deleted(installation: Installation) -> int:
     """Uninstalled: forget its token, disable its automations (rows kept, reason given)."""
-    get_installation_tokens().forget(installation.github_id)
+    _forget_token(installation)
     with transaction.atomic():
         Installation.objects.filter(pk=installation.pk).update(deleted_at=timezone.now())
         return _disable(installation.automations.all(), DisabledReason.INSTALLATION_DELETED)
 
 
 def installation_suspended(installation: Installation) -> int:
-    get_installation_tokens().forget(installation.github_id)
+    _forget_token(installation)
     with transaction.atomic():
         Installation.objects.filter(pk=installation.pk).update(suspended=True)
         return _disable(installation.automations.all(), DisabledReason.INSTALLATION_SUSPENDED)
@@ -147,6 +151,11 @@ def repositories_added(installation: Installation, repositories: list[str]) -> N
         locked.repositories += [n for n in repositories if n.lower() not in known]
         locked.save(update_fields=["repositories"])
         _restore_automations(locked)
+
+
+def _forget_token(installation: Installation) -> None:
+    if github_app_configured():  # app mode off: no token was ever minted
+        get_installation_tokens().forget(installation.github_id)
 
 
 def _disable(automations, reason: str) -> int:
