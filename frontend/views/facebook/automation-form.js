@@ -7,6 +7,7 @@ import { busy, h } from "../../dom.js";
 import { goToProvider, setReturnPath, takeReturnPath } from "../../session.js";
 import { errorAlert, fill, notice } from "../common.js";
 import { DEFAULT_TEMPLATE, exampleValues, renderTemplate } from "./automation-template.js";
+import { usableInstallations } from "./github-app.js";
 
 const DRAFT_KEY = "oauth-bridge:automation-draft";
 const REPO_PAGES = 4; // the picker offers up to 4 pages of repositories; any name can be typed
@@ -53,12 +54,24 @@ export class AutomationForm {
       placeholder: "https://example.com/changelog" });
     this.tags = h("input", { id: "automation-tags", type: "checkbox" });
     this.manual = h("input", { id: "automation-manual", type: "checkbox" });
+    this.manualField = h("div", { class: "field" }, h("label", {}, this.manual,
+      " I will add the webhook in GitHub's settings myself"));
+    // Shown once the GitHub App has a usable installation (setApp).
+    this.mode = h("select", { id: "automation-mode", "aria-describedby": "automation-mode-hint" },
+      h("option", { value: "app" }, "The GitHub App (no webhook, no extra permission)"),
+      h("option", { value: "github" }, "A webhook registered with my GitHub token"));
+    this.modeField = field("automation-mode", "Delivered by", this.mode,
+      "App mode picks from the repositories of the installations above.");
+    this.modeField.hidden = true;
+    this.mode.addEventListener("change", () => this.showMode());
+    this.ownNames = [];
+    this.installations = [];
     this.preview = h("p", { class: "automation-preview", id: "automation-preview" });
     for (const input of [this.template, this.repository]) {
       input.addEventListener("input", () => this.updatePreview());
     }
     this.submitButton = h("button", { type: "submit", class: "btn primary" }, "Create automation");
-    const form = h("form", { novalidate: true },
+    const form = h("form", { novalidate: true }, this.modeField,
       field("automation-repository", "Repository", this.repository,
         "One of your repositories, as owner/name."), this.repositories,
       h("div", { class: "field" }, h("label", {}, this.tags,
@@ -67,8 +80,7 @@ export class AutomationForm {
         "Placeholders: {repository}, {tag}, {name}, {url}, {author}."),
       h("div", { class: "field" }, h("p", { class: "hint" }, "Preview"), this.preview),
       field("automation-link", "Link (optional)", this.link, "Empty: the release's page."),
-      h("div", { class: "field" }, h("label", {}, this.manual,
-        " I will add the webhook in GitHub's settings myself")),
+      this.manualField,
       h("div", { class: "actions" }, this.submitButton));
     form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -76,9 +88,36 @@ export class AutomationForm {
     });
     this.updatePreview();
     repositoryNames(() => this.ctx.alive()).then((names) => {
-      fill(this.repositories, names.map((name) => h("option", { value: name })));
+      this.ownNames = names;
+      this.showMode();
     }, () => {}); // the picker is a convenience: typing the name still works
     return form;
+  }
+
+  /** The GitHub App state (null: app mode off): offers app mode, the default when usable. */
+  setApp(state) {
+    const wasShown = !this.modeField.hidden;
+    this.installations = usableInstallations(state);
+    this.modeField.hidden = this.installations.length === 0;
+    if (!this.modeField.hidden && !wasShown) this.mode.value = "app";
+    this.showMode();
+  }
+
+  appMode() {
+    return !this.modeField.hidden && this.mode.value === "app";
+  }
+
+  showMode() {
+    const app = this.appMode();
+    this.manualField.hidden = app;
+    const names = app ? this.installations.flatMap((i) => i.repositories) : this.ownNames;
+    fill(this.repositories, names.map((name) => h("option", { value: name })));
+  }
+
+  /** The installation whose repositories include `repository` (GitHub ignores case). */
+  installationFor(repository) {
+    const wanted = repository.toLowerCase();
+    return this.installations.find((i) => i.repositories.some((r) => r.toLowerCase() === wanted));
   }
 
   clearResult() {
@@ -94,18 +133,27 @@ export class AutomationForm {
   }
 
   body() {
-    return {
-      repository: this.repository.value.trim(),
+    const repository = this.repository.value.trim();
+    const common = {
+      repository,
       events: this.tags.checked ? ["release", "tag"] : ["release"],
       message_template: this.template.value,
       ...(this.link.value.trim() ? { link: this.link.value.trim() } : {}),
-      mode: this.manual.checked ? "manual" : "github",
     };
+    if (this.appMode()) {
+      return { ...common, mode: "app", installation: this.installationFor(repository)?.id };
+    }
+    return { ...common, mode: this.manual.checked ? "manual" : "github" };
   }
 
   async submit() {
     fill(this.result);
     const body = this.body();
+    if (body.mode === "app" && !body.installation) {
+      fill(this.result, notice("Pick one of the GitHub App's repositories (install the app on "
+        + "more repositories to add others).", "error"));
+      return;
+    }
     let created;
     try {
       created = await busy(this.submitButton, "Creating…", () => post("automations", body));
@@ -122,9 +170,16 @@ export class AutomationForm {
     this.form.reset();
     this.template.value = DEFAULT_TEMPLATE;
     this.updatePreview();
-    fill(this.result, created.secret ? this.manualSetup(created)
-      : notice(`Automation created: the webhook is registered on ${created.repository}.`,
-        "success"));
+    let done;
+    if (created.secret) done = this.manualSetup(created);
+    else if (created.hook_mode === "app") {
+      done = notice(`Automation created: the GitHub App delivers ${created.repository}'s `
+        + "releases.", "success");
+    } else {
+      done = notice(`Automation created: the webhook is registered on ${created.repository}.`,
+        "success");
+    }
+    fill(this.result, done);
     this.onCreated(created);
   }
 
