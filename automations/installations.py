@@ -97,7 +97,11 @@ def sync_installation(installation_id: int) -> Installation | None:
     if installation is None:
         return None
     client = get_github_app_client()
-    found = client.get_installation(installation_id)
+    try:
+        found = client.get_installation(installation_id)
+    except InstallationNotFound:  # uninstalled while we missed the event
+        installation_deleted(installation)
+        return None
     repositories = () if found.suspended else client.installation_repositories(
         get_installation_tokens().token(installation_id))
     Installation.objects.filter(pk=installation.pk).update(

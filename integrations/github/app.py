@@ -18,7 +18,7 @@ import jwt
 import requests
 
 from integrations import http
-from integrations.errors import BadProviderResponse
+from integrations.errors import BadProviderResponse, ProviderMisconfigured
 from integrations.github.client import API_VERSION, REST_ACCEPT
 from integrations.github.errors import (
     AppAuthFailed,
@@ -69,7 +69,12 @@ class GitHubAppClient(ProviderClient):
         """A fresh app JWT (cheap: signed per use, never cached)."""
         now = int(self.now().timestamp()) + self._skew_s
         claims = {"iat": now - JWT_BACKDATE_S, "exp": now + JWT_LIFETIME_S, "iss": self.app_id}
-        return jwt.encode(claims, self._private_key, algorithm="RS256")
+        try:
+            return jwt.encode(claims, self._private_key, algorithm="RS256")
+        except (ValueError, TypeError, jwt.PyJWTError):  # never a 500 (checked at start too)
+            raise ProviderMisconfigured(
+                "The GitHub App's private key cannot sign: an administrator must fix "
+                "GITHUB_APP_PRIVATE_KEY (or _FILE).", provider=self.provider) from None
 
     # --- As the app (JWT) --------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.cache import cache
 
-from automations.models import Installation, WebhookDelivery
+from automations.models import Automation, Installation, WebhookDelivery
 from integrations.config import clear_client_cache, get_installation_tokens
 from integrations.github.webhooks import sign
 from integrations.models import OAuthFlow, PagePost
@@ -309,3 +309,57 @@ def test_a_jwt_the_sandbox_refuses_is_a_typed_error_not_a_500(staff, sandbox, se
     [refused] = sandbox.requests("github.app_installation")
     assert refused["headers"]["Authorization"].startswith("Bearer ey")
     assert Installation.objects.count() == 0
+
+
+def test_an_organisation_installation_is_accepted_when_github_lists_it_for_that_person(
+        live_server, settings, sandbox):
+    """With a GitHub App sign-in (ghu_ tokens), GET /user/installations decides: mona
+    administers mona-org, so she may connect its installation; octocat may not."""
+    sandbox.config(github_app_type="github_app")
+    settings.STAFF_GITHUB_LOGINS = ["octocat", "mona"]
+    org_installation = sandbox.install_app("mona-org", ["mona-org/gallery"])
+    octocat = Browser(live_server.url, settings.CSRF_COOKIE_NAME)
+    sign_in(octocat, sandbox, user="octocat")
+    refused = octocat.call("POST", "/api/v1/github/app/installations", json={
+        "installation_id": org_installation, "setup_action": "install",
+        "state": fresh_state(octocat)})
+    assert_error(refused, 403, "installation_not_yours")
+
+    mona = Browser(live_server.url, settings.CSRF_COOKIE_NAME)
+    sign_in(mona, sandbox, user="mona")
+    accepted = mona.call("POST", "/api/v1/github/app/installations", json={
+        "installation_id": org_installation, "setup_action": "install",
+        "state": fresh_state(mona)})
+
+    assert accepted.status_code == 201, accepted.text
+    assert (accepted.json()["account"], accepted.json()["account_type"]) == (
+        "mona-org", "Organization")
+    assert accepted.json()["repositories"] == ["mona-org/gallery"]
+    listed = sandbox.requests("github.user_installations")
+    assert [e["headers"]["Authorization"][:11] for e in listed] == ["Bearer ghu_"] * 2
+
+
+def test_a_state_from_another_session_is_refused(live_server, settings, staff, sandbox):
+    installation_id = sandbox.install_app("octocat", ["octocat/Hello-World"])
+    stolen = fresh_state(staff)
+    other = Browser(live_server.url, settings.CSRF_COOKIE_NAME)
+    sign_in(other, sandbox, user="octocat")
+    answer = other.call("POST", "/api/v1/github/app/installations", json={
+        "installation_id": installation_id, "setup_action": "install", "state": stolen})
+    assert_error(answer, 400, "state_mismatch")
+    assert Installation.objects.count() == 0
+
+
+def test_a_missed_uninstall_is_noticed_by_the_next_sync(staff, sandbox, installed):
+    from automations.installations import sync_installation
+
+    automation = create_app_automation(staff, installed["id"]).json()
+    sandbox.github_app(webhook_url="http://127.0.0.1:9/unreachable")  # the event is lost
+    sandbox.installation_action(installed["id"], "uninstall")
+    assert Automation.objects.get(pk=automation["id"]).enabled  # nobody told us yet
+
+    assert sync_installation(installed["id"]) is None
+
+    after = Automation.objects.get(pk=automation["id"])
+    assert (after.enabled, after.disabled_reason) == (False, "installation_deleted")
+    assert Installation.objects.get().deleted_at is not None

@@ -9,7 +9,12 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from integrations.errors import BadProviderResponse, ProviderRateLimited, TokenInvalid
+from integrations.errors import (
+    BadProviderResponse,
+    ProviderMisconfigured,
+    ProviderRateLimited,
+    TokenInvalid,
+)
 from integrations.github.app import GitHubAppClient
 from integrations.github.errors import (
     AppAuthFailed,
@@ -134,3 +139,10 @@ def test_get_installation_reads_the_account_from_github(app_client, rsps):
 def test_the_install_url_carries_the_state(app_client):
     assert app_client.install_url("s t") == (
         f"{GH_WEB}/apps/bridge-app/installations/new?state=s+t")
+
+
+def test_a_key_that_cannot_sign_is_a_configuration_error_not_a_crash():
+    client = GitHubAppClient("424242", "not a key", slug="s", web_url=GH_WEB, api_url=GH_API)
+    with pytest.raises(ProviderMisconfigured) as raised:
+        client.create_jwt()
+    assert "GITHUB_APP_PRIVATE_KEY" in raised.value.message
