@@ -28,6 +28,7 @@ run: $(STAMP) .env
 
 lint: $(STAMP)
 	@$(BIN)/ruff check .
+	@$(BIN)/lint-imports --no-cache
 
 test: $(STAMP) lint
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -18,7 +18,8 @@ from prometheus_client import (
 )
 
 from api.errors import json_error
-from integrations.metrics import FacebookTokenExpiryCollector, TaskQueueCollector
+from integrations.metrics import TaskQueueCollector
+from integrations.services.facebook.metrics import FacebookTokenExpiryCollector
 
 
 def _authorized(request, token: str) -> bool:

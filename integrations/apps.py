@@ -6,6 +6,8 @@ class IntegrationsConfig(AppConfig):
     verbose_name = "Provider integrations"
 
     def ready(self) -> None:
+        # Importing the tasks binds the `task_queue` slots that services enqueue through.
+        import integrations.tasks  # noqa: F401
         from integrations import checks  # (importing registers the system checks)
 
         checks.warn_about_staff_logins()

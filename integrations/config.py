@@ -20,7 +20,7 @@ from integrations.facebook import FacebookClient
 from integrations.github import GitHubClient
 from integrations.github.app import GitHubAppClient
 from integrations.github.token_cache import InstallationTokenCache
-from integrations.services.usage import CacheBudget
+from integrations.usage_store import CacheBudget
 
 GITHUB_SETTINGS = ("GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET", "GITHUB_URL", "GITHUB_API_URL")
 FACEBOOK_SETTINGS = (

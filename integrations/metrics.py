@@ -1,14 +1,15 @@
-"""Every Prometheus metric of OAuth Bridge, defined once.
+"""OAuth Bridge's Prometheus metrics, each defined once.
 
 Counters and histograms work in prometheus_client's multiprocess mode (PROMETHEUS_MULTIPROC_DIR,
-see gunicorn.conf.py): each worker writes its own files and a scrape sums them. The Facebook
-token expiry and the task queue are read from the database at scrape time instead
-(`FacebookTokenExpiryCollector`, `TaskQueueCollector`), so they are right in every process
-without a multiprocess gauge mode, and tasks run by `db_worker` (which nothing scrapes) count.
+see gunicorn.conf.py): each worker writes its own files and a scrape sums them. The
+task queue is read from the database at scrape time instead (`TaskQueueCollector`), so it is
+right in every process without a multiprocess gauge mode, and tasks run by `db_worker` (which
+nothing scrapes) count. The Page link's token expiry is read the same way, by a collector that
+lives with the link (`integrations.services.facebook.metrics`): this module is the bottom
+layer and imports nothing of the product.
 """
 
 import logging
-import math
 import re
 from urllib.parse import urlsplit
 
@@ -50,37 +51,6 @@ def endpoint_template(url: str) -> str:
         s if _WORD.fullmatch(s) else "{version}" if _VERSION.fullmatch(s) else "{id}"
         for s in segments
     )
-
-
-class FacebookTokenExpiryCollector:
-    """`oauth_bridge_facebook_token_expiry_timestamp_seconds{token}` read from the Page link.
-
-    Series appear only while linked. A Page token taken from a long-lived user token has no
-    expiry of its own (it dies with the grant, which `user` and `data_access` show): +Inf.
-    """
-
-    def collect(self):
-        from integrations.services.facebook.page_link import read_page_link
-
-        gauge = GaugeMetricFamily(
-            "oauth_bridge_facebook_token_expiry_timestamp_seconds",
-            "When the linked Facebook tokens expire (Unix time; +Inf: no expiry).",
-            labels=["token"],
-        )
-        try:
-            link = read_page_link()
-        except DatabaseError:
-            # Metrics must still answer while the database is down (readiness shows that).
-            logger.warning("token expiry gauges skipped: the database is unavailable")
-            yield gauge
-            return
-        if link.is_linked:
-            for name, expires_at in (("user", link.user_token_expires_at),
-                                     ("data_access", link.data_access_expires_at)):
-                gauge.add_metric([name], expires_at.timestamp() if expires_at else math.inf)
-            if link.has_page:
-                gauge.add_metric(["page"], math.inf)
-        yield gauge
 
 
 class TaskQueueCollector:

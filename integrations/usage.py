@@ -3,7 +3,7 @@ Plain Python, no Django.
 
 Clients read the headers of every answer, success or error, into a `ProviderUsage` and hand it
 to their `UsageBudget`; before a call they ask the budget whether to go ahead. The budget that
-remembers usage across processes (Django's cache) lives in `integrations.services.usage`: the
+remembers usage across processes (Django's cache) lives in `integrations.usage_store`: the
 clients never touch storage themselves.
 """
 

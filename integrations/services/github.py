@@ -36,8 +36,8 @@ from integrations.models.facebook import (
     MANAGE_PERMISSION_CODENAME,
     page_manager_flag,
 )
-from integrations.services.usage import github_token_usage
 from integrations.token_check import TokenCheck
+from integrations.usage_store import github_token_usage
 
 logger = logging.getLogger(__name__)
 User = get_user_model()

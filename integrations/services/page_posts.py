@@ -34,7 +34,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
-from integrations import metrics
+from integrations import metrics, task_queue
 from integrations.config import get_facebook_client
 from integrations.errors import (
     IdempotencyInProgress,
@@ -341,18 +341,8 @@ def reconcile_delay() -> timedelta:
 
 
 def enqueue_attempt(post_id: int, run_after: datetime | None = None) -> None:
-    from integrations import tasks
-
-    _enqueue(tasks.attempt_page_post, post_id, run_after)
+    task_queue.ATTEMPT_PAGE_POST.enqueue_on_commit(post_id, run_after=run_after)
 
 
 def enqueue_reconcile(post_id: int, run_after: datetime | None = None) -> None:
-    from integrations import tasks
-
-    _enqueue(tasks.reconcile_page_post, post_id, run_after)
-
-
-def _enqueue(task, post_id: int, run_after: datetime | None) -> None:
-    """After commit: the worker must see the row as this transaction left it."""
-    runnable = task.using(run_after=run_after) if run_after else task
-    transaction.on_commit(lambda: runnable.enqueue(post_id))
+    task_queue.RECONCILE_PAGE_POST.enqueue_on_commit(post_id, run_after=run_after)

@@ -176,8 +176,8 @@ def test_near_the_limit_every_process_backs_off_with_retry_after(api_client, git
 def test_link_state_shows_the_apps_graph_budget(staff_client, linked):
     from datetime import UTC, datetime, timedelta
 
-    from integrations.services.usage import CacheBudget
     from integrations.usage import APP_BUDGET, ProviderUsage
+    from integrations.usage_store import CacheBudget
 
     assert staff_client.get("/api/v1/facebook/page").json()["budget"] is None
     CacheBudget().record(ProviderUsage("facebook", APP_BUDGET, 28.0,

@@ -13,9 +13,9 @@ from integrations.services.facebook.page_link import (
     read_page_link,
 )
 from integrations.services.facebook.token_checks import check_token
-from integrations.services.usage import facebook_app_usage
 from integrations.token_check import TokenCheck
 from integrations.usage import ProviderUsage
+from integrations.usage_store import facebook_app_usage
 
 
 @dataclass(frozen=True)
