@@ -3,7 +3,7 @@ on the first webhook)."""
 
 import pytest
 
-from integrations.checks import check_github_app
+from automations.checks import check_github_app
 from tests.unit.test_github_app_client import PEM
 
 APP = {"GITHUB_APP_ID": "424242", "GITHUB_APP_SLUG": "bridge-app",
@@ -34,7 +34,7 @@ def test_a_malformed_key_names_the_variable(app_settings):
         setattr(app_settings, name, value)
     app_settings.GITHUB_APP_PRIVATE_KEY = "-----BEGIN RSA PRIVATE KEY-----\nnope\n"
     [error] = check_github_app(None)
-    assert error.id == "integrations.E012"
+    assert error.id == "automations.E012"
     assert "GITHUB_APP_PRIVATE_KEY is not a PEM private key" in error.msg
     assert "nope" not in error.msg
 
@@ -61,3 +61,13 @@ def test_half_a_configuration_names_what_is_missing(app_settings):
     app_settings.GITHUB_APP_PRIVATE_KEY = PEM
     [error] = check_github_app(None)
     assert "GITHUB_APP_SLUG, GITHUB_APP_WEBHOOK_SECRET" in error.msg
+
+
+def test_the_check_runs_with_djangos_checks(app_settings, db):
+    from django.core.checks import run_checks
+
+    for name, value in APP.items():
+        setattr(app_settings, name, value)
+    app_settings.GITHUB_APP_PRIVATE_KEY = "garbage"
+    found = run_checks()
+    assert "automations.E012" in {message.id for message in found}
