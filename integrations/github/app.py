@@ -16,6 +16,8 @@ from urllib.parse import quote, urlencode
 
 import jwt
 import requests
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from integrations import http
 from integrations.errors import BadProviderResponse, ProviderMisconfigured
@@ -55,6 +57,7 @@ class GitHubAppClient(ProviderClient):
         self.slug = slug
         self.api_url = api_url.rstrip("/")
         self._private_key = private_key
+        self._signing_key: Any = None  # parsed once: parsing a PEM costs ~200 ms, signing ~1
         self._skew_s = 0  # GitHub's clock minus ours, learned from a claim error's Date
 
     def __repr__(self) -> str:
@@ -70,8 +73,11 @@ class GitHubAppClient(ProviderClient):
         now = int(self.now().timestamp()) + self._skew_s
         claims = {"iat": now - JWT_BACKDATE_S, "exp": now + JWT_LIFETIME_S, "iss": self.app_id}
         try:
-            return jwt.encode(claims, self._private_key, algorithm="RS256")
-        except (ValueError, TypeError, jwt.PyJWTError):  # never a 500 (checked at start too)
+            if self._signing_key is None:
+                self._signing_key = load_pem_private_key(self._private_key.encode(), None)
+            return jwt.encode(claims, self._signing_key, algorithm="RS256")
+        except (ValueError, TypeError, UnsupportedAlgorithm, jwt.PyJWTError):
+            # Never a 500 (the start-up check refuses such a key too).
             raise ProviderMisconfigured(
                 "The GitHub App's private key cannot sign: an administrator must fix "
                 "GITHUB_APP_PRIVATE_KEY (or _FILE).", provider=self.provider) from None

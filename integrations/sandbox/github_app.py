@@ -15,6 +15,7 @@ One app whose RSA key pair is made at start (`SandboxConfig.github_app_private_k
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -67,8 +68,13 @@ NOT_AN_APP_TOKEN = ("You must authenticate with an access token authorized to a 
 
 
 def _public_key(store: Store) -> Any:
-    return load_pem_private_key(store.config.github_app_private_key.encode(),
-                                password=None).public_key()
+    return _public_key_of(store.config.github_app_private_key)
+
+
+@functools.lru_cache(maxsize=4)
+def _public_key_of(pem: str) -> Any:
+    """Parsed once per key: parsing a PEM costs ~200 ms, a verification well under 1."""
+    return load_pem_private_key(pem.encode(), password=None).public_key()
 
 
 def verify_app_jwt(request: Request) -> Response | None:
