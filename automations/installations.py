@@ -21,6 +21,7 @@ from integrations.config import (
     get_installation_tokens,
     github_app_configured,
 )
+from integrations.errors import TokenInvalid
 from integrations.flows import consume_flow, start_flow
 from integrations.github.errors import Forbidden, InstallationNotFound, NotFound
 from integrations.github.types import AppInstallation
@@ -44,14 +45,13 @@ def connect_installation(*, user, binding: str | None, installation_id: int,
                          setup_action: str, state: str) -> Installation:
     """Consume the state, prove the installation is the staff member's, then store what
     GitHub says about it. Nothing is stored on any refusal."""
-    client = get_github_app_client()  # not configured: refused before the state is spent
+    get_github_app_client()  # app mode off: refused before the state is spent
     consume_flow(purpose=FlowPurpose.GITHUB_APP_INSTALL, state=state, binding=binding,
                  user=user)
     if setup_action not in SETUP_ACTIONS:
         raise InstallationRequested()
     found = _verified_installation(user, installation_id)
-    repositories = client.installation_repositories(
-        get_installation_tokens().token(found.id))
+    repositories = read_repositories(found.id)
     with transaction.atomic():
         installation, _ = Installation.objects.update_or_create(
             github_id=found.id, defaults={
@@ -84,6 +84,18 @@ def _verified_installation(user, installation_id: int) -> AppInstallation:
     return found
 
 
+def read_repositories(installation_id: int) -> tuple[str, ...]:
+    """The installation's repositories, read with its (cached) token. A 401 means the cached
+    token died (revoked, or a fresh one not yet replicated: octokit's lesson): one retry with
+    a new token."""
+    client, tokens = get_github_app_client(), get_installation_tokens()
+    try:
+        return client.installation_repositories(tokens.token(installation_id))
+    except TokenInvalid:
+        tokens.forget(installation_id)
+        return client.installation_repositories(tokens.token(installation_id))
+
+
 def _described(found: AppInstallation) -> dict:
     return {"account_login": found.account_login, "account_id": found.account_id,
             "account_type": found.account_type,
@@ -102,8 +114,7 @@ def sync_installation(installation_id: int) -> Installation | None:
     except InstallationNotFound:  # uninstalled while we missed the event
         installation_deleted(installation)
         return None
-    repositories = () if found.suspended else client.installation_repositories(
-        get_installation_tokens().token(installation_id))
+    repositories = () if found.suspended else read_repositories(installation_id)
     Installation.objects.filter(pk=installation.pk).update(
         **_described(found), **({} if found.suspended else {"repositories": list(repositories)}),
         synced_at=timezone.now())

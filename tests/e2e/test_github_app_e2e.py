@@ -363,3 +363,11 @@ def test_a_missed_uninstall_is_noticed_by_the_next_sync(staff, sandbox, installe
     after = Automation.objects.get(pk=automation["id"])
     assert (after.enabled, after.disabled_reason) == (False, "installation_deleted")
     assert Installation.objects.get().deleted_at is not None
+
+
+def test_a_cached_token_github_no_longer_accepts_is_replaced_once(staff, sandbox, installed):
+    from automations.installations import read_repositories
+
+    sandbox.fault("github.installation_repositories", "invalid_token")  # one 401
+    assert read_repositories(installed["id"]) == ("octocat/Hello-World",)
+    assert len(sandbox.requests(MINTS)) == 2  # the connect's token, then a fresh one
