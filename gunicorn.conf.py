@@ -29,6 +29,16 @@ keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))  # s; above the balan
 accesslog = None
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
 
+# gunicornc's control socket: off unless GUNICORN_CONTROL_SOCKET names a path. gunicorn's
+# default path is one per user ($XDG_RUNTIME_DIR/gunicorn.ctl or ~/.gunicorn/gunicorn.ctl), so a
+# second instance on the host took the first one's socket over (gunicornc then reached the wrong
+# server). Give each instance its own path when you want gunicornc.
+control_socket_path = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+if control_socket_path:
+    control_socket = control_socket_path
+else:
+    control_socket_disable = True
+
 # Prometheus metrics: prometheus_client's multiprocess mode, so counters sum across workers.
 gunicorn_hooks.prepare_metrics_dir()  # before any worker imports prometheus_client
 on_starting = gunicorn_hooks.on_starting

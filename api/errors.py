@@ -14,6 +14,7 @@ from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from api import database_outage
 from backend.observability import current_request_id
 from integrations import metrics
 from integrations.errors import IntegrationError
@@ -87,6 +88,25 @@ def integration_error_json(exc: IntegrationError) -> JsonResponse:
                         status=exc.status, headers=exc.response_headers())
 
 
+def _database_unavailable(response):
+    """The 503 for a lost database (api.database_outage): Retry-After, and logged once per
+    outage by OutageLog, so django.request must not log each one."""
+    response["Retry-After"] = str(database_outage.RETRY_AFTER_S)
+    response._has_been_logged = True
+    return response
+
+
+def _database_unavailable_body() -> dict:
+    return error_body(database_outage.CODE, database_outage.MESSAGE,
+                      retry_after=database_outage.RETRY_AFTER_S)
+
+
+def database_unavailable_json(exc: BaseException) -> JsonResponse:
+    """The same 503 for code outside DRF's views (middleware, handler500)."""
+    database_outage.outage.lost(exc)
+    return _database_unavailable(JsonResponse(_database_unavailable_body(), status=503))
+
+
 def exception_handler(exc, context):
     """DRF's EXCEPTION_HANDLER: every error of every API view leaves through here."""
     response = _response_for(exc, context)
@@ -96,6 +116,9 @@ def exception_handler(exc, context):
 
 
 def _response_for(exc, context) -> Response:
+    if database_outage.is_database_lost(exc):
+        database_outage.outage.lost(exc)
+        return _database_unavailable(Response(_database_unavailable_body(), status=503))
     if isinstance(exc, IntegrationError):
         return _integration_response(exc)
     if isinstance(exc, (RequestDataTooBig, TooManyFieldsSent)):

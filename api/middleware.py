@@ -4,7 +4,8 @@ import threading
 from django.conf import settings
 from django.utils.cache import add_never_cache_headers
 
-from api.errors import integration_error_json, json_error
+from api.database_outage import is_database_lost
+from api.errors import database_unavailable_json, integration_error_json, json_error
 from integrations.errors import ProviderBusy
 from integrations.provider_slots import SlotHolder, holding
 
@@ -90,3 +91,17 @@ class ProviderConcurrencyLimit:
                            request.method, request.path, settings.PROVIDER_CONCURRENCY)
             return integration_error_json(ProviderBusy())
         return None
+
+
+class DatabaseUnavailableMiddleware:
+    """Views outside DRF (the admin): a lost database is the same 503 `database_unavailable`
+    as in the API (api.database_outage), not Django's 500."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        return database_unavailable_json(exception) if is_database_lost(exception) else None

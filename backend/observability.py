@@ -104,14 +104,20 @@ class RequestContextMiddleware:
         # Django's own "Not Found: /path" line would come after the request's context is gone:
         # this line replaces it, at the level Django would use.
         response._has_been_logged = True
-        level = (logging.ERROR if response.status_code >= 500 else
-                 logging.WARNING if response.status_code >= 400 else logging.INFO)
+        level = (logging.ERROR if response.status_code >= 500 and not _deliberate(response)
+                 else logging.WARNING if response.status_code >= 400 else logging.INFO)
         access_logger.log(
             level, "%s %s %s %.1fms", _method_label(request.method), _escaped(request.path),
             response.status_code, duration_ms,
             extra={"status": response.status_code, "duration_ms": duration_ms,
                    "user_id": known_user_id(request)},
         )
+
+
+def _deliberate(response) -> bool:
+    """A 503 with Retry-After is a refusal we chose (provider_busy, database_unavailable,
+    each logged where it is decided), not a server error."""
+    return response.status_code == 503 and response.has_header("Retry-After")
 
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

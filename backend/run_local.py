@@ -4,6 +4,9 @@ For each provider without credentials (GITHUB_CLIENT_ID / FACEBOOK_APP_ID unset 
 environment and in `.env`), the sandbox (integrations/sandbox) is started on $SANDBOX_PORT
 (default 8765) and the backend is pointed at it. With real credentials for both, no sandbox runs.
 One task worker (`manage.py db_worker`) runs beside the server, against the same database.
+Under the run directory (MAKE_RUN_DIR, default `.run/`): `make-run.env`, the settings given to
+the server, which any `manage.py` command run beside the demo reads too (backend.run_env), and
+`sandbox-state.json`, the sandbox's tokens, kept across restarts (an earlier link stays usable).
 Ctrl-C, SIGTERM or SIGKILL (to the process group, or to this launcher alone) stops the backend,
 the worker and the sandbox together: they stay in make's process group and die with this
 process.
@@ -90,7 +93,33 @@ def sandbox_app_env(base: str) -> dict[str, str]:
         app = json.load(answer)
     return {"GITHUB_APP_ID": str(app["id"]), "GITHUB_APP_SLUG": app["slug"],
             "GITHUB_APP_WEBHOOK_SECRET": app["webhook_secret"],
-            "GITHUB_APP_PRIVATE_KEY": app["private_key"]}
+            # One line (settings turn "\\n" back into newlines): env files hold one per line.
+            "GITHUB_APP_PRIVATE_KEY": app["private_key"].strip().replace("\n", "\\n")}
+
+
+def run_dir(env: dict[str, str]) -> Path:
+    """Where `make run` keeps what must outlive one run or be read beside it (git-ignored)."""
+    return Path(env.get("MAKE_RUN_DIR") or BASE_DIR / ".run")
+
+
+def write_run_env(path: Path, django_env: dict[str, str]) -> None:
+    """The settings `make run` gives its server, for any `manage.py` command run beside it
+    (backend.run_env reads them while this launcher lives). Written 0600: it holds the
+    sandbox's client secrets."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["# Written by `make run` while it runs (backend/run_local.py); read by manage.py "
+             "commands in debug mode while MAKE_RUN_PID lives.", f"MAKE_RUN_PID={os.getpid()}"]
+    lines += [f"{name}={value}" for name, value in sorted(django_env.items())]
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("\n".join(lines) + "\n")
+    tmp.chmod(0o600)
+    tmp.replace(path)
+
+
+def busy_port_message(port: int, variable: str) -> str:
+    return (f"Port {port} is busy: stop what runs there (perhaps an earlier `make run`; "
+            f"`ss -ltnp 'sport = :{port}'` shows it) or set {variable} to a free port, "
+            f"e.g. {variable}={port + 1} make run.")
 
 
 def port_in_use(port: int) -> bool:
@@ -156,23 +185,33 @@ def main() -> int:
     # SIGINT too: a shell may have started us with it ignored, and Ctrl-C must still work.
     for sig in STOP_SIGNALS:
         signal.signal(sig, _terminate)
+    runs = run_dir(env)
+    run_env = runs / "make-run.env"
     try:
+        # Every port before anything starts: a busy one is one clear line, not a half-started
+        # demo ending in runserver's bare "That port is already in use.".
+        if port_in_use(int(port)):
+            raise SystemExit(busy_port_message(int(port), "PORT"))
         if providers:
             sandbox_port = int(env.get("SANDBOX_PORT") or 8765)
             if port_in_use(sandbox_port):
-                raise SystemExit(f"Port {sandbox_port} is busy: stop what runs there or set "
-                                 "SANDBOX_PORT to a free port.")
+                raise SystemExit(busy_port_message(sandbox_port, "SANDBOX_PORT"))
             base = f"http://127.0.0.1:{sandbox_port}"
             sandbox = start([sys.executable, "-m", "integrations.sandbox", "--host", "127.0.0.1",
-                             "--port", str(sandbox_port)], {**os.environ, **sandbox_env})
+                             "--port", str(sandbox_port),
+                             "--state-file", str(runs / "sandbox-state.json")],
+                            {**os.environ, **sandbox_env})
             wait_until_ready(sandbox, base)
             if "SANDBOX_GITHUB_APP_WEBHOOK_URL" in sandbox_env:
                 django_env.update(sandbox_app_env(base))
+            write_run_env(run_env, django_env)
             print(f"\n*** Sandbox providers in use at {base} ({' and '.join(providers)}): "
                   "not the real GitHub/Facebook. Test users: GitHub octocat (staff), mona, "
                   "unverified; Facebook alex, sam, robin; the sandbox's GitHub App is "
                   "configured (install it from /facebook). Set GITHUB_CLIENT_ID / FACEBOOK_APP_ID "
-                  "(and secrets) in .env to use the real providers. ***\n", flush=True)
+                  "(and secrets) in .env to use the real providers. manage.py commands run "
+                  "beside it (check_tokens, post_to_page) use the same settings. ***\n",
+                  flush=True)
         backend = start([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}"],
                         {**os.environ, **django_env})
         # No autoreloader for the worker: a reloader child would be one more process to stop
@@ -190,6 +229,7 @@ def main() -> int:
         stop(backend)
         stop(worker)
         stop(sandbox)
+        run_env.unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from django.utils.csp import CSP
 
 from backend.conf.cors import browser_settings
 from backend.conf.logging import build_logging
+from backend.run_env import apply_run_env, run_env_path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -24,6 +25,8 @@ if ENV_FILE:
     environ.Env.read_env(ENV_FILE, overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+if DEBUG:  # beside `make run`: the sandbox settings it gave its server (backend/run_env.py)
+    apply_run_env(run_env_path(BASE_DIR))
 
 
 def _required_secrets() -> dict[str, str]:
@@ -85,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "api.middleware.NoStoreApiMiddleware",
+    "api.middleware.DatabaseUnavailableMiddleware",  # a lost database: 503, not 500
     "api.middleware.ProviderConcurrencyLimit",
 ]
 

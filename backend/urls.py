@@ -1,10 +1,12 @@
 import re
+import sys
 
 from django.contrib import admin
 from django.http import JsonResponse
 from django.urls import include, path, re_path
 
-from api.errors import error_body
+from api.database_outage import is_database_lost
+from api.errors import database_unavailable_json, error_body
 from api.urls import fallback_patterns
 from backend.metrics_view import metrics
 from backend.spa import SPA_ROUTES, spa_index
@@ -22,7 +24,12 @@ urlpatterns = [
 
 
 def handler500(request, *args, **kwargs):
-    """Last resort outside DRF: JSON in the error shape, never a debug page or a traceback."""
+    """Last resort outside DRF: JSON in the error shape, never a debug page or a traceback.
+    Called while the exception is handled: a lost database raised by a middleware (saving the
+    session) is the API's 503, not a 500."""
+    exc = sys.exc_info()[1]
+    if is_database_lost(exc):
+        return database_unavailable_json(exc)
     return JsonResponse(error_body("server_error", "Something went wrong on our side."), status=500)
 
 

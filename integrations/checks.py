@@ -1,5 +1,6 @@
 """System checks: a bad token key fails `manage.py check` (and start-up), not the first sign-in;
-a GitHub login (not a numeric id) in STAFF_GITHUB_LOGINS is warned about in production."""
+`check --deploy` warns about a GitHub login (not a numeric id) in STAFF_GITHUB_LOGINS, and about
+an empty STAFF_GITHUB_LOGINS (nobody would reach the Facebook features)."""
 
 import logging
 
@@ -39,6 +40,22 @@ def check_staff_list_uses_ids(app_configs, **kwargs):
         return []
     return [Warning(STAFF_LOGIN_WARNING.format(logins=", ".join(logins)),
                     id="integrations.W001")]
+
+
+NO_STAFF_WARNING = (
+    "STAFF_GITHUB_LOGINS is empty: nobody is made staff at sign-in, so nobody can link the "
+    "Facebook Page, post to it or manage automations.")
+NO_STAFF_HINT = (
+    "Set STAFF_GITHUB_LOGINS to the GitHub numeric user ids of your staff "
+    "(https://api.github.com/users/<login> shows `id`). If you grant staff status and the "
+    "Page permission in the admin instead, add integrations.W002 to SILENCED_SYSTEM_CHECKS.")
+
+
+@register(deploy=True)
+def check_staff_list_is_set(app_configs, **kwargs):
+    if settings.STAFF_GITHUB_LOGINS:
+        return []
+    return [Warning(NO_STAFF_WARNING, hint=NO_STAFF_HINT, id="integrations.W002")]
 
 
 def warn_about_staff_logins() -> None:

@@ -16,6 +16,7 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "bridge.example.com",
     "PUBLIC_URL": "https://bridge.example.com",
     "DATABASE_URL": "sqlite:////tmp/oauth-bridge-deploy-check.sqlite3",
+    "STAFF_GITHUB_LOGINS": "583231",  # the deploy recipe names its staff (else W002)
 }
 
 
@@ -36,6 +37,15 @@ def test_check_deploy_prints_no_warnings():
     assert result.returncode == 0, result.stderr + result.stdout
     assert "WARNING" not in result.stderr + result.stdout
     assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_warns_when_no_staff_is_set():
+    result = manage("check", "--deploy", drop=("STAFF_GITHUB_LOGINS",))
+    output = result.stderr + result.stdout
+    assert "integrations.W002" in output and "STAFF_GITHUB_LOGINS is empty" in output
+    assert "numeric user ids" in output  # the hint says what to set
+    empty = manage("check", "--deploy", env_overrides={"STAFF_GITHUB_LOGINS": ""})
+    assert "integrations.W002" in empty.stderr + empty.stdout
 
 
 def test_missing_secrets_stop_startup_naming_every_variable():

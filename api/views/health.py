@@ -8,6 +8,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api import database_outage
+from api.database_outage import RETRY_AFTER_S, is_database_lost
 from api.errors import error_body
 from api.schema import error_responses
 
@@ -17,7 +19,9 @@ def _database_ok() -> bool:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except DatabaseError:
+    except DatabaseError as exc:
+        if is_database_lost(exc):
+            database_outage.outage.lost(exc)  # the outage's one WARNING, whoever sees it first
         return False
     return True
 
@@ -71,8 +75,10 @@ class HealthView(APIView):
         if ping is not None:
             checks["cache"] = "ok" if ping() else "unavailable"
         if checks["database"] != "ok":
-            body = error_body("database_unavailable", "The database is unavailable.")
-            return Response({**body, "status": "unavailable", **checks}, status=503)
+            body = error_body("database_unavailable", "The database is unavailable.",
+                              retry_after=RETRY_AFTER_S)
+            return Response({**body, "status": "unavailable", **checks}, status=503,
+                            headers={"Retry-After": str(RETRY_AFTER_S)})
         degraded = "unavailable" in checks.values()
         return Response({"status": "degraded" if degraded else "ok", **checks})
 

@@ -190,10 +190,12 @@ class FacebookClient(ProviderClient):
         self, page_id: str, page_token: str, *, since: datetime, scheduled: bool = False,
     ) -> tuple[PagePostSummary, ...]:
         """GET /{page_id}/published_posts (or /scheduled_posts) created since `since`, newest
-        first, one page of up to 100: enough to find a post we may just have made."""
+        first, one page of up to 100: enough to find a post we may just have made. The link is
+        asked for twice: Graph no longer answers `link` for every post type, while
+        `attachments{unshimmed_url}` carries it (without Facebook's l.php redirect)."""
         edge = "scheduled_posts" if scheduled else "published_posts"
         body = self._graph("GET", f"{page_path(page_id)}/{edge}", params={
-            "fields": "id,message,link,created_time", "limit": "100",
+            "fields": "id,message,link,attachments{unshimmed_url},created_time", "limit": "100",
             "since": str(int(since.timestamp())),
         }, token=page_token)
         if not isinstance(body, dict) or not isinstance(body.get("data"), list):

@@ -95,7 +95,22 @@ def parse_post_summary(item: Any) -> PagePostSummary:
     except ValueError:
         created_time = None
     return PagePostSummary(id=post_id, message=str_or_none(item.get("message")),
-                           link=str_or_none(item.get("link")), created_time=created_time)
+                           link=str_or_none(item.get("link")), created_time=created_time,
+                           attachment_urls=_attachment_urls(item.get("attachments")))
+
+
+def _attachment_urls(attachments: Any) -> tuple[str, ...]:
+    """The unshimmed URLs of a post's `attachments` (`{"data": [{"unshimmed_url": …}, …]}`),
+    nested `subattachments` included; anything malformed is skipped, not an error."""
+    items = attachments.get("data") if isinstance(attachments, dict) else None
+    urls: list[str] = []
+    for item in items if isinstance(items, list) else ():
+        if not isinstance(item, dict):
+            continue
+        if url := str_or_none(item.get("unshimmed_url")):
+            urls.append(url)
+        urls.extend(_attachment_urls(item.get("subattachments")))
+    return tuple(urls)
 
 
 def next_cursor(paging: Any) -> str | None:

@@ -57,5 +57,11 @@ class PagePostSummary:
 
     id: str
     message: str | None
-    link: str | None
+    link: str | None  # Graph's `link`, which it no longer returns for every post type
     created_time: datetime | None
+    attachment_urls: tuple[str, ...] = ()  # `attachments{unshimmed_url}`: the link it carries
+
+    @property
+    def links(self) -> tuple[str, ...]:
+        """Every URL Facebook says the post links to; empty when it said nothing about it."""
+        return tuple(dict.fromkeys(u for u in (self.link, *self.attachment_urls) if u))

@@ -18,6 +18,7 @@ from integrations.sandbox.config import (
     config_from,
     split_uris,
 )
+from integrations.sandbox.persistence import StateFile
 from integrations.sandbox.signed_request import build_signed_request
 
 
@@ -46,6 +47,9 @@ def _serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--facebook-app-secret")
     parser.add_argument("--facebook-redirect-uris", help="comma-separated")
     parser.add_argument("--quiet", action="store_true", help="no per-request log lines")
+    parser.add_argument("--state-file", default=os.environ.get("SANDBOX_STATE_FILE") or None,
+                        help="keep the issued tokens, posts and hooks in this JSON file across "
+                        "restarts (default: SANDBOX_STATE_FILE; none: in memory only)")
 
 
 def _shown(secret: str, default: str) -> str:
@@ -83,9 +87,12 @@ def serve(args: argparse.Namespace) -> None:
         facebook_app_secret=args.facebook_app_secret,
         facebook_redirect_uris=split_uris(args.facebook_redirect_uris),
     )
-    server = make_server(config, args.host, args.port, quiet=args.quiet)
+    state_file = StateFile(args.state_file) if args.state_file else None
+    server = make_server(config, args.host, args.port, quiet=args.quiet, state_file=state_file)
     host, port = server.server_address[:2]
     print(describe(config, f"http://{host}:{port}"), flush=True)
+    if state_file is not None:
+        print(f"  State kept in {state_file.path} (tokens survive a restart)", flush=True)
     # SIGTERM (from `make run` or a test fixture) ends serve_forever like Ctrl-C does.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -94,6 +101,8 @@ def serve(args: argparse.Namespace) -> None:
         pass
     finally:
         server.server_close()
+        if state_file is not None:
+            state_file.save(server.store)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -14,6 +14,7 @@ from integrations.sandbox import (
 )
 from integrations.sandbox.config import SandboxConfig
 from integrations.sandbox.http import Router, SandboxHTTPServer
+from integrations.sandbox.persistence import StateFile
 from integrations.sandbox.state import Store
 
 
@@ -32,6 +33,11 @@ def build_router() -> Router:
 
 
 def make_server(config: SandboxConfig, host: str = "127.0.0.1", port: int = 8765,
-                quiet: bool = False) -> SandboxHTTPServer:
-    """A ready-to-serve sandbox (call `serve_forever()`; `server_address` has the real port)."""
-    return SandboxHTTPServer((host, port), Store(config=config), build_router(), quiet=quiet)
+                quiet: bool = False, state_file: StateFile | None = None) -> SandboxHTTPServer:
+    """A ready-to-serve sandbox (call `serve_forever()`; `server_address` has the real port).
+    With `state_file`, the state saved there by an earlier run is loaded first."""
+    store = Store(config=config)
+    if state_file is not None:
+        state_file.load_into(store)
+    return SandboxHTTPServer((host, port), store, build_router(), quiet=quiet,
+                             state_file=state_file)

@@ -51,6 +51,7 @@ RUNTIME_KEYS: dict[str, type] = {
     "facebook_long_lived_ttl_s": int,
     "facebook_data_access_ttl_s": int,
     "facebook_require_appsecret_proof": bool,
+    "facebook_post_link_field": bool,
     "github_app_webhook_url": str,  # where app deliveries go (empty: none are sent)
     "github_app_setup_url": str,  # where the install page redirects
     "github_app_webhook_secret": str,
@@ -83,6 +84,9 @@ class SandboxConfig:
     facebook_long_lived_ttl_s: int = 5183944
     facebook_data_access_ttl_s: int = 90 * 86400
     facebook_require_appsecret_proof: bool = False
+    # Graph no longer answers a post's `link` for every post type (`attachments{unshimmed_url}`
+    # carries it): false leaves `link` out of the posts read back, the newer answer's shape.
+    facebook_post_link_field: bool = True
     # The GitHub App (part D): its key pair is made at start and survives resets.
     github_app_id: int = DEFAULT_GITHUB_APP_ID
     github_app_slug: str = DEFAULT_GITHUB_APP_SLUG

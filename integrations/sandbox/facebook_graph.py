@@ -160,7 +160,9 @@ def debug_token(request: Request) -> Response:
 
 def _fields(request: Request, default: str, known: set[str], node_type: str
             ) -> list[str] | Response:
-    fields = [f.strip() for f in (request.param("fields") or default).split(",") if f.strip()]
+    # Split at top-level commas only: `attachments{unshimmed_url,type}` is one field.
+    fields = [f.strip() for f in re.split(r",(?![^{]*\})", request.param("fields") or default)
+              if f.strip()]
     for name in fields:
         if name.split("{")[0].split(".")[0] not in known:
             return graph_error(request, f"(#100) Tried accessing nonexisting field ({name}) on "
@@ -349,9 +351,10 @@ def read_posts(request: Request) -> Response:
         return graph_error(request, "(#10) This endpoint requires the 'pages_read_engagement' "
                            "permission and a Page access token.", 10, status=403)
     fields = _fields(request, "created_time,message,id", {"id", "message", "link",
-                                                          "created_time"}, "Post")
+                                                          "attachments", "created_time"}, "Post")
     if isinstance(fields, Response):
         return fields
+    attachment_fields = _subfields(request.param("fields") or "", "attachments")
     scheduled = request.params["edge"] == "scheduled_posts"
     since = float(request.query["since"]) if request.query.get("since", "").isdigit() else 0.0
     try:
@@ -363,10 +366,30 @@ def read_posts(request: Request) -> Response:
                  and p.published != scheduled and p.created_time >= since][:limit]
     data = []
     for post in posts:
-        values = {"id": post.id, "message": post.message, "link": post.link,
+        values = {"id": post.id, "message": post.message,
+                  "link": post.link if store.config.facebook_post_link_field else None,
+                  "attachments": _attachments(post, attachment_fields),
                   "created_time": _graph_time(post.created_time)}
         data.append({k: values[k] for k in fields if values.get(k) is not None})
     return graph_response(request, {"data": data}, page_id=page_id)
+
+
+def _subfields(fields: str, name: str) -> set[str] | None:
+    """The sub-fields asked for in `name{a,b}` within a `fields` list (None: the defaults)."""
+    match = re.search(rf"(?:^|,)\s*{name}\{{([^}}]*)\}}", fields)
+    return {f.strip() for f in match.group(1).split(",") if f.strip()} if match else None
+
+
+def _attachments(post: Post, subfields: set[str] | None) -> dict[str, Any] | None:
+    """A link post's `attachments` edge as Graph shapes it: the link card, with the URL both
+    unshimmed and behind Facebook's l.php redirect. A text-only post has none."""
+    if not post.link:
+        return None
+    item = {"type": "share", "unshimmed_url": post.link,
+            "url": add_query("https://l.facebook.com/l.php", {"u": post.link, "h": "AT0sandbox"}),
+            "title": post.link, "media_type": "link"}
+    keep = subfields or {"type", "unshimmed_url", "url", "title", "media_type"}
+    return {"data": [{k: v for k, v in item.items() if k in keep}]}
 
 
 def _permission_owner(token: FacebookToken, owner: str) -> str | None:

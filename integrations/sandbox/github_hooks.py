@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 from integrations.sandbox.data import github_account, github_repo, github_simple_user
 from integrations.sandbox.github_api import DOCS, PREFIX, api_response, authenticate, error, urls
 from integrations.sandbox.http import Request, Response, Router
-from integrations.sandbox.state import GitHubToken
+from integrations.sandbox.state import GitHubToken, Hook
 
 HOOKSHOT = "GitHub-Hookshot/5f1a3c2"
 DELIVERY_TIMEOUT_S = 10  # GitHub gives a receiver ten seconds
@@ -34,18 +34,6 @@ HOOK_DOCS = DOCS + "/repos/webhooks"
 READ_SCOPES = {"repo", "admin:repo_hook", "write:repo_hook", "read:repo_hook"}
 WRITE_SCOPES = {"repo", "admin:repo_hook", "write:repo_hook"}
 DELETE_SCOPES = {"repo", "admin:repo_hook"}
-
-
-@dataclass
-class Hook:
-    id: int
-    repo: str  # canonical full_name, e.g. octocat/Hello-World
-    url: str
-    secret: str
-    content_type: str
-    events: tuple[str, ...]
-    active: bool
-    created_at: str
 
 
 @dataclass

@@ -14,10 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from integrations.sandbox.state import Store
+
+if TYPE_CHECKING:
+    from integrations.sandbox.persistence import StateFile
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -136,11 +139,12 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
 
     def __init__(self, address: tuple[str, int], store: Store, router: Router,
-                 quiet: bool = False) -> None:
+                 quiet: bool = False, state_file: StateFile | None = None) -> None:
         super().__init__(address, SandboxRequestHandler)
         self.store = store
         self.router = router
         self.quiet = quiet
+        self.state_file = state_file  # saved after each request that may change the state
 
 
 class SandboxRequestHandler(BaseHTTPRequestHandler):
@@ -170,6 +174,8 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
             return
         response = self.route(request)
         self.send(response)
+        if self.server.state_file is not None and _may_change_state(request):
+            self.server.state_file.save(self.server.store)
 
     def read_request(self) -> Request:
         parts = urlsplit(self.path)
@@ -238,6 +244,13 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
             self.log_line(response.status)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (an injected timeout did its job)
+
+
+def _may_change_state(request: Request) -> bool:
+    """Everything but static files, health and other control-API reads."""
+    if not request.endpoint or request.endpoint.startswith("static."):
+        return False
+    return not (request.endpoint.startswith("control.") and request.method in ("GET", "HEAD"))
 
 
 def _group(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:

@@ -1,4 +1,5 @@
-"""In-memory sandbox state, guarded by one lock. Everything here is lost on restart or reset."""
+"""In-memory sandbox state, guarded by one lock. Lost on reset, and on restart unless the sandbox
+runs with `--state-file` (persistence.py keeps the tokens and posts there)."""
 
 from __future__ import annotations
 
@@ -123,6 +124,20 @@ class Post:
 
 
 @dataclass
+class Hook:
+    """A repository webhook (github_hooks)."""
+
+    id: int
+    repo: str  # canonical full_name, e.g. octocat/Hello-World
+    url: str
+    secret: str
+    content_type: str
+    events: tuple[str, ...]
+    active: bool
+    created_at: str
+
+
+@dataclass
 class Store:
     """All mutable state. Handlers take `lock` around every read-modify-write."""
 
@@ -141,7 +156,7 @@ class Store:
     facebook_declined: dict[str, set[str]] = field(default_factory=dict)
     facebook_calls: deque = field(default_factory=deque)
     posts: list[Post] = field(default_factory=list)
-    github_hooks: dict[int, Any] = field(default_factory=dict)  # github_hooks.Hook by id
+    github_hooks: dict[int, Hook] = field(default_factory=dict)
     github_deliveries: dict[str, Any] = field(default_factory=dict)  # github_hooks.Delivery
     github_installations: dict[int, AppInstallation] = field(default_factory=dict)
     github_installation_tokens: dict[str, InstallationToken] = field(default_factory=dict)

@@ -113,21 +113,35 @@ def sweep_stale_page_posts() -> int:
 
 def _find_on_page(post: PagePost, *, page_token: str):
     """The Page's post matching this one's message and link inside its attempt window, if any
-    (ignoring posts another row already owns)."""
+    (ignoring posts another row already owns). A post naming our link beats one that names no
+    link at all (`_link_match`)."""
     started = post.attempt_started_at or post.created_at
     since = started - CLOCK_SKEW
     posts = get_facebook_client().list_page_posts(post.page_id, page_token, since=since,
                                                   scheduled=post.scheduled_at is not None)
     owned = set(PagePost.objects.exclude(pk=post.pk).exclude(facebook_post_id="")
                 .values_list("facebook_post_id", flat=True))
+    end = attempt_window_end(post) + CLOCK_SKEW
+    matches = {}
     for candidate in posts:
         if candidate.id in owned or (candidate.message or "") != post.message:
             continue
-        if (candidate.link or "").rstrip("/") != (post.link or "").rstrip("/"):
-            continue
         created = candidate.created_time
-        if created is None or since <= created <= attempt_window_end(post) + CLOCK_SKEW:
-            return candidate
+        if created is not None and not since <= created <= end:
+            continue
+        if (match := _link_match(candidate.links, post.link)) is not None:
+            matches.setdefault(match, candidate)
+    return matches.get("link") or matches.get("message")
+
+
+def _link_match(found: tuple[str, ...], sent: str | None) -> str | None:
+    """How a post read back matches ours on its link: "link" (it names our link, or neither
+    has one), "message" (it names none: Graph answers `link` or `attachments{unshimmed_url}`,
+    both, or for some post types neither, so message and time must do), or None (another)."""
+    if not found:
+        return "link" if not sent else "message"
+    if sent and sent.rstrip("/") in {url.rstrip("/") for url in found}:
+        return "link"
     return None
 
 

@@ -1,8 +1,9 @@
 """Expiring and invalid tokens, found before they stop the Page bot or a staff sign-in.
 
 `link_warnings` reads a Facebook link state (API, admin, SPA banner); `check_tokens` (the daily
-task and `manage.py check_tokens`) also reads staff GitHub refresh tokens and emails staff about
-each warning once per threshold, recording what it sent in `TokenWarning`.
+task and `manage.py check_tokens`) also reads staff GitHub refresh tokens and emails the Page
+managers and superusers about each warning once per threshold, recording what it sent in
+`TokenWarning`.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from integrations.models import GitHubAccount, TokenWarning
+from integrations.models.facebook import HOLDS_PAGE_PERMISSION, with_page_manager_flag
 from integrations.redirects import spa_url
 from integrations.services.facebook.link_state import facebook_link_state
 from integrations.services.facebook.page_link import read_page_link
@@ -156,12 +159,20 @@ def _record(warning: ExpiryWarning, subject: str) -> bool:
     return True
 
 
+def warning_recipients() -> list[str]:
+    """Who can act on a warning: the Page managers (active staff holding the permission, as
+    `can_manage_facebook_page` decides) and superusers; not every staff member."""
+    users = with_page_manager_flag(get_user_model().objects.filter(is_active=True)
+                                   .exclude(email=""))
+    managers = Q(is_superuser=True) | Q(is_staff=True, **{HOLDS_PAGE_PERMISSION: True})
+    return sorted(set(users.filter(managers).values_list("email", flat=True)))
+
+
 def _email_staff(warnings: list[ExpiryWarning]) -> None:
-    recipients = list(get_user_model().objects.filter(is_staff=True, is_active=True)
-                      .exclude(email="").values_list("email", flat=True))
+    recipients = warning_recipients()
     if not recipients:
-        logger.warning("token check: %d new warnings but no staff member has an email address",
-                       len(warnings))
+        logger.warning("token check: %d new warnings but no Page manager or superuser has an "
+                       "email address", len(warnings))
         return
     body = "\n\n".join(w.message for w in warnings)
     body += f"\n\nReconnect on {spa_url()}/facebook (Facebook) or sign in again."

@@ -28,9 +28,10 @@ def test_health_answers_503_in_the_error_shape_when_the_database_is_down(api_cli
     assert response.status_code == 503
     assert response.json() == {"code": "database_unavailable",
                                "message": "The database is unavailable.",
-                               "request_id": response["X-Request-ID"],
+                               "request_id": response["X-Request-ID"], "retry_after": 5,
                                "status": "unavailable", "database": "unavailable",
                                "tasks": "unavailable"}
+    assert response["Retry-After"] == "5"
 
 
 @pytest.mark.django_db

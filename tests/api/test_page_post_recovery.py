@@ -123,7 +123,7 @@ def test_reconcile_finds_the_post_with_its_real_id(linked):
     post = a_post("unknown", message="Lost answer", link="https://example.com/a")
     linked.page_posts += [
         PagePostSummary(id="201_1", message="Lost answer", link=None,
-                        created_time=datetime.now(UTC)),  # another link: not ours
+                        created_time=datetime.now(UTC)),  # names no link: a fallback only
         PagePostSummary(id="201_2", message="Lost answer", link="https://example.com/a/",
                         created_time=datetime.now(UTC)),
     ]
@@ -131,6 +131,33 @@ def test_reconcile_finds_the_post_with_its_real_id(linked):
     post.refresh_from_db()
     assert (post.status, post.facebook_post_id) == ("published", "201_2")
     assert linked.names() == ["list_page_posts"]
+
+
+@pytest.mark.parametrize("shape", [
+    {"link": "https://example.com/a/"},  # the older answer
+    {"link": None, "attachment_urls": ("https://example.com/a",)},  # Graph without `link`
+    {"link": None},  # neither: message and time decide
+], ids=["link", "attachments", "message-and-time"])
+def test_reconcile_matches_on_link_attachments_or_message_and_time(linked, shape):
+    post = a_post("unknown", message="Release v2", link="https://example.com/a")
+    linked.page_posts += [
+        PagePostSummary(id="201_8", message="Release v2", link="https://example.com/other",
+                        created_time=datetime.now(UTC)),
+        PagePostSummary(id="201_9", message="Release v2", created_time=datetime.now(UTC),
+                        **shape),
+    ]
+    assert page_post_recovery.reconcile_page_post(post_id=post.pk) == "published"
+    post.refresh_from_db()
+    assert post.facebook_post_id == "201_9"
+
+
+def test_reconcile_never_takes_a_post_naming_another_link(linked, settings):
+    settings.PAGE_POST_RECONCILE_WINDOW_S = 0
+    post = a_post("unknown", message="Release v2", link="https://example.com/a")
+    linked.page_posts.append(PagePostSummary(
+        id="201_8", message="Release v2", link=None, created_time=datetime.now(UTC),
+        attachment_urls=("https://example.com/other",)))
+    assert page_post_recovery.reconcile_page_post(post_id=post.pk) == "failed"
 
 
 def test_reconcile_ignores_posts_outside_the_window_or_owned_by_another_row(

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from integrations.models import GitHubAccount, TokenWarning
-from tests.fixtures.facebook import PAGE_TOKEN, USER_TOKEN
+from tests.fixtures.facebook import PAGE_TOKEN, USER_TOKEN, page_manager
 
 pytestmark = pytest.mark.django_db
 PAGE_URL = "/api/v1/facebook/page"
@@ -97,7 +97,9 @@ def test_facebook_unreachable_is_not_reported_as_invalid(staff_client, linked):
 
 
 def test_staff_github_refresh_tokens_expiring_are_emailed(db, fake_facebook):
-    user = get_user_model().objects.create_user("octo", email="octo@example.com", is_staff=True)
+    user = page_manager("octo")
+    user.email = "octo@example.com"
+    user.save()
     GitHubAccount.objects.create(user=user, github_id=1, login="octo", access_token="ghu_x",
                                  refresh_token="ghr_SENTINEL",
                                  refresh_token_expires_at=timezone.now() + timedelta(days=2))
@@ -116,6 +118,22 @@ def test_staff_github_refresh_tokens_expiring_are_emailed(db, fake_facebook):
     account.save()
     assert "1 new warning(s)" in check()
     assert not any("SENTINEL" in w.subject for w in TokenWarning.objects.all())
+
+
+def test_warnings_are_emailed_to_page_managers_and_superusers_not_all_staff(linked, staff_user):
+    users = get_user_model().objects
+    staff_user.email = "manager@example.com"
+    staff_user.save()
+    users.create_superuser("root", email="root@example.com", password="x" * 12)
+    users.create_user("helper", email="helper@example.com", is_staff=True)  # no permission
+    users.create_user("plain", email="plain@example.com")
+    gone = page_manager("gone")
+    gone.email, gone.is_active = "gone@example.com", False
+    gone.save()
+    linked.user_token_lifetime = timedelta(days=3)
+    assert "1 new warning(s)" in check()
+    [email] = mail.outbox
+    assert sorted(email.to) == ["manager@example.com", "root@example.com"]
 
 
 def test_check_tokens_queue_hands_the_check_to_the_worker(db):

@@ -57,9 +57,11 @@ def test_a_one_shot_5xx_is_retried_by_the_worker_and_published_once(
     assert len(facebook.requests("facebook.read_posts")) == 1, "the Page is read before retrying"
 
 
+@pytest.mark.parametrize("link_field", [True, False], ids=["link", "attachments-only"])
 def test_a_timeout_facebook_published_anyway_is_reconciled_with_the_right_id(
-        staff, facebook, settings, processes):
+        staff, facebook, settings, processes, link_field):
     link(staff, facebook, user="sam")
+    facebook.config(facebook_post_link_field=link_field)  # False: Graph's answer without `link`
     settings.PROVIDER_TIMEOUT_S = (2.0, 0.5)
     settings.PAGE_POST_RECONCILE_DELAY_S = 0.5
     worker = processes("worker")
@@ -72,6 +74,8 @@ def test_a_timeout_facebook_published_anyway_is_reconciled_with_the_right_id(
     [published] = facebook.posts()
     assert post["status"] == "published" and post["facebook_post_id"] == published["id"]
     assert post["attempts"] == 1 and len(facebook.requests("facebook.feed")) == 1
+    [read] = facebook.requests("facebook.read_posts")
+    assert "attachments{unshimmed_url}" in str(read)
     replay = staff.post_to_page({"message": "Slow but sure", "link": "https://example.com/s"},
                                 "slow-1")
     assert replay.status_code == 200 and replay.json()["facebook_post_id"] == published["id"]

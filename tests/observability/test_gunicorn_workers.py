@@ -36,7 +36,7 @@ def server(tmp_path):
     log = (tmp_path / "server.log").open("w+")
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "backend.wsgi", "-c", "gunicorn.conf.py",
-         "--workers", "2", "--bind", f"127.0.0.1:{port}", "--no-control-socket"],
+         "--workers", "2", "--bind", f"127.0.0.1:{port}"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

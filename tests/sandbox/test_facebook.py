@@ -246,6 +246,26 @@ def test_page_posts_read_back_newest_first_and_scheduled_apart(sb):
                  ).json()["data"] == []
 
 
+def test_page_posts_read_back_carry_the_link_in_attachments_and_link_can_be_left_out(sb):
+    token = page_token(sb, fb_user_token(sb))
+    started = now()
+    graph(sb, "POST", f"/{ALEX_BAKERY}/feed", token, message="text only")
+    graph(sb, "POST", f"/{ALEX_BAKERY}/feed", token, message="card", link="https://e.com/r")
+    fields = "id,message,link,attachments{unshimmed_url,url},created_time"
+    card, text = graph(sb, "GET", f"/{ALEX_BAKERY}/published_posts", token, fields=fields,
+                       since=str(started - 5)).json()["data"]
+    [attachment] = card["attachments"]["data"]
+    assert card["link"] == attachment["unshimmed_url"] == "https://e.com/r"
+    assert attachment["url"].startswith("https://l.facebook.com/l.php?u=https%3A%2F%2Fe.com%2Fr")
+    assert set(attachment) == {"unshimmed_url", "url"}  # the sub-fields asked for
+    assert "attachments" not in text and "link" not in text
+    sb.config(facebook_post_link_field=False)  # the newer answer: no `link`
+    card, _ = graph(sb, "GET", f"/{ALEX_BAKERY}/published_posts", token, fields=fields,
+                    since=str(started - 5)).json()["data"]
+    assert "link" not in card
+    assert card["attachments"]["data"][0]["unshimmed_url"] == "https://e.com/r"
+
+
 def test_reading_page_posts_needs_that_pages_token(sb):
     user = fb_user_token(sb)
     assert_graph_error(graph(sb, "GET", f"/{ALEX_BAKERY}/published_posts", user), 10,

@@ -129,9 +129,10 @@ def make_run_env(tmp_path_factory):
     """`make run` on free ports, with debug on and a scratch database (no .env needed)."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("DJANGO_", "GITHUB_", "FACEBOOK_", "DATABASE_URL", "REDIS_"))}
-    database = tmp_path_factory.mktemp("make-run") / "db.sqlite3"
-    env.update(DJANGO_DEBUG="1", DJANGO_ENV_FILE="", DATABASE_URL=f"sqlite:///{database}",
+    scratch = tmp_path_factory.mktemp("make-run")
+    env.update(DJANGO_DEBUG="1", DJANGO_ENV_FILE="", DATABASE_URL=f"sqlite:///{scratch}/db",
                PORT=str(free_port()), SANDBOX_PORT=str(free_port()),
+               MAKE_RUN_DIR=str(scratch / "run"),  # not the checkout's .run/
                GITHUB_CLIENT_ID="", FACEBOOK_APP_ID="")  # empty: the sandbox for both
     return env
 
@@ -244,6 +245,103 @@ def test_make_run_configures_the_sandbox_github_app(make_run_env):
             except requests.ConnectionError:
                 time.sleep(0.2)
         assert answer is not None and answer.status_code == 200, answer and answer.text
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        _assert_nothing_left(process, make_run_env)
+
+
+# --- beside and across `make run` -----------------------------------------------------------
+
+
+def _manage(env, *args):
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_a_busy_web_port_is_one_clear_line_before_anything_starts(make_run_env):
+    port = int(make_run_env["PORT"])
+    with socket.socket() as busy:
+        busy.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        busy.bind(("127.0.0.1", port))
+        busy.listen()
+        result = subprocess.run(["make", "--no-print-directory", "-o", ".env", "run"], cwd=ROOT,
+                                env=make_run_env, capture_output=True, text=True, timeout=120)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert f"Port {port} is busy" in output and f"PORT={port + 1} make run" in output
+    assert "That port is already in use" not in output and "Traceback" not in output
+    assert "Sandbox providers in use" not in output  # nothing was started first
+    assert not _port_open(int(make_run_env["SANDBOX_PORT"]))
+
+
+def test_check_tokens_without_providers_is_one_line_not_a_traceback(make_run_env):
+    assert _manage(make_run_env, "migrate", "-v", "0").returncode == 0
+    link = ("from integrations.models import FacebookPageLink as L; l = L.get_solo(); "
+            "l.facebook_user_id, l.user_token = '1', 'EAAfake'; l.save()")
+    assert _manage(make_run_env, "shell", "-c", link).returncode == 0  # as the demo leaves it
+    try:
+        result = _manage(make_run_env, "check_tokens")  # no `make run` beside it
+    finally:
+        _manage(make_run_env, "shell", "-c", "from integrations.models import "
+                "FacebookPageLink as L; L.objects.all().delete()")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("CommandError: provider_not_configured: Facebook is not configured")
+    assert "make run" in line
+
+
+def _sign_in_octocat(url: str, sandbox_url: str) -> requests.Session:
+    """GitHub sign-in through the demo's sandbox, as the SPA does it."""
+    from tests.fixtures.sandbox import SandboxHandle
+
+    http = requests.Session()
+    csrf = http.get(url + "/api/v1/auth/csrf", timeout=10).json()["csrf_token"]
+    start = http.post(url + "/api/v1/auth/github/authorize", json={}, timeout=10,
+                      headers={"X-CSRFToken": csrf}).json()
+    params = SandboxHandle(sandbox_url).github_consent(start["authorize_url"], user="octocat")
+    signed_in = http.post(url + "/api/v1/auth/github/callback", json=params, timeout=30,
+                          headers={"X-CSRFToken": csrf})
+    assert signed_in.status_code == 200, signed_in.text
+    return http
+
+
+def _call(http: requests.Session, url: str, method: str, path: str, headers=None, **kwargs):
+    csrf = http.get(url + "/api/v1/auth/csrf", timeout=10).json()["csrf_token"]
+    return http.request(method, url + path, headers={"X-CSRFToken": csrf, **(headers or {})},
+                        timeout=30, **kwargs)
+
+
+def test_a_restarted_make_run_keeps_an_earlier_facebook_link_usable(make_run_env):
+    from tests.fixtures.sandbox import SandboxHandle
+
+    url = f"http://127.0.0.1:{make_run_env['PORT']}"
+    sandbox_url = f"http://127.0.0.1:{make_run_env['SANDBOX_PORT']}"
+    process = _start_make_run(make_run_env)
+    try:
+        http = _sign_in_octocat(url, sandbox_url)
+        dialog = _call(http, url, "POST", "/api/v1/facebook/authorize", json={})
+        assert dialog.status_code == 201, dialog.text
+        params = SandboxHandle(sandbox_url).facebook_consent(dialog.json()["authorize_url"],
+                                                            user="sam")
+        linked = _call(http, url, "POST", "/api/v1/facebook/callback", json=params)
+        assert linked.status_code == 200 and linked.json()["page_selected"], linked.text
+        beside = _manage(make_run_env, "check_tokens")  # the demo's settings reach it
+        assert beside.returncode == 0, beside.stderr
+        assert "0 new warning(s) sent." in beside.stdout
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        _assert_nothing_left(process, make_run_env)
+    assert not (Path(make_run_env["MAKE_RUN_DIR"]) / "make-run.env").exists()
+
+    process = _start_make_run(make_run_env)
+    try:
+        page = _call(http, url, "GET", "/api/v1/facebook/page").json()
+        assert page["relink_needed"] is False, page
+        assert page["token"]["valid"] is True and page["token"]["missing_scopes"] == []
+        posted = _call(http, url, "POST", "/api/v1/facebook/page/posts",
+                       json={"message": "After a restart"}, headers={"Idempotency-Key": "r1"})
+        assert posted.status_code == 201, posted.text
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         _assert_nothing_left(process, make_run_env)

@@ -512,7 +512,7 @@ def test_error_logs_never_show_tokens(facebook_client, rsps, caplog):
 def test_list_page_posts_reads_published_posts_since_with_the_page_token(facebook_client, rsps):
     since = NOW - timedelta(minutes=5)
     rsps.get(f"{GRAPH}/{PAGE_ID}/published_posts", match=[matchers.query_param_matcher({
-        "fields": "id,message,link,created_time", "limit": "100",
+        "fields": "id,message,link,attachments{unshimmed_url},created_time", "limit": "100",
         "since": str(int(since.timestamp())), "appsecret_proof": proof(PAGE_TOKEN)})],
         json={"data": [{"id": f"{PAGE_ID}_1", "message": "Hi", "link": "https://e.test/",
                         "created_time": "2026-11-29T20:00:00+0000"}, {"id": f"{PAGE_ID}_2"}]})
@@ -521,6 +521,25 @@ def test_list_page_posts_reads_published_posts_since_with_the_page_token(faceboo
     assert first.created_time == datetime(2026, 11, 29, 20, 0, tzinfo=UTC)
     assert (second.message, second.link, second.created_time) == (None, None, None)
     assert_no_token_in_url(rsps, PAGE_TOKEN)
+
+
+def test_list_page_posts_reads_the_link_from_attachments_when_graph_omits_link(
+        facebook_client, rsps):
+    rsps.get(f"{GRAPH}/{PAGE_ID}/published_posts", json={"data": [
+        {"id": f"{PAGE_ID}_1", "message": "Card", "attachments": {"data": [
+            {"unshimmed_url": "https://e.test/release",
+             "url": "https://l.facebook.com/l.php?u=https%3A%2F%2Fe.test%2Frelease&h=AT0"}]}},
+        {"id": f"{PAGE_ID}_2", "message": "Album", "attachments": {"data": [
+            {"subattachments": {"data": [{"unshimmed_url": "https://e.test/a"}, "junk"]}}]}},
+        {"id": f"{PAGE_ID}_3", "message": "Both", "link": "https://e.test/b",
+         "attachments": {"data": [{"unshimmed_url": "https://e.test/b"}]}},
+        {"id": f"{PAGE_ID}_4", "message": "Malformed", "attachments": "nope"},
+    ]})
+    card, album, both, malformed = facebook_client.list_page_posts(PAGE_ID, PAGE_TOKEN, since=NOW)
+    assert (card.link, card.links) == (None, ("https://e.test/release",))
+    assert album.links == ("https://e.test/a",)
+    assert both.links == ("https://e.test/b",)
+    assert malformed.links == ()
 
 
 def test_list_page_posts_reads_scheduled_posts_apart(facebook_client, rsps):
