@@ -8,6 +8,7 @@ from knox.auth import TokenAuthentication
 from knox.models import AuthToken
 from rest_framework.authentication import SessionAuthentication
 
+from api.principal import get_principal
 from integrations.models import with_page_manager_flag
 
 
@@ -21,7 +22,8 @@ class CsrfSessionAuthentication(SessionAuthentication):
 
 class SessionUserBackend(ModelBackend):
     """ModelBackend whose session user comes with its GitHub account and whether it may manage
-    the Facebook Page, in one query.
+    the Facebook Page, in one query, kept in the shared cache between requests
+    (api.principal: invalidated by every change that could alter it).
 
     The encrypted token columns are left out: most requests never use the token, so they neither
     carry nor decrypt it (reading `access_token` loads and decrypts it on demand). Sign-ins name
@@ -33,6 +35,10 @@ class SessionUserBackend(ModelBackend):
         return None  # ModelBackend checks passwords: each failed password is hashed once
 
     def get_user(self, user_id):
+        return get_principal(user_id, load=self.load_user)
+
+    def load_user(self, user_id):
+        """The user from the database, or None (gone, or not allowed to authenticate)."""
         # The Page permission comes in the same query: staff read it on every /me.
         users = with_page_manager_flag(get_user_model()._default_manager).select_related(
             "github_account").defer("github_account__access_token",

@@ -7,7 +7,11 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import serializers
 
 from api.middleware import provider_binding
-from integrations.errors import ProviderBusy
+from integrations.errors import (
+    PROVIDER_MESSAGE_CHARACTERS,
+    PROVIDER_MESSAGE_MAX_CHARS,
+    ProviderBusy,
+)
 
 ERROR_MESSAGES = {
     400: ("validation_error", "The request is not valid."),
@@ -72,9 +76,11 @@ class ErrorSerializer(serializers.Serializer):
     )
     provider_message = serializers.CharField(
         required=False, max_length=300,
-        help_text="What the provider said for people (e.g. Facebook's `error_user_msg`, "
-                  "GitHub's `error_description`), apart from our `message`: plain text without "
-                  "control characters, at most 300 characters. Render it as text.",
+        help_text="What Facebook's Graph API said for people (`error_user_title: "
+                  "error_user_msg`), apart from our `message`: markup removed, only "
+                  f"{PROVIDER_MESSAGE_CHARACTERS}, at most {PROVIDER_MESSAGE_MAX_CHARS} "
+                  "characters. Render it as text. Never sent for an error that came back "
+                  "through a redirect (its `error_description` is anyone's words).",
     )
 
 

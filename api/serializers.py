@@ -44,7 +44,10 @@ class ProviderCallbackInput(StrictSerializer):
 
     state = TextRegexField(STATE_REGEX)
     error = TextRegexField(r"^[a-z_]{1,64}$", required=False)
-    error_description = serializers.CharField(required=False, max_length=500, allow_blank=True)
+    error_description = serializers.CharField(
+        required=False, max_length=500, allow_blank=True,
+        help_text="Accepted and ignored: it came through a URL anyone can write, so it is "
+                  "never repeated back (S37).")
 
     def get_fields(self):
         fields = super().get_fields()

@@ -1,11 +1,12 @@
-"""The GitHub App's one webhook: verify, then one small handler per (event, action).
+"""The GitHub App's one webhook: verify, then route by (event, action).
 
 Order (EXAMPLES-ROUND3 §4): the app's webhook secret verifies the raw body in constant time
-before any JSON is parsed (nothing stored for a refusal); the handler is looked up in a table
-keyed on (event, action), unknown pairs are recorded and answered 202. The delivery is
-recorded under `X-GitHub-Delivery` (a redelivery counts on the same row), but exactly-once
-posting rests on what the signature covers: the Page post's Idempotency-Key is derived from
-the automation, repository id, release id and action in the body.
+before any JSON is parsed (nothing stored for a refusal). A `release` is routed, by the
+installation id and repository in the signed body, to its app-mode automation and handed to
+`automations.deliveries.process_delivery`, the same flow as a repository hook's delivery:
+exactly once rests on what the signature covers (the Idempotency-Key derives from the
+automation, repository id, release id and action), never on `X-GitHub-Delivery`. Installation
+events go through a small table keyed on (event, action); unknown pairs are recorded, 202.
 """
 
 from __future__ import annotations
@@ -16,20 +17,23 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 
 from automations import installations
-from automations.deliveries import Handled, _payload, _record_app, _text
+from automations.deliveries import (
+    Handled,
+    parse_payload,
+    process_delivery,
+    valid_header_value,
+)
 from automations.errors import WebhookPayloadInvalid, WebhookSignatureInvalid
-from automations.message_template import render
 from automations.models import (
     Automation,
-    AutomationEvent,
     DeliveryOutcome,
     HookMode,
     Installation,
     WebhookDelivery,
 )
-from automations.posting import enqueue_signed_release_post, release_idempotency_key
 from automations.tasks import sync_installation
 from integrations.errors import IntegrationError
 from integrations.github import verify_signature
@@ -46,19 +50,57 @@ def receive_app_delivery(*, event: str, delivery_id: str, signature: str | None,
     secret = str(getattr(settings, "GITHUB_APP_WEBHOOK_SECRET", "") or "")
     if not verify_signature(secret, body, signature):
         raise WebhookSignatureInvalid(provider="github")
-    if not delivery_id or len(delivery_id) > 64 or not event or len(event) > 64:
-        raise WebhookPayloadInvalid("X-GitHub-Event and X-GitHub-Delivery are required.",
-                                    provider="github")
-    payload = _payload(body)
-    action = _text(payload.get("action"), 64)
-    handler = HANDLERS.get((event, action)) or HANDLERS.get((event, None)) or ignore
-    try:
-        handled = handler(payload)
-    except IntegrationError as exc:  # e.g. no Page linked: recorded, GitHub may redeliver
-        handled = Handled(DeliveryOutcome.FAILED, exc.code)
-    logger.info("github app delivery %s (%s %s): %s", delivery_id, event, action or "-",
-                handled.outcome)
-    return _record_app(handled, payload, event, delivery_id)
+    if not valid_header_value(event) or not valid_header_value(delivery_id):
+        raise WebhookPayloadInvalid(
+            "X-GitHub-Event and X-GitHub-Delivery are required: 1 to 64 of A-Z a-z 0-9 _ . -",
+            provider="github")
+    payload = parse_payload(body)
+    if event == "release":
+        automation = release_automation(payload)
+        if automation is not None:  # the repository hook's flow, from here on
+            return process_delivery(automation=automation, event=event,
+                                    delivery_id=delivery_id, payload=payload)
+        handled = Handled(DeliveryOutcome.IGNORED, "no app-mode automation for this repository",
+                          _text(_object(payload, "release").get("tag_name"), 255))
+    else:
+        action = _text(payload.get("action"), 64)
+        handler = HANDLERS.get((event, action)) or HANDLERS.get((event, None)) or ignore
+        try:
+            handled = handler(payload)
+        except IntegrationError as exc:
+            handled = Handled(DeliveryOutcome.FAILED, exc.code)
+    logger.info("github app delivery %s (%s): %s", delivery_id, event, handled.outcome)
+    return _record(payload, event, delivery_id, handled)
+
+
+def release_automation(payload: dict[str, Any]) -> Automation | None:
+    """The app-mode automation of the installation and repository named in the signed body."""
+    installation = _installation(payload)
+    full_name = _text(_object(payload, "repository").get("full_name"), 140)
+    if installation is None or not full_name:
+        return None
+    return Automation.objects.filter(hook_mode=HookMode.APP, installation=installation,
+                                     repository__iexact=full_name).first()
+
+
+def _record(payload: dict[str, Any], event: str, delivery_id: str,
+            handled: Handled) -> WebhookDelivery:
+    """A delivery about no automation (installation events): recorded like a hook's, a
+    redelivery counted on the same row."""
+    fields = {"event": event, "action": _text(payload.get("action"), 64),
+              "repository": _text(_object(payload, "repository").get("full_name"), 140),
+              "tag": handled.tag[:255], "outcome": handled.outcome,
+              "detail": handled.detail[:255]}
+    with transaction.atomic():
+        delivery, created = WebhookDelivery.objects.select_for_update().get_or_create(
+            automation=None, delivery_id=delivery_id, defaults=fields)
+        if not created:
+            for name, value in fields.items():
+                setattr(delivery, name, value)
+            delivery.times_received = F("times_received") + 1
+            delivery.save()
+            delivery.refresh_from_db()
+    return delivery
 
 
 # --- Handlers: payload -> Handled -----------------------------------------------------------
@@ -70,39 +112,6 @@ def handle_ping(payload: dict[str, Any]) -> Handled:
 
 def ignore(payload: dict[str, Any]) -> Handled:
     return Handled(DeliveryOutcome.IGNORED, "event not automated")
-
-
-def handle_release_published(payload: dict[str, Any]) -> Handled:
-    release = _object(payload, "release")
-    repository = _object(payload, "repository")
-    tag = _text(release.get("tag_name"), 255)
-    installation = _installation(payload)
-    full_name = _text(repository.get("full_name"), 140)
-    if installation is None:
-        return Handled(DeliveryOutcome.IGNORED, "installation not connected", tag)
-    automation = Automation.objects.filter(
-        hook_mode=HookMode.APP, installation=installation,
-        repository__iexact=full_name).first()
-    if automation is None:
-        return Handled(DeliveryOutcome.IGNORED, "no automation for this repository", tag)
-    if not automation.enabled or installation.suspended:
-        return Handled(DeliveryOutcome.DISABLED, automation.disabled_reason, tag,
-                       automation=automation)
-    if release.get("draft") is True or AutomationEvent.RELEASE not in automation.events:
-        return Handled(DeliveryOutcome.IGNORED, "only published releases are posted", tag,
-                       automation=automation)
-    repository_id, release_id = int_or_none(repository.get("id")), int_or_none(release.get("id"))
-    if repository_id is None or release_id is None:
-        raise WebhookPayloadInvalid(provider="github")
-    author = _object(release, "author")
-    url = _text(release.get("html_url"), 2000)
-    message = render(automation.message_template, {
-        "repository": full_name, "tag": tag, "name": _text(release.get("name"), 255) or tag,
-        "url": url, "author": _text(author.get("login"), 100)})
-    key = release_idempotency_key(automation_id=automation.pk, repository_id=repository_id,
-                                  release_id=release_id, action="published")
-    post = enqueue_signed_release_post(message=message, link=automation.link or url, key=key)
-    return Handled(DeliveryOutcome.QUEUED, tag=tag, page_post=post, automation=automation)
 
 
 def _installation_event(change: Callable[[Installation], int]) -> Handler:
@@ -145,7 +154,6 @@ def handle_repositories_added(payload: dict[str, Any]) -> Handled:
 
 HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("ping", None): handle_ping,
-    ("release", "published"): handle_release_published,
     ("installation", "deleted"): _installation_event(installations.installation_deleted),
     ("installation", "suspend"): _installation_event(installations.installation_suspended),
     ("installation", "unsuspend"): handle_unsuspend,
@@ -173,3 +181,7 @@ def _names(items: Any) -> list[str]:
 def _object(payload: dict[str, Any], key: str) -> dict[str, Any]:
     value = payload.get(key)
     return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any, limit: int) -> str:
+    return value[:limit] if isinstance(value, str) else ""

@@ -97,10 +97,11 @@ class DeliveryOutcome(models.TextChoices):
 
 
 class WebhookDelivery(models.Model):
-    """One verified delivery, keyed by GitHub's `X-GitHub-Delivery` (a redelivery keeps it):
-    a redelivery updates this row, it never makes a second one."""
+    """One verified delivery, keyed by its automation and GitHub's `X-GitHub-Delivery` (a
+    redelivery keeps it): a redelivery updates this row, it never makes a second one. Delivery
+    ids are unique per automation only: one signed for B never touches A's row."""
 
-    delivery_id = models.CharField(max_length=64, unique=True)
+    delivery_id = models.CharField(max_length=64)
     automation = models.ForeignKey(Automation, null=True, on_delete=models.SET_NULL,
                                    related_name="deliveries")
     event = models.CharField(max_length=64)
@@ -109,7 +110,8 @@ class WebhookDelivery(models.Model):
     tag = models.CharField(max_length=255, blank=True)
     outcome = models.CharField(max_length=16, choices=DeliveryOutcome.choices)
     detail = models.CharField(max_length=255, blank=True)
-    # The Page post it queued (its Idempotency-Key is github-delivery:<delivery_id>).
+    # The Page post it queued (its Idempotency-Key derives from the signed content, so several
+    # deliveries of one release name the same post).
     page_post = models.ForeignKey("integrations.PagePost", null=True, blank=True,
                                   on_delete=models.SET_NULL, related_name="+")
     times_received = models.PositiveIntegerField(default=1)
@@ -119,6 +121,10 @@ class WebhookDelivery(models.Model):
     class Meta:
         verbose_name_plural = "webhook deliveries"
         ordering = ("-received_at", "-id")
+        constraints = [
+            models.UniqueConstraint(fields=("automation", "delivery_id"),
+                                    name="one_delivery_row_per_automation"),
+        ]
 
     def __str__(self) -> str:
         return f"Delivery {self.delivery_id} ({self.event}: {self.outcome})"

@@ -1,30 +1,28 @@
 """The one place an automation hands a post to the Page post queue (issue 11's service).
 
-Exactly once: the Idempotency-Key is derived from GitHub's delivery id, which a redelivery
-keeps, so the queue answers a redelivery with the post it already has.
+Exactly once: the Idempotency-Key is derived from signed content (see
+`automations.deliveries.content_key`), so however a release arrives (GitHub's redelivery, a
+captured body resent under a fresh `X-GitHub-Delivery`) the queue answers with the post it
+already has.
 """
 
 from __future__ import annotations
 
+from integrations.errors import IdempotencyKeyReused
 from integrations.models import PagePost
 from integrations.services.page_posts import enqueue_page_post
 
 
-def idempotency_key(delivery_id: str) -> str:
-    return f"github-delivery:{delivery_id}"
+def idempotency_key(content_key: str) -> str:
+    return f"github:{content_key}"
 
 
-def enqueue_release_post(*, message: str, link: str, delivery_id: str) -> PagePost:
-    return enqueue_page_post(message=message, link=link or None,
-                             idempotency_key=idempotency_key(delivery_id))
-
-
-def release_idempotency_key(*, automation_id: int, repository_id: int, release_id: int,
-                            action: str) -> str:
-    """From what the signature covers (the body), never from the unsigned X-GitHub-Delivery:
-    a resent body under a fresh delivery id names the same post."""
-    return f"github-release:{automation_id}:{repository_id}:{release_id}:{action}"
-
-
-def enqueue_signed_release_post(*, message: str, link: str, key: str) -> PagePost:
-    return enqueue_page_post(message=message, link=link or None, idempotency_key=key)
+def enqueue_release_post(*, message: str, link: str, content_key: str) -> PagePost:
+    """The post for this release, queued once. A later delivery of the same release whose
+    message differs (the template or the release name changed) still names the first post:
+    the release has been posted."""
+    key = idempotency_key(content_key)
+    try:
+        return enqueue_page_post(message=message, link=link or None, idempotency_key=key)
+    except IdempotencyKeyReused:
+        return PagePost.objects.get(idempotency_key=key)

@@ -26,10 +26,12 @@ def repository_taken(repository: str) -> bool:
 
 
 def post_sources(post_ids: Iterable[int]) -> dict[int, WebhookDelivery]:
-    """The delivery that queued each of these posts (absent: not from an automation)."""
+    """The delivery that queued each of these posts (absent: not from an automation). Several
+    deliveries of one release name the same post: the first one received is its source."""
     deliveries = WebhookDelivery.objects.filter(page_post_id__in=list(post_ids)).only(
-        "delivery_id", "automation_id", "repository", "tag", "event", "page_post_id")
-    return {d.page_post_id: d for d in deliveries}
+        "delivery_id", "automation_id", "repository", "tag", "event", "page_post_id",
+    ).order_by("-received_at", "-id")
+    return {d.page_post_id: d for d in deliveries}  # later in the list (earlier received) wins
 
 
 

@@ -34,6 +34,7 @@ SANDBOX_CREDENTIALS = {  # the sandbox's own defaults (integrations/sandbox/conf
     "FACEBOOK_APP_ID": "100000000000001",
     "FACEBOOK_APP_SECRET": "sandbox-facebook-app-secret",
 }
+SANDBOX_OCTOCAT_ID = 583231  # integrations/sandbox/data.py
 STARTUP_TIMEOUT_S = 15.0
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
@@ -73,7 +74,8 @@ def sandbox_plan(env: dict[str, str]) -> tuple[dict[str, str], dict[str, str], l
         django_env.update(GITHUB_URL=base + "/github", GITHUB_API_URL=base + "/github/api/v3",
                           GITHUB_CLIENT_ID=SANDBOX_CREDENTIALS["GITHUB_CLIENT_ID"],
                           GITHUB_CLIENT_SECRET=SANDBOX_CREDENTIALS["GITHUB_CLIENT_SECRET"],
-                          STAFF_GITHUB_LOGINS=env.get("STAFF_GITHUB_LOGINS") or "583231")
+                          STAFF_GITHUB_LOGINS=env.get("STAFF_GITHUB_LOGINS")
+                          or str(SANDBOX_OCTOCAT_ID))
     if "Facebook" in providers:
         django_env.update(FACEBOOK_URL=base + "/facebook", FACEBOOK_GRAPH_URL=base + "/graph",
                           FACEBOOK_APP_ID=SANDBOX_CREDENTIALS["FACEBOOK_APP_ID"],
@@ -120,6 +122,19 @@ def busy_port_message(port: int, variable: str) -> str:
     return (f"Port {port} is busy: stop what runs there (perhaps an earlier `make run`; "
             f"`ss -ltnp 'sport = :{port}'` shows it) or set {variable} to a free port, "
             f"e.g. {variable}={port + 1} make run.")
+
+
+def admin_access_hint(env: dict[str, str], port: str) -> str:
+    """How to reach /admin/: GitHub sign-in's staff status does not open it (issue 23)."""
+    listed = (env.get("ADMIN_SITE_USERS") or "").strip()
+    if listed:
+        return (f"Admin http://127.0.0.1:{port}/admin/: superusers and ADMIN_SITE_USERS "
+                f"({listed}).")
+    return (f"Admin http://127.0.0.1:{port}/admin/ is for superusers only (signing in with "
+            "GitHub as staff does not open it): create one with `.venv/bin/python manage.py "
+            "createsuperuser`, or let a signed-in GitHub user in with "
+            "ADMIN_SITE_USERS=github-<numeric id> in .env (the sandbox octocat: "
+            f"github-{SANDBOX_OCTOCAT_ID}) and restart.")
 
 
 def port_in_use(port: int) -> bool:
@@ -212,6 +227,7 @@ def main() -> int:
                   "(and secrets) in .env to use the real providers. manage.py commands run "
                   "beside it (check_tokens, post_to_page) use the same settings. ***\n",
                   flush=True)
+        print(admin_access_hint(env, port), flush=True)
         backend = start([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}"],
                         {**os.environ, **django_env})
         # No autoreloader for the worker: a reloader child would be one more process to stop

@@ -54,7 +54,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 PUBLIC_URL = env.str("PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "backend.admin_site.BridgeAdminConfig",  # django.contrib.admin, for chosen accounts only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -220,6 +220,9 @@ GITHUB_APP_WEBHOOK_SECRET = env.str("GITHUB_APP_WEBHOOK_SECRET", default="")
 GITHUB_APP_PRIVATE_KEY = env.str("GITHUB_APP_PRIVATE_KEY", default="").replace("\\n", "\n")
 GITHUB_APP_PRIVATE_KEY_FILE = env.str("GITHUB_APP_PRIVATE_KEY_FILE", default="")
 STAFF_GITHUB_LOGINS = [login.lower() for login in env.list("STAFF_GITHUB_LOGINS", default=[])]
+# Besides superusers, the usernames allowed into /admin/ (they must be staff too). A GitHub
+# sign-in's username is `github-<numeric id>`; staff from STAFF_GITHUB_LOGINS get no admin.
+ADMIN_SITE_USERS = env.list("ADMIN_SITE_USERS", default=[])
 FACEBOOK_APP_ID = env.str("FACEBOOK_APP_ID", default="")
 FACEBOOK_APP_SECRET = env.str("FACEBOOK_APP_SECRET", default="")
 FACEBOOK_URL = env.str("FACEBOOK_URL", default="https://www.facebook.com").rstrip("/")
@@ -303,6 +306,11 @@ if REDIS_URL:
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="oauth-bridge"),
         "OPTIONS": {"timeout_s": env.float("REDIS_TIMEOUT_S", default=0.5)},
     }
+
+# The signed-in principal is cached (api.principal) only in a cache every process shares: an
+# in-memory cache would keep serving a revoked permission in the processes that did not make
+# the change. Tests (one process) turn it on over the in-memory cache.
+PRINCIPAL_CACHE = env.bool("PRINCIPAL_CACHE", default=bool(REDIS_URL))
 
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
 LOGGING = build_logging(log_format=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))

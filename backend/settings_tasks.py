@@ -25,6 +25,12 @@ PAGE_POST_STALE_AFTER_S = env.float("PAGE_POST_STALE_AFTER_S", default=60.0)
 PAGE_POST_RECONCILE_WINDOW_S = env.float("PAGE_POST_RECONCILE_WINDOW_S", default=300.0)
 PAGE_POST_RECONCILE_DELAY_S = env.float("PAGE_POST_RECONCILE_DELAY_S", default=20.0)
 
+# Revoking GitHub tokens and grants (account deletion, a failed sign-in, scopes nobody asked
+# for): retried on the worker with the same backoff, then shown as failed in the admin.
+REVOCATION_MAX_ATTEMPTS = env.int("REVOCATION_MAX_ATTEMPTS", default=8)
+REVOCATION_RETRY_BASE_S = env.float("REVOCATION_RETRY_BASE_S", default=60.0)
+REVOCATION_RETRY_MAX_S = env.float("REVOCATION_RETRY_MAX_S", default=6 * 3600.0)
+
 # Tokens expiring within this many days (or invalid) are reported to staff, once per threshold.
 TOKEN_EXPIRY_WARNING_DAYS = env.int("TOKEN_EXPIRY_WARNING_DAYS", default=7)
 # Finished task results older than this are pruned by `manage.py sweep`.

@@ -2,6 +2,7 @@ import re
 import sys
 
 from django.contrib import admin
+from django.core.exceptions import DisallowedHost
 from django.http import JsonResponse
 from django.urls import include, path, re_path
 
@@ -31,6 +32,16 @@ def handler500(request, *args, **kwargs):
     if is_database_lost(exc):
         return database_unavailable_json(exc)
     return JsonResponse(error_body("server_error", "Something went wrong on our side."), status=500)
+
+
+def handler400(request, exception=None):
+    """Django's own 400s (a Host not in ALLOWED_HOSTS, other suspicious requests) in the error
+    shape, not its HTML page."""
+    if isinstance(exception, DisallowedHost):
+        return JsonResponse(error_body("host_not_allowed", "This server does not answer for "
+                                       "that host name."), status=400)
+    return JsonResponse(error_body("bad_request", "The request could not be understood."),
+                        status=400)
 
 
 def handler404(request, exception=None):

@@ -3,7 +3,8 @@
 from django.contrib import admin
 
 from integrations.crypto import mask_token
-from integrations.models import GitHubAccount, OAuthFlow
+from integrations.models import GitHubAccount, GitHubRevocation, OAuthFlow, RevocationStatus
+from integrations.services.revocations import retry_revocation
 
 
 @admin.register(GitHubAccount)
@@ -44,5 +45,32 @@ class OAuthFlowAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+@admin.register(GitHubRevocation)
+class GitHubRevocationAdmin(admin.ModelAdmin):
+    """Revocations the worker is trying, and the ones that failed for good (S33): an operator
+    sees them and can start a fresh round of attempts once GitHub answers again."""
+
+    list_display = ("id", "kind", "reason", "github_id", "status", "attempts", "last_error",
+                    "next_attempt_at", "created_at", "finished_at")
+    list_filter = ("status", "kind", "reason")
+    fields = ("kind", "reason", "github_id", "status", "attempts", "last_error",
+              "next_attempt_at", "created_at", "finished_at")
+    readonly_fields = fields
+    actions = ("try_again",)
+
+    @admin.action(description="Try the selected failed revocations again")
+    def try_again(self, request, queryset):
+        failed = list(queryset.filter(status=RevocationStatus.FAILED))
+        for revocation in failed:
+            retry_revocation(revocation)
+        self.message_user(request, f"{len(failed)} revocation(s) handed to the worker again.")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 from integrations import admin_facebook  # noqa: E402, F401  (Facebook Page link, posts)

@@ -1,6 +1,7 @@
 """System checks: a bad token key fails `manage.py check` (and start-up), not the first sign-in;
 `check --deploy` warns about a GitHub login (not a numeric id) in STAFF_GITHUB_LOGINS, and about
-an empty STAFF_GITHUB_LOGINS (nobody would reach the Facebook features)."""
+an empty STAFF_GITHUB_LOGINS (nobody would reach the Facebook features); a METRICS_TOKEN short
+enough to guess is warned about."""
 
 import logging
 
@@ -25,6 +26,22 @@ def check_token_encryption_keys(app_configs, **kwargs):
         hint="Generate one with: python -c 'from cryptography.fernet import Fernet; "
              "print(Fernet.generate_key().decode())'",
         id="integrations.E001",
+    )]
+
+
+METRICS_TOKEN_MIN_CHARS = 32
+
+
+@register()
+def check_metrics_token_length(app_configs, **kwargs):
+    token = settings.METRICS_TOKEN
+    if not token or len(token) >= METRICS_TOKEN_MIN_CHARS:
+        return []
+    return [Warning(
+        f"METRICS_TOKEN is {len(token)} characters long: anyone who guesses it reads /metrics. "
+        f"Use at least {METRICS_TOKEN_MIN_CHARS} random characters.",
+        hint="Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'",
+        id="integrations.W003",
     )]
 
 

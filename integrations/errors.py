@@ -12,18 +12,25 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_MARKUP = re.compile(r"<[^<>]*>")
+# What a provider's words may keep (S37): letters and digits of any script, spaces and plain
+# punctuation. No markup (< > =), no quotes-in-attributes, no escapes, no control characters.
+_UNSAFE_CHARS = re.compile(r"[^\w .,:;!?'()/%&+#@-]")
 PROVIDER_MESSAGE_MAX_CHARS = 300
+_SCOPE_NAME = re.compile(r"[a-z0-9_:-]{1,40}")
+PROVIDER_MESSAGE_CHARACTERS = ("letters and digits of any script, spaces and _ . , : ; ! ? ' "
+                               "( ) / % & + # @ -")
 
 
 def provider_text(value: Any, limit: int = PROVIDER_MESSAGE_MAX_CHARS) -> str | None:
-    """A provider's own words, fit to show beside ours (S37): a string, no control characters,
-    whitespace collapsed, at most `limit` characters; None when nothing is left."""
+    """A provider's own words, fit to show beside ours (S37): markup tags dropped, then only
+    PROVIDER_MESSAGE_CHARACTERS kept, whitespace collapsed, at most `limit` characters; None
+    when nothing is left."""
     if not isinstance(value, str):
         return None
-    text = " ".join(_CONTROL_CHARS.sub(" ", value).split())
+    text = " ".join(_UNSAFE_CHARS.sub(" ", _MARKUP.sub(" ", value)).split())
     if len(text) > limit:
-        text = text[:limit - 1].rstrip() + "…"
+        text = text[:limit - 3].rstrip() + "..."
     return text or None
 
 
@@ -224,6 +231,26 @@ class StateUsed(IntegrationError):
     default_message = "This sign-in link has already been used. Start again."
 
 
+class ScopesNotRequested(IntegrationError):
+    """GitHub granted scopes that can write (repositories, hooks, organisations…) which this
+    site never asked this person for, e.g. after someone edited the authorize URL."""
+
+    status = 403
+    code = "scopes_not_requested"
+
+    def __init__(self, scopes: list[str]) -> None:
+        self.scopes = sorted(scopes)
+        # Named only in GitHub's own scope alphabet: nothing else is repeated (S37).
+        named = [s for s in self.scopes if _SCOPE_NAME.fullmatch(s)]
+        others = len(self.scopes) - len(named)
+        shown = ", ".join(named + ([f"{others} other"] if others else []))
+        super().__init__(
+            "GitHub granted permissions this site did not ask for "
+            f"({shown}), so nothing was kept and that authorization is being "
+            "revoked at GitHub. Sign in again in a moment: GitHub will ask only for what this "
+            "site needs.", provider="github")
+
+
 class AccountMismatch(IntegrationError):
     """An extra-scope authorization came back signed in as another GitHub account."""
 
@@ -243,8 +270,8 @@ class StateMismatch(IntegrationError):
 class AccessDenied(IntegrationError):
     """The person cancelled at the provider (or the provider sent back another error).
 
-    `message` is ours, chosen by `code`; the provider's `error_description` is only ever the
-    separate `provider_message` (S37)."""
+    `message` is ours, chosen by `code`. The `error_description` that came back with it is
+    never repeated (S37): it travels in a URL anyone can write, so it is no provider's word."""
 
     status = 400
     code = "access_denied"
@@ -256,10 +283,9 @@ class AccessDenied(IntegrationError):
     }
 
     def __init__(self, message: str | None = None, *, provider: str | None = None,
-                 code: str = "access_denied", description: str | None = None) -> None:
+                 code: str = "access_denied") -> None:
         super().__init__(self.MESSAGES.get(code) or message, provider=provider)
         self.code = code
-        self.with_provider_message(description)
 
 
 class NotLinked(IntegrationError):

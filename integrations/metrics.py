@@ -38,19 +38,40 @@ HTTP_REQUEST_SECONDS = Histogram(
     ["route", "method", "status"],
 )
 
-# Path segments kept as they are: lowercase words (`user`, `access_token`, `me`, `feed`).
-# Anything else (ids, logins, client ids) becomes `{id}`; Graph versions become `{version}`.
-_WORD = re.compile(r"[a-z_]{1,32}")
+# Path segments kept as they are: the providers' own words, listed (default deny: a word not
+# here, such as a repository or a login, is data). Data becomes `{id}`, versions `{version}`.
+_LITERALS = frozenset({
+    # GitHub (web, REST; GHES and the sandbox add `api`, `github`)
+    "login", "oauth", "authorize", "access_token", "user", "emails", "repos", "hooks", "pings",
+    "releases", "applications", "token", "grant", "app", "installation", "installations",
+    "access_tokens", "repositories", "api", "github",
+    # Facebook (dialog, Graph; the sandbox adds `facebook`, `graph`)
+    "dialog", "debug_token", "me", "accounts", "feed", "photos", "published_posts",
+    "scheduled_posts", "permissions", "facebook", "graph",
+})
+# Collections whose next segments are always data, whatever they look like: a repository
+# named `hooks` is still a repository (`/repos/{owner}/{repo}/…`).
+_DATA_AFTER = {"repos": 2, "users": 1, "orgs": 1, "applications": 1, "hooks": 1,
+               "installations": 1, "releases": 1}
 _VERSION = re.compile(r"v\d+(\.\d+)?")
 
 
 def endpoint_template(url: str) -> str:
-    """A low-cardinality label for a provider URL: no query, no ids, no tokens."""
-    segments = [s for s in urlsplit(url).path.split("/") if s][:6]
-    return "/" + "/".join(
-        s if _WORD.fullmatch(s) else "{version}" if _VERSION.fullmatch(s) else "{id}"
-        for s in segments
-    )
+    """A low-cardinality label for a provider URL: no query, and every path segment that comes
+    from data (ids, logins, repository and client names, tokens) as a placeholder."""
+    labels, data_left = [], 0
+    for segment in [s for s in urlsplit(url).path.split("/") if s][:8]:
+        if data_left:
+            labels.append("{id}")
+            data_left -= 1
+        elif _VERSION.fullmatch(segment):
+            labels.append("{version}")
+        elif segment in _LITERALS or segment in _DATA_AFTER:
+            labels.append(segment)
+            data_left = _DATA_AFTER.get(segment, 0)
+        else:
+            labels.append("{id}")
+    return "/" + "/".join(labels)
 
 
 class TaskQueueCollector:

@@ -49,3 +49,4 @@ class TaskSlot:
 
 ATTEMPT_PAGE_POST = TaskSlot("attempt_page_post")
 RECONCILE_PAGE_POST = TaskSlot("reconcile_page_post")
+REVOKE_GITHUB_CREDENTIAL = TaskSlot("revoke_github_credential")

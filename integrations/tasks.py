@@ -9,7 +9,7 @@ the services, which never import this module.
 from django.tasks import task
 
 from integrations import task_queue
-from integrations.services import maintenance, page_post_recovery, token_warnings
+from integrations.services import maintenance, page_post_recovery, revocations, token_warnings
 
 
 @task_queue.ATTEMPT_PAGE_POST.provides
@@ -36,3 +36,10 @@ def check_tokens() -> list[str]:
 def sweep() -> dict[str, int]:
     """Expired OAuth flows, old task results, stale pending posts."""
     return maintenance.sweep()
+
+
+@task_queue.REVOKE_GITHUB_CREDENTIAL.provides
+@task()
+def revoke_github_credential(revocation_id: int) -> str:
+    """One attempt at the GitHub revocation this id names (the token stays in its row)."""
+    return revocations.attempt_revocation(revocation_id=revocation_id)

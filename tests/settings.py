@@ -23,6 +23,9 @@ from backend.settings import *  # noqa: E402, F403
 
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# One process: the in-memory cache is shared by every request, so the principal cache (on in
+# production with REDIS_URL) is tested everywhere.
+PRINCIPAL_CACHE = True
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not shared-cache memory: live-server threads and racing requests need real

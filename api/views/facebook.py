@@ -154,8 +154,7 @@ class FacebookCallbackView(StaffView):
                     user=request.user)
         if "error" in values:
             raise authorization.refuse_authorization(
-                authorization.FACEBOOK, error=values["error"],
-                description=values.get("error_description", ""), **args)
+                authorization.FACEBOOK, error=values["error"], **args)
         linking.link_facebook_page(code=values["code"], **args)
         return _link_state_response()
 

@@ -146,8 +146,7 @@ class GitHubCallbackView(APIView):
                      "user": session_user(request) if client == FlowClient.BROWSER else None}
         if "error" in values:
             raise authorization.refuse_authorization(
-                authorization.GITHUB, **flow_args, error=values["error"],
-                description=values.get("error_description", ""))
+                authorization.GITHUB, **flow_args, error=values["error"])
         answer = {}
 
         def sign_in(user) -> None:

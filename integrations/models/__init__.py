@@ -15,9 +15,15 @@ from integrations.models.facebook import (
     with_page_manager_flag,
 )
 from integrations.models.flow import FlowClient, FlowPurpose, OAuthFlow
-from integrations.models.github import GitHubAccount
+from integrations.models.github import (
+    GitHubAccount,
+    GitHubRevocation,
+    RevocationKind,
+    RevocationStatus,
+)
 
 __all__ = ["FlowClient", "FlowPurpose", "GitHubAccount", "OAuthFlow"]
+__all__ += ["GitHubRevocation", "RevocationKind", "RevocationStatus"]
 __all__ += [
     "IN_PROGRESS_STATUSES",
     "MANAGE_FACEBOOK_PAGE",

@@ -207,8 +207,9 @@ class DataDeletionRequest(models.Model):
 
 
 class SignedRequestReceipt(models.Model):
-    """A processed Facebook signed_request, by (hashed user id, issued_at): the same request
-    is never acted on twice (replay). Rows older than the freshness window are pruned."""
+    """A processed Facebook signed_request, by (hashed user id, issued_at), whichever callback
+    it came to: the same request is never acted on twice (replay), not even once at each
+    callback. Rows older than the freshness window are pruned."""
 
     facebook_user_hash = models.CharField(max_length=64)
     issued_at = models.BigIntegerField(help_text="The request's issued_at (Unix seconds).")

@@ -148,9 +148,11 @@ def authorize(request: Request) -> Response:
         return templates.error_response(
             "Bad request", "Choose a test user and Authorize or Cancel.", 400)
     with store.lock:
-        scopes = normalize_github_scopes(requested)
-        if "scope" not in params:
-            scopes = store.github_grants.get((config.github_client_id, login), ())
+        # Like GitHub's OAuth Apps: a user who authorized before gets the union of what was
+        # granted then and what is asked now (all of it when nothing is asked), until the
+        # grant is revoked (DELETE /applications/{client_id}/grant).
+        granted = store.github_grants.get((config.github_client_id, login), ())
+        scopes = normalize_github_scopes([*granted, *requested])
         code = GitHubCode(
             code=random_string(20, "0123456789abcdef"), client_id=config.github_client_id,
             redirect_uri=redirect_uri, code_challenge=challenge, login=login, scopes=scopes,

@@ -89,12 +89,12 @@ def start_authorization(flow: ProviderFlow, *, binding: str, user=None,
 
 
 def refuse_authorization(flow: ProviderFlow, *, state: str, binding: str | None, error: str,
-                         description: str, user=None, client: FlowClient = FlowClient.BROWSER,
+                         user=None, client: FlowClient = FlowClient.BROWSER,
                          code_verifier: str | None = None) -> AccessDenied:
     """The provider sent the person back with an error: consume the state (so no code can
-    follow), and return the error to raise: our words, the provider's description apart."""
+    follow), and return the error to raise, in our words only (the redirect's
+    `error_description` is not repeated: S37)."""
     consume_flow(purpose=flow.purpose, state=state, binding=binding, user=user,
                  code_verifier=code_verifier, client=client)
     code = error if error in PASSED_ON_ERRORS else "access_denied"
-    return AccessDenied(flow.cancelled_message, provider=flow.provider, code=code,
-                        description=description)
+    return AccessDenied(flow.cancelled_message, provider=flow.provider, code=code)

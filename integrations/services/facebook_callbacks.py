@@ -3,7 +3,9 @@
 Facebook calls these (through unauthenticated views) about one of its users; they forget that
 user's tokens, and only that user's, and record data-deletion requests so their status can be
 shown. A signed_request is acted on once, and only while fresh: a captured one cannot be
-replayed (S30).
+replayed (S30), at the same callback or at the other one. One signed request serves one
+callback: Facebook signs each callback's request afresh, so a deauthorize request seen again
+at data deletion (or the reverse) is a replay, never a second legitimate use.
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ def _signed_user_id(signed_request: str, *, kind: str) -> str:
     if isinstance(user_id, bool) or not _USER_ID.fullmatch(str(user_id or "")):
         raise InvalidSignedRequest("The signed request names no user.", provider="facebook")
     issued_at = _fresh_issued_at(payload.get("issued_at"))
-    _process_once(kind=kind, user_id=str(user_id), issued_at=issued_at)
+    _process_once(user_id=str(user_id), issued_at=issued_at)
+    logger.debug("facebook %s signed request accepted", kind)
     return str(user_id)
 
 
@@ -54,15 +57,16 @@ def _fresh_issued_at(value) -> int:
     return issued_at
 
 
-def _process_once(*, kind: str, user_id: str, issued_at: int) -> None:
-    """Remember (callback, user, issued_at); a second sight of the same request is a replay.
-    Receipts older than the window are dropped: the freshness check refuses those anyway."""
+def _process_once(*, user_id: str, issued_at: int) -> None:
+    """Remember (user, issued_at), whichever callback it came to; a second sight of the same
+    request is a replay. Receipts older than the window are dropped: the freshness check
+    refuses those anyway."""
     oldest = int(timezone.now().timestamp()) - settings.FACEBOOK_SIGNED_REQUEST_MAX_AGE_S
     SignedRequestReceipt.objects.filter(issued_at__lt=oldest - CLOCK_SKEW_S).delete()
     try:
         with transaction.atomic():
             SignedRequestReceipt.objects.create(
-                facebook_user_hash=hashlib.sha256(f"{kind}:{user_id}".encode()).hexdigest(),
+                facebook_user_hash=hashlib.sha256(f"signed:{user_id}".encode()).hexdigest(),
                 issued_at=issued_at)
     except IntegrityError:
         raise InvalidSignedRequest("This signed request was already processed.",

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import OuterRef
 from django.utils import timezone
 
@@ -26,16 +26,20 @@ from integrations.errors import (
     AuthorizationFailed,
     NotLinked,
     ProviderError,
+    ScopesNotRequested,
     TokenInvalid,
 )
 from integrations.flows import consume_flow
 from integrations.github import GitHubProfile, GitHubToken, RepoPage
-from integrations.models import FlowClient, FlowPurpose, GitHubAccount
+from integrations.models import FlowClient, FlowPurpose, GitHubAccount, RevocationKind
 from integrations.models.facebook import (
     HOLDS_PAGE_PERMISSION,
     MANAGE_PERMISSION_CODENAME,
+    can_manage_facebook_page,
     page_manager_flag,
 )
+from integrations.services.authorization import INCREMENTAL_GITHUB_SCOPES
+from integrations.services.revocations import schedule_revocation
 from integrations.token_check import TokenCheck
 from integrations.usage_store import github_token_usage
 
@@ -78,6 +82,12 @@ def sign_in_with_github(*, state: str, code: str, binding: str | None, client: F
             # A staff member's extra-scope grant lands on their own account only (S52).
             raise AccountMismatch(provider="github")
         user = _upsert_user(profile=profile, email=email, token=token, then=then)
+    except ScopesNotRequested:
+        # The grant, not only this token: GitHub answers every later authorization with the
+        # union of what was ever granted, so the next sign-in must start from nothing.
+        _revoke_unstored(github, token, kind=RevocationKind.GRANT,
+                         reason="scopes_not_requested")
+        raise
     except Exception:
         # The token is valid at GitHub but will never be stored: do not leave it behind.
         _revoke_unstored(github, token)
@@ -88,15 +98,19 @@ def sign_in_with_github(*, state: str, code: str, binding: str | None, client: F
     return user
 
 
-def _revoke_unstored(github, token: GitHubToken) -> None:
-    """Best effort: a failure to revoke is logged (never the token) and the sign-in's own
-    error is what the caller sees."""
+def _revoke_unstored(github, token: GitHubToken, *, kind: str = RevocationKind.TOKEN,
+                     reason: str = "sign_in_failed") -> None:
+    """The worker revokes it (retrying); the sign-in's own error is what the caller sees. With
+    no database to record it in, one inline attempt (logged, never the token) is all there is."""
     try:
-        github.revoke_token(token.access_token)
-    except ProviderError as exc:
-        logger.warning("could not revoke the token of a failed github sign-in: %r", exc)
-    else:
-        logger.info("github sign-in failed after the code exchange: fresh token revoked")
+        with transaction.atomic():
+            schedule_revocation(token=token.access_token, kind=kind, reason=reason)
+    except DatabaseError:
+        revoke = github.revoke_grant if kind == RevocationKind.GRANT else github.revoke_token
+        try:
+            revoke(token.access_token)
+        except ProviderError as exc:
+            logger.warning("could not revoke the token of a failed github sign-in: %r", exc)
 
 
 def _upsert_user(*, profile: GitHubProfile, email: str | None, token: GitHubToken, then=None):
@@ -128,10 +142,13 @@ def _save_sign_in(*, profile: GitHubProfile, email: str | None, token: GitHubTok
     _apply_token(account, token, profile=profile)
     account.last_login_at = timezone.now()
     user = account.user
+    before = (user.is_staff, user.first_name)
     _apply_staff_list(account, user, profile)
+    _refuse_scopes_not_requested(account, user)
     account.save()
     user.first_name = (profile.name or "")[:150]
-    user.save(update_fields=["is_staff", "first_name"])
+    if (user.is_staff, user.first_name) != before:  # a returning user mostly: nothing to write
+        user.save(update_fields=["is_staff", "first_name"])
     if not user.is_active:
         raise AccountDisabled()
     if then is not None:
@@ -155,6 +172,27 @@ def _apply_staff_list(account: GitHubAccount, user, profile: GitHubProfile) -> N
     elif account.staff_from_list:
         user.is_staff = account.staff_from_list = False
         _set_page_permission(user, granted=False)
+
+
+def _refuse_scopes_not_requested(account: GitHubAccount, user) -> None:
+    """The scope policy (README, "Scopes beyond the request"): a scope that can write is kept
+    only if this site asks this person for it (GITHUB_SCOPES; the hook scope for those who
+    may create automations). Read-only extras (`read:…`, `user:email`) are kept."""
+    asked = set(settings.GITHUB_SCOPES)
+    if can_manage_facebook_page(user):
+        asked.update(INCREMENTAL_GITHUB_SCOPES)
+    unasked = [scope for scope in account.scope_list
+               if scope not in asked and not _read_only(scope)]
+    if unasked:
+        logger.warning("github sign-in of github id %s refused: scopes not requested %s",
+                       account.github_id, ",".join(sorted(unasked)),
+                       extra={"event": "signin", "reason": "scopes_not_requested",
+                              "provider": "github"})
+        raise ScopesNotRequested(unasked)
+
+
+def _read_only(scope: str) -> bool:
+    return scope.startswith("read:") or scope == "user:email"
 
 
 def _set_page_permission(user, *, granted: bool) -> None:
@@ -265,17 +303,14 @@ def list_github_repos(user, *, page: int) -> RepoPage:
     return get_github_client().list_repos(fresh_access_token(user), page=page)
 
 
+@transaction.atomic
 def delete_account(user) -> None:
-    """Revoke the GitHub grant (best effort), then delete the user with all their tokens.
-
-    The account is gone even when GitHub is unreachable; the failure is logged without the token.
-    """
+    """Delete the user with all their tokens; the worker revokes the GitHub grant (retrying
+    with back-off while GitHub is unreachable; a final failure shows in the admin)."""
     account = GitHubAccount.objects.filter(user=user).first()
     if account is not None and account.access_token:
-        try:
-            get_github_client().revoke_grant(account.access_token)
-        except ProviderError as exc:
-            logger.warning("could not revoke the GitHub grant of user %s: %r", user.pk, exc)
+        schedule_revocation(token=account.access_token, kind=RevocationKind.GRANT,
+                            reason="account_deleted", github_id=account.github_id)
     logger.info("github account deleted: user %s", user.pk,
                 extra={"event": "github_unlink", "reason": "account_deleted", "provider": "github"})
     user.delete()

@@ -80,8 +80,9 @@ def test_data_deletion_answers_a_working_status_url(api_client, linked):
 
 
 def test_data_deletion_codes_are_unique(api_client, fake_facebook):
+    now = int(time.time())  # once: read per request, a second boundary made two the same
     codes = {api_client.post(DELETION, {"signed_request": signed_request(
-        payload("5", issued_at=int(time.time()) - n))}).json()["confirmation_code"]
+        payload("5", issued_at=now - n))}).json()["confirmation_code"]
         for n in range(3)}
     assert len(codes) == 3
 
@@ -195,6 +196,26 @@ def test_a_captured_signed_request_cannot_be_replayed(api_client, linked, url):
                         "signed_request_invalid")
     assert "already processed" in body["message"]
     assert DataDeletionRequest.objects.count() == (1 if url == DELETION else 0)
+
+
+@pytest.mark.parametrize(("first", "then"), [(DELETION, DEAUTH), (DEAUTH, DELETION)])
+def test_one_signed_request_serves_one_callback(api_client, linked, first, then):
+    """Issue 23: Facebook signs each callback's request afresh, so the same request at the
+    other callback is a replay too (a data-deletion request was accepted at deauthorize)."""
+    captured = signed_request(payload(issued_at=int(time.time()) - 30))
+    assert api_client.post(first, {"signed_request": captured}).status_code == 200
+    body = assert_error(api_client.post(then, {"signed_request": captured}), 400,
+                        "signed_request_invalid")
+    assert "already processed" in body["message"]
+    assert DataDeletionRequest.objects.count() == (1 if first == DELETION else 0)
+
+
+def test_each_callback_accepts_its_own_fresh_request_for_the_same_user(api_client, linked):
+    now = int(time.time())
+    deauthorize = signed_request(payload(issued_at=now - 5))
+    deletion = signed_request(payload(issued_at=now - 4))
+    assert api_client.post(DEAUTH, {"signed_request": deauthorize}).status_code == 200
+    assert api_client.post(DELETION, {"signed_request": deletion}).status_code == 200
 
 
 def test_a_refused_request_leaves_no_receipt_behind(api_client, linked):

@@ -1,14 +1,18 @@
 """The signed-in user's endpoints: profile, token validity, repos, logout, deletion, refresh."""
 
+import json
 import logging
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 from rest_framework.test import APIClient
 
-from integrations.models import GitHubAccount
+from integrations.models import GitHubAccount, GitHubRevocation
+from integrations.services.revocations import attempt_revocation
 from tests.fixtures.github import (
     ACCESS_TOKEN,
     API,
@@ -84,21 +88,48 @@ def test_logout_ends_the_session_and_needs_csrf(api_client, github, settings):
     assert replay.get("/api/v1/me").status_code == 401
 
 
-def test_delete_account_revokes_the_grant_and_deletes_everything(signed_in, github):
-    github.delete(GRANT_URL, status=204)
-    assert signed_in.delete("/api/v1/me").status_code == 204
+def test_delete_account_deletes_everything_and_the_worker_revokes_the_grant(
+        signed_in, github, django_capture_on_commit_callbacks):
+    grant = github.delete(GRANT_URL, status=204)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert signed_in.delete("/api/v1/me").status_code == 204
     assert get_user_model().objects.count() == 0
     assert GitHubAccount.objects.count() == 0
-    assert github.calls[0].request.method == "DELETE"
     assert signed_in.get("/api/v1/me").status_code == 401
+    revocation = GitHubRevocation.objects.get()
+    assert (revocation.kind, revocation.reason, revocation.github_id) == (
+        "grant", "account_deleted", 583231)
+    # The task carries the row's id, never the token; the row keeps it encrypted.
+    queued = DBTaskResult.objects.get()
+    assert queued.task_path == "integrations.tasks.revoke_github_credential"
+    assert queued.args_kwargs["args"] == [revocation.pk]
+    assert ACCESS_TOKEN not in json.dumps(queued.args_kwargs)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT token FROM integrations_githubrevocation")
+        (stored,) = cursor.fetchone()
+    assert stored and ACCESS_TOKEN not in stored
+    assert grant.call_count == 0  # not inline: the worker does it
+    assert attempt_revocation(revocation_id=revocation.pk) == "revoked"
+    assert grant.call_count == 1
+    revocation.refresh_from_db()
+    assert revocation.status == "done" and not revocation.token
 
 
-def test_delete_account_works_when_github_is_down_and_logs_no_token(signed_in, github, caplog):
+def test_delete_account_works_when_github_is_down_and_logs_no_token(signed_in, github, caplog,
+                                                                    settings):
+    settings.REVOCATION_MAX_ATTEMPTS = 3
     github.delete(GRANT_URL, status=503, body="<html>down</html>")
     with caplog.at_level(logging.DEBUG):
         assert signed_in.delete("/api/v1/me").status_code == 204
-    assert get_user_model().objects.count() == 0
-    assert "could not revoke" in caplog.text
+        assert get_user_model().objects.count() == 0
+        revocation = GitHubRevocation.objects.get()
+        outcomes = [attempt_revocation(revocation_id=revocation.pk) for _ in range(4)]
+    assert outcomes == ["retrying", "retrying", "failed", "not pending"]
+    revocation.refresh_from_db()
+    assert (revocation.status, revocation.attempts, revocation.last_error) == (
+        "failed", 3, "provider_unavailable")
+    assert revocation.next_attempt_at is None and revocation.finished_at is not None
+    assert f"revocation {revocation.pk} failed after 3 attempts" in caplog.text
     assert "SENTINEL" not in caplog.text
 
 
@@ -224,3 +255,22 @@ def test_delete_account_with_a_lost_token_skips_the_revocation(signed_in, github
     assert signed_in.delete("/api/v1/me").status_code == 204
     assert len(github.calls) == 0
     assert get_user_model().objects.count() == 0
+
+
+def test_a_revocation_that_failed_for_good_is_shown_in_the_admin_and_can_be_retried(
+        client, settings, django_capture_on_commit_callbacks):
+    settings.REVOCATION_MAX_ATTEMPTS = 1
+    revocation = GitHubRevocation.objects.create(
+        kind="grant", token=ACCESS_TOKEN, reason="account_deleted", github_id=583231,
+        status="failed", attempts=1, last_error="provider_unavailable")
+    client.force_login(get_user_model().objects.create_superuser("root", password="x" * 12))
+    listing = client.get("/admin/integrations/githubrevocation/").content.decode()
+    assert "account_deleted" in listing and "provider_unavailable" in listing
+    detail = client.get(f"/admin/integrations/githubrevocation/{revocation.pk}/change/")
+    assert ACCESS_TOKEN not in detail.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/admin/integrations/githubrevocation/", {
+            "action": "try_again", "_selected_action": [revocation.pk]})
+    revocation.refresh_from_db()
+    assert (revocation.status, revocation.attempts) == ("pending", 0)
+    assert DBTaskResult.objects.get().args_kwargs["args"] == [revocation.pk]

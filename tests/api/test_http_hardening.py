@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.fixtures.assertions import assert_error
+
 pytestmark = pytest.mark.django_db
 
 
@@ -20,10 +22,14 @@ def test_cors_is_closed(api_client):
             assert "Access-Control-Allow-Credentials" not in answer
 
 
-def test_unknown_host_is_refused(api_client):
-    response = api_client.post("/api/v1/auth/github/authorize", {}, format="json",
-                               HTTP_HOST="evil.example")
-    assert response.status_code == 400
+@pytest.mark.parametrize(("method", "path"), [
+    ("post", "/api/v1/auth/github/authorize"), ("get", "/api/v1/health"), ("get", "/"),
+    ("get", "/admin/"), ("get", "/metrics")])
+def test_unknown_host_is_refused_in_the_json_error_shape(api_client, method, path):
+    """Issue 23: not Django's HTML 400 page."""
+    response = getattr(api_client, method)(path, HTTP_HOST="evil.example")
+    body = assert_error(response, 400, "host_not_allowed")
+    assert "evil.example" not in body["message"] and b"<" not in response.content
 
 
 def test_forwarded_host_never_changes_the_redirect_uri(api_client, settings):

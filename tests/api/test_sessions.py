@@ -56,3 +56,24 @@ def test_cycle_key_deletes_the_old_row_in_one_statement():
 
 def test_delete_without_a_key_is_a_no_op():
     SessionStore().delete()
+
+
+def test_a_session_is_read_with_one_select_and_expired_ones_are_not():
+    store = SessionStore()
+    store["k"] = "v"
+    store.create()
+    with CaptureQueriesContext(connection) as queries:
+        assert SessionStore(store.session_key).load() == {"k": "v"}
+    assert len(queries.captured_queries) == 1
+    store.set_expiry(-1)
+    store.save()
+    expired = SessionStore(store.session_key)
+    assert expired.load() == {}
+    assert expired.session_key is None  # as Django's: an expired key is not reused
+
+
+def test_an_unknown_or_missing_key_reads_nothing():
+    assert SessionStore("x" * 32).load() == {}
+    with CaptureQueriesContext(connection) as queries:
+        assert SessionStore(None).load() == {}
+    assert queries.captured_queries == []

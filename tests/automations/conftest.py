@@ -60,13 +60,24 @@ def create(client, **fields):
     return client.post("/api/v1/automations", body, format="json")
 
 
+REPOSITORY_ID = 1296269
+
+
+def release_id_of(tag: str) -> int:
+    """A stable release id per tag (GitHub's ids are per release, not per delivery)."""
+    return 100000 + int.from_bytes(hashlib.sha256(tag.encode()).digest()[:3], "big")
+
+
 def release_payload(tag: str = "v1.2.0", repo: str = "octocat/Hello-World",
-                    action: str = "published") -> dict:
+                    action: str = "published", *, release_id: int | None = None,
+                    repository_id: int = REPOSITORY_ID, notes: str = "") -> dict:
     return {"action": action,
-            "release": {"tag_name": tag, "name": f"Version {tag}",
+            "release": {"id": release_id or release_id_of(tag), "tag_name": tag,
+                        "name": f"Version {tag}", "body": notes,
                         "html_url": f"https://github.com/{repo}/releases/tag/{tag}",
                         "author": {"login": "octocat"}},
-            "repository": {"full_name": repo, "html_url": f"https://github.com/{repo}"},
+            "repository": {"id": repository_id, "full_name": repo,
+                           "html_url": f"https://github.com/{repo}"},
             "sender": {"login": "octocat"}}
 
 

@@ -9,7 +9,15 @@ import pytest
 from integrations.models import GitHubAccount
 from tests.automations.conftest import client_for, make_staff
 from tests.fixtures.assertions import assert_error
-from tests.fixtures.github import API, GITHUB, callback, emails, mock_sign_in, profile
+from tests.fixtures.github import (
+    API,
+    GITHUB,
+    callback,
+    emails,
+    mock_sign_in,
+    profile,
+    run_revocations,
+)
 
 pytestmark = pytest.mark.django_db
 GRANTED = {"access_token": "gho_SENTINELNEW" + "c" * 25, "token_type": "bearer",
@@ -77,6 +85,7 @@ def test_a_grant_signed_in_as_another_github_account_is_refused(db, github):
     mock_sign_in(github, token_body=GRANTED, user=profile(github_id=9919, login="mona"))
     revoke = github.delete(f"{API}/applications/test-github-client-id/token", status=204)
     assert_error(callback(client, code="the-code", state=state), 409, "account_mismatch")
+    assert run_revocations() == ["revoked"]
     assert revoke.call_count == 1  # the unstored token is not left valid at GitHub
     assert "admin:repo_hook" not in GitHubAccount.objects.get(user=staff).scope_list
     assert not GitHubAccount.objects.filter(github_id=9919).exists()

@@ -11,7 +11,14 @@ from django_tasks_db.models import DBTaskResult
 
 from automations.models import Automation, WebhookDelivery
 from integrations.models import PagePost
-from tests.automations.conftest import TEMPLATE, deliver, release_payload, signature
+from tests.automations.conftest import (
+    REPOSITORY_ID,
+    TEMPLATE,
+    deliver,
+    release_id_of,
+    release_payload,
+    signature,
+)
 from tests.fixtures.assertions import assert_error
 from tests.fixtures.facebook import link
 
@@ -44,7 +51,9 @@ def test_a_signed_release_queues_one_page_post_without_calling_facebook(
     assert response.status_code == 200, response.content
     post = PagePost.objects.get()
     assert response.json() == {"delivery": DELIVERY, "outcome": "queued", "page_post": post.pk}
-    assert post.status == "queued" and post.idempotency_key == f"github-delivery:{DELIVERY}"
+    assert post.status == "queued"
+    assert post.idempotency_key == (
+        f"github:release:a{auto.pk}:r{REPOSITORY_ID}:{release_id_of('v1.2.0')}:published")
     assert post.message == ("octocat/Hello-World v1.2.0 is out: Version v1.2.0 by octocat "
                             "https://github.com/octocat/Hello-World/releases/tag/v1.2.0")
     assert post.link == "https://github.com/octocat/Hello-World/releases/tag/v1.2.0"
@@ -101,7 +110,7 @@ def test_a_pushed_tag_posts_when_the_automation_asks_for_tags(linked, github_cli
     auto = automation(events=["release", "tag"])
     response = deliver(github_client, auto, {
         "ref": "v2.0.0", "ref_type": "tag",
-        "repository": {"full_name": "octocat/Hello-World",
+        "repository": {"id": REPOSITORY_ID, "full_name": "octocat/Hello-World",
                        "html_url": "https://github.com/octocat/Hello-World"},
         "sender": {"login": "octocat"}}, event="create")
     assert response.status_code == 200

@@ -57,12 +57,15 @@ def main() -> None:
                 message_template="{repository} {tag} is out")
             github = Client()
 
+            releases = iter(range(1, 10**9))
+
             def webhook() -> None:
                 tag = f"v{uuid.uuid4().hex[:8]}"
                 body = json.dumps({"action": "published", "release": {
-                    "tag_name": tag, "name": tag, "html_url": f"https://github.com/r/{tag}",
-                    "author": {"login": "octocat"}},
-                    "repository": {"full_name": "octocat/Hello-World"}}).encode()
+                    "id": next(releases), "tag_name": tag, "name": tag,
+                    "html_url": f"https://github.com/r/{tag}", "author": {"login": "octocat"}},
+                    "repository": {"id": 1296269,
+                                   "full_name": "octocat/Hello-World"}}).encode()
                 answer = github.post(f"/api/v1/github/webhook?automation={automation.pk}",
                                      body, content_type="application/json",
                                      HTTP_X_GITHUB_EVENT="release",

@@ -30,6 +30,9 @@ def test_staff_create_an_automation_and_a_release_shows_in_the_history(
     page.wait_for_url(app + "/facebook")
     card = page.get_by_role("main").locator("#automations")
     expect(card.get_by_text("No automation yet.")).to_be_visible()
+    # The trust boundary, stated where the automation is made (issue 23).
+    expect(card.locator("#automation-trust")).to_contain_text(
+        "Anyone who can push to this repository can put text on the company Page")
 
     card.get_by_label("Repository").fill("octocat/Hello-World")
     expect(card.locator("#automation-preview")).to_have_text(

@@ -100,7 +100,8 @@ def test_a_release_becomes_exactly_one_page_post(staff, sandbox, live_server, pr
 def test_a_forged_signature_is_401_and_posts_nothing(staff, sandbox, live_server):
     automation = create(staff).json()
     body = json.dumps({"action": "published", "release": {"tag_name": "v6.6.6"},
-                       "repository": {"full_name": "octocat/Hello-World"}}).encode()
+                       "repository": {"id": 1296269,
+                                      "full_name": "octocat/Hello-World"}}).encode()
     forged = requests.post(
         f"{live_server.url}/api/v1/github/webhook?automation={automation['id']}", data=body,
         headers={"Content-Type": "application/json", "X-GitHub-Event": "release",
@@ -153,15 +154,17 @@ def test_non_staff_are_refused_on_every_automations_endpoint(staff, sandbox, liv
 
 def test_racing_copies_of_one_delivery_make_one_post_and_slow_facebook_never_delays_it(
         staff, sandbox, live_server):
-    """S49/S50: a captured delivery resent many times at once is one post; the webhook never
-    calls Facebook (the sandbox's Graph is made slow and must see no call)."""
+    """S49/S50: a captured delivery resent many times at once, under its own delivery id and
+    under fresh ones, is one post; the webhook never calls Facebook (the sandbox's Graph is
+    made slow and must see no call)."""
     automation = Automation.objects.get(pk=create(staff).json()["id"])
     sandbox.set_latency(3000)  # every provider call now waits 3 s
     body = json.dumps({"action": "published",
-                       "release": {"tag_name": "v9.9.9", "name": "Race",
+                       "release": {"id": 99999, "tag_name": "v9.9.9", "name": "Race",
                                    "html_url": "https://github.com/octocat/Hello-World/r/v9.9.9",
                                    "author": {"login": "octocat"}},
-                       "repository": {"full_name": "octocat/Hello-World"}}).encode()
+                       "repository": {"id": 1296269,
+                                      "full_name": "octocat/Hello-World"}}).encode()
     headers = {"Content-Type": "application/json", "X-GitHub-Event": "release",
                "X-GitHub-Delivery": "race-1", "User-Agent": "GitHub-Hookshot/test",
                "X-Hub-Signature-256": sign(automation.secret, body)}
@@ -169,12 +172,42 @@ def test_racing_copies_of_one_delivery_make_one_post_and_slow_facebook_never_del
     sandbox.http.delete(sandbox.url + "/_sandbox/requests", timeout=10)
 
     with ThreadPoolExecutor(max_workers=6) as pool:
-        answers = list(pool.map(lambda _: requests.post(url, data=body, headers=headers,
-                                                        timeout=10), range(6)))
+        answers = list(pool.map(lambda i: requests.post(
+            url, data=body, timeout=10,
+            headers={**headers, "X-GitHub-Delivery": "race-1" if i % 2 else f"fresh-{i}"}),
+            range(6)))
 
     sandbox.set_latency(0)
     assert [a.status_code for a in answers] == [200] * 6
     assert len({a.json()["page_post"] for a in answers}) == 1
     assert PagePost.objects.count() == 1
-    assert WebhookDelivery.objects.get().times_received == 6
+    assert WebhookDelivery.objects.get(delivery_id="race-1").times_received == 3
+    assert WebhookDelivery.objects.count() == 4
     assert sandbox.requests() == []  # no provider call at all: the worker posts later
+
+
+def test_a_300_kb_release_is_accepted_over_http_and_a_body_over_the_cap_is_413(
+        staff, sandbox, live_server):
+    """Issue 23: one deliberate cap (5 MiB), not Django's 256 kB, through a real server."""
+    from automations.deliveries import MAX_BODY_BYTES
+
+    automation = Automation.objects.get(pk=create(staff).json()["id"])
+    url = f"{live_server.url}/api/v1/github/webhook?automation={automation.pk}"
+
+    def send(notes: str) -> requests.Response:
+        body = json.dumps({"action": "published",
+                           "release": {"id": 4242, "tag_name": "v3.0.0", "name": "Long notes",
+                                       "body": notes, "html_url": "https://github.com/o/r/v3",
+                                       "author": {"login": "octocat"}},
+                           "repository": {"id": 1296269,
+                                          "full_name": "octocat/Hello-World"}}).encode()
+        return requests.post(url, data=body, timeout=30, headers={
+            "Content-Type": "application/json", "X-GitHub-Event": "release",
+            "X-GitHub-Delivery": f"long-{len(body)}", "User-Agent": "GitHub-Hookshot/test",
+            "X-Hub-Signature-256": sign(automation.secret, body)})
+
+    accepted = send("Notes. " * 44_000)  # ≈ 300 kB
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["outcome"] == "queued"
+    assert_error(send("n" * MAX_BODY_BYTES), 413, "request_too_large")
+    assert PagePost.objects.count() == 1

@@ -74,8 +74,10 @@ def test_a_timeout_facebook_published_anyway_is_reconciled_with_the_right_id(
     [published] = facebook.posts()
     assert post["status"] == "published" and post["facebook_post_id"] == published["id"]
     assert post["attempts"] == 1 and len(facebook.requests("facebook.feed")) == 1
-    [read] = facebook.requests("facebook.read_posts")
-    assert "attachments{unshimmed_url}" in str(read)
+    # Under load the first read may come before the slow feed call has published, so the
+    # reconcile task reads again; what matters is that every read asks for the attachments.
+    reads = facebook.requests("facebook.read_posts")
+    assert reads and all("attachments{unshimmed_url}" in str(read) for read in reads)
     replay = staff.post_to_page({"message": "Slow but sure", "link": "https://example.com/s"},
                                 "slow-1")
     assert replay.status_code == 200 and replay.json()["facebook_post_id"] == published["id"]

@@ -154,6 +154,14 @@ def test_unmatched_paths_are_one_route_label(api_client, metrics_token):
     ("https://graph.facebook.com/v25.0/1234567890/feed", "/{version}/{id}/feed"),
     ("http://127.0.0.1:8001/facebook/graph/v25.0/me/accounts",
      "/facebook/graph/{version}/me/accounts"),
+    # Issue 23: lowercase names from data are data too.
+    ("http://127.0.0.1:8765/github/api/v3/repos/octocat/dotfiles/hooks",
+     "/github/api/{version}/repos/{id}/{id}/hooks"),
+    ("https://api.github.com/repos/octocat/hooks/hooks/12", "/repos/{id}/{id}/hooks/{id}"),
+    ("https://ghe.example.com/api/v3/users/mona", "/api/{version}/users/{id}"),
+    ("https://api.github.com/applications/lowercaseclientid/token",
+     "/applications/{id}/token"),
+    ("https://api.github.com/orgs/acme/secretproject", "/orgs/{id}/{id}"),
 ])
 def test_provider_endpoints_are_templates_without_ids_or_tokens(url, template):
     assert endpoint_template(url) == template
@@ -172,3 +180,16 @@ def test_task_queue_depth_and_failures_are_read_from_the_queue(api_client, metri
     samples = scrape(api_client)
     assert value(samples, "oauth_bridge_task_queue_depth", queue="default") == 1
     assert value(samples, "oauth_bridge_tasks_failed", queue="default") == 1
+
+
+@pytest.mark.parametrize(("token", "warned"), [
+    ("short", True), ("x" * 31, True), ("x" * 32, False), ("", False)])
+def test_a_metrics_token_under_32_characters_is_warned_about(settings, token, warned):
+    """Issue 23: `manage.py check` (and start-up) warn about a guessable METRICS_TOKEN."""
+    from django.core.checks import run_checks
+
+    settings.METRICS_TOKEN = token
+    found = [m for m in run_checks() if m.id == "integrations.W003"]
+    assert bool(found) is warned
+    if warned:
+        assert token not in found[0].msg and "32" in found[0].msg

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from backend.run_local import sandbox_plan
+from backend.run_local import SANDBOX_OCTOCAT_ID as LAUNCHER_OCTOCAT_ID
+from backend.run_local import admin_access_hint, sandbox_plan
 from integrations.github.webhooks import sign
 from integrations.sandbox.data import GITHUB_USERS
 from tests.fixtures.processes import free_port
@@ -42,6 +43,16 @@ def test_without_credentials_both_providers_point_at_the_sandbox():
         "https://app.example.test/cb"]
     assert sandbox_env["SANDBOX_FACEBOOK_REDIRECT_URIS"].startswith(
         "http://127.0.0.1:8001/facebook/callback")
+
+
+def test_the_launcher_names_the_admin_ways_in():
+    """Issue 23/24: GitHub staff get no admin, so `make run` says how to get it."""
+    assert LAUNCHER_OCTOCAT_ID == SANDBOX_OCTOCAT_ID
+    hint = admin_access_hint({}, "8001")
+    assert "manage.py createsuperuser" in hint and "127.0.0.1:8001/admin/" in hint
+    assert "ADMIN_SITE_USERS=github-<numeric id>" in hint and f"github-{SANDBOX_OCTOCAT_ID}" in hint
+    assert "ADMIN_SITE_USERS (github-1)" in admin_access_hint({"ADMIN_SITE_USERS": "github-1"},
+                                                              "8000")
 
 
 def test_existing_staff_and_public_url_are_kept():

@@ -119,10 +119,20 @@ def test_error_user_title_and_msg_become_a_clean_capped_provider_message(faceboo
     exc = info.value
     assert exc.message != exc._graph_message and "abusive" not in exc.message
     assert exc.provider_message.startswith(
-        "Post [31mblocked [0m: Your post goes against our Community Standards. xxx")
+        "Post 31mblocked 0m: Your post goes against our Community Standards. xxx")
     assert len(exc.provider_message) <= 300
     assert not any(ord(c) < 32 or ord(c) == 127 for c in exc.provider_message)
     assert exc.public_fields()["provider_message"] == exc.provider_message
+
+
+def test_provider_message_keeps_only_plain_text_characters(facebook_client, rsps):
+    """S37: markup and anything outside the documented character set is dropped."""
+    rsps.post(f"{GRAPH}/{PAGE_ID}/feed", status=400, json=error_body(
+        368, error_user_title="<img src=x onerror=alert(1)>Blocked",
+        error_user_msg='Try <a href="javascript:x">again</a> `later` {now} \\ \u202e — ok'))
+    with pytest.raises(ProviderError) as info:
+        facebook_client.publish_to_page(PAGE_ID, "EAAPAGE", "hello")
+    assert info.value.provider_message == "Blocked: Try again later now ok"
 
 
 def test_graph_error_without_user_text_has_no_provider_message(facebook_client, rsps):

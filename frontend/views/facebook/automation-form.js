@@ -71,7 +71,12 @@ export class AutomationForm {
       input.addEventListener("input", () => this.updatePreview());
     }
     this.submitButton = h("button", { type: "submit", class: "btn primary" }, "Create automation");
-    const form = h("form", { novalidate: true }, this.modeField,
+    const form = h("form", { novalidate: true, "aria-describedby": "automation-trust" },
+      this.modeField,
+      h("p", { class: "alert warning", id: "automation-trust" },
+        "Anyone who can push to this repository can put text on the company Page: release " +
+        "names and tags go into the post as they are. Automate only repositories whose " +
+        "writers you trust to speak for the Page."),
       field("automation-repository", "Repository", this.repository,
         "One of your repositories, as owner/name."), this.repositories,
       h("div", { class: "field" }, h("label", {}, this.tags,
