@@ -9,6 +9,12 @@ from drf_spectacular.views import (
 from api.views.automations import AutomationsView, AutomationView
 from api.views.csrf import CsrfTokenView
 from api.views.github import GitHubAuthorizeView, GitHubCallbackView
+from api.views.github_app import (
+    GitHubAppInstallationsView,
+    GitHubAppInstallView,
+    GitHubAppView,
+    GitHubAppWebhookView,
+)
 from api.views.github_webhook import GitHubWebhookView
 from api.views.health import HealthView, LiveView
 from api.views.me import GitHubReposView, GitHubTokenView, LogoutView, MeView
@@ -44,6 +50,11 @@ urlpatterns = [
     path("automations", AutomationsView.as_view(), name="automations"),
     path("automations/<int:pk>", AutomationView.as_view(), name="automation"),
     path("github/webhook", GitHubWebhookView.as_view(), name="github-webhook"),
+    path("github/app", GitHubAppView.as_view(), name="github-app"),
+    path("github/app/install", GitHubAppInstallView.as_view(), name="github-app-install"),
+    path("github/app/installations", GitHubAppInstallationsView.as_view(),
+         name="github-app-installations"),
+    path("github/app/webhook", GitHubAppWebhookView.as_view(), name="github-app-webhook"),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
     path("docs", csp_override(DOCS_CSP)(SpectacularSwaggerSplitView.as_view(
         url_name="schema", template_name="api/swagger_ui.html")), name="swagger-ui"),

@@ -3,13 +3,14 @@ through the API (or the SPA), which keeps GitHub's hook in step."""
 
 from django.contrib import admin
 
-from automations.models import Automation, WebhookDelivery
+from automations.models import Automation, Installation, WebhookDelivery
 
 
 @admin.register(Automation)
 class AutomationAdmin(admin.ModelAdmin):
-    list_display = ("repository", "enabled", "hook_mode", "hook_id", "created_by", "created_at")
-    list_filter = ("enabled", "hook_mode")
+    list_display = ("repository", "enabled", "hook_mode", "hook_id", "installation",
+                    "disabled_reason", "created_by", "created_at")
+    list_filter = ("enabled", "hook_mode", "disabled_reason")
     exclude = ("secret",)
 
     def get_readonly_fields(self, request, obj=None):
@@ -34,3 +35,22 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(Installation)
+class InstallationAdmin(admin.ModelAdmin):
+    """Read only: GitHub owns installations (connect through the SPA, uninstall on GitHub)."""
+
+    list_display = ("github_id", "account_login", "account_type", "repository_selection",
+                    "suspended", "deleted_at", "connected_by", "synced_at")
+    list_filter = ("suspended", "account_type")
+    search_fields = ("account_login", "github_id")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # automations point at it; an uninstall at GitHub is what removes it

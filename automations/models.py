@@ -17,6 +17,43 @@ class AutomationEvent(models.TextChoices):
 class HookMode(models.TextChoices):
     GITHUB = "github", "Registered through GitHub's API"
     MANUAL = "manual", "Pasted into GitHub's settings by hand"
+    APP = "app", "Delivered by the GitHub App (no repository hook)"
+
+
+class DisabledReason(models.TextChoices):
+    """Why the app took an automation out of service (empty: it did not)."""
+
+    INSTALLATION_DELETED = "installation_deleted", "The GitHub App was uninstalled"
+    INSTALLATION_SUSPENDED = "installation_suspended", "The GitHub App installation is suspended"
+    REPOSITORY_REMOVED = "repository_removed", "The repository was removed from the installation"
+
+
+class Installation(models.Model):
+    """An installation of our GitHub App, as GitHub describes it (never as a setup URL says):
+    the account it is on, and the repositories it lets us read. No token is stored: they are
+    minted per hour into the shared cache (integrations.github.token_cache)."""
+
+    github_id = models.BigIntegerField(unique=True, help_text="GitHub's installation id")
+    account_login = models.CharField(max_length=100)
+    account_id = models.BigIntegerField()
+    account_type = models.CharField(max_length=20)  # User or Organization
+    repository_selection = models.CharField(max_length=10)  # all or selected
+    repositories = models.JSONField(default=list)  # owner/name, as last read from GitHub
+    suspended = models.BooleanField(default=False)
+    deleted_at = models.DateTimeField(null=True, blank=True)  # uninstalled at GitHub
+    connected_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    connected_at = models.DateTimeField(auto_now_add=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("account_login", "github_id")
+
+    def __str__(self) -> str:
+        return f"Installation {self.github_id} ({self.account_login})"
+
+    def covers(self, repository: str) -> bool:
+        return repository.lower() in {name.lower() for name in self.repositories}
 
 
 class Automation(models.Model):
@@ -32,6 +69,11 @@ class Automation(models.Model):
     hook_mode = models.CharField(max_length=8, choices=HookMode.choices,
                                  default=HookMode.GITHUB)
     hook_id = models.BigIntegerField(null=True, blank=True)  # GitHub's id while registered
+    # App mode: the installation that delivers this repository's events.
+    installation = models.ForeignKey(Installation, null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="automations")
+    disabled_reason = models.CharField(max_length=32, choices=DisabledReason.choices,
+                                       blank=True)
     # Random per automation (S51): signs every delivery; shown once, encrypted at rest.
     secret = EncryptedTextField()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
@@ -54,6 +96,7 @@ class DeliveryOutcome(models.TextChoices):
     QUEUED = "queued", "Page post queued"
     IGNORED = "ignored", "Ignored (event or action not automated)"
     DISABLED = "disabled", "Ignored (automation disabled)"
+    UPDATED = "updated", "Installation change applied"
     FAILED = "failed", "Failed"
 
 

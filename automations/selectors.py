@@ -7,13 +7,13 @@ from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
-from automations.models import Automation, WebhookDelivery
+from automations.models import Automation, Installation, WebhookDelivery
 
 RECENT_DELIVERIES = 5
 
 
 def automations_with_deliveries() -> QuerySet[Automation]:
-    return Automation.objects.select_related("created_by__github_account").order_by(
+    return Automation.objects.select_related("created_by__github_account", "installation").order_by(
         "-created_at", "-id")
 
 
@@ -37,3 +37,9 @@ def post_sources(post_ids: Iterable[int]) -> dict[int, WebhookDelivery]:
     return {d.page_post_id: d for d in deliveries}  # later in the list (earlier received) wins
 
 
+
+
+def live_installations() -> QuerySet[Installation]:
+    """Connected installations not uninstalled at GitHub."""
+    return Installation.objects.filter(deleted_at__isnull=True).order_by("account_login",
+                                                                         "github_id")

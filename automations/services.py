@@ -18,8 +18,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from automations.errors import AutomationExists, RepositoryNotAdministered
-from automations.models import Automation, HookMode
+from automations.errors import (
+    AutomationExists,
+    InstallationUnavailable,
+    RepositoryNotAdministered,
+)
+from automations.models import Automation, HookMode, Installation
 from integrations.config import get_github_client
 from integrations.errors import ImageAspectRatio, PermissionMissing, PostInvalid
 from integrations.github.errors import Forbidden, NotFound
@@ -43,7 +47,10 @@ class CreatedAutomation:
 
 
 def payload_url(automation: Automation) -> str:
-    """Where GitHub delivers: our webhook, naming the automation whose secret signs it."""
+    """Where GitHub delivers: our webhook, naming the automation whose secret signs it (app
+    mode: the app's one webhook)."""
+    if automation.hook_mode == HookMode.APP:
+        return app_webhook_url()
     return f"{settings.PUBLIC_URL}{reverse('github-webhook')}?automation={automation.pk}"
 
 
@@ -62,20 +69,29 @@ def check_post_options(*, image: int | None, targets) -> tuple[MediaImage | None
     return media, targets
 
 
+def app_webhook_url() -> str:
+    return f"{settings.PUBLIC_URL}{reverse('github-app-webhook')}"
+
+
 def create_automation(*, user, repository: str, events: list[str], message_template: str,
-                      link: str = "", enabled: bool = True,
-                      mode: str = HookMode.GITHUB, image: int | None = None,
+                      link: str = "", enabled: bool = True, mode: str = HookMode.GITHUB,
+                      installation: int | None = None, image: int | None = None,
                       targets=None) -> CreatedAutomation:
     """Save the automation, then register its hook (the row exists first, so GitHub's ping
-    finds it); if GitHub refuses, the row is deleted again and the refusal raised."""
+    finds it); if GitHub refuses, the row is deleted again and the refusal raised. App mode
+    registers nothing and asks no scope: the installation must cover the repository."""
     media, targets = check_post_options(image=image, targets=targets)
+    bound = None
     if mode == HookMode.GITHUB:
         _require_hook_scope(user)
+    elif mode == HookMode.APP:
+        bound = _usable_installation(installation, repository)
     try:
         with transaction.atomic():
             automation = Automation.objects.create(
                 repository=repository, events=list(events), message_template=message_template,
-                link=link, enabled=enabled, hook_mode=mode, image=media, targets=targets,
+                link=link, enabled=enabled, hook_mode=mode, installation=bound,
+                image=media, targets=targets,
                 secret=secrets.token_urlsafe(SECRET_BYTES), created_by=user)
     except IntegrityError as exc:  # a racing create for the same repository won
         raise AutomationExists() from exc
@@ -102,6 +118,12 @@ def update_automation(*, automation: Automation, user, **changes) -> Automation:
     for name in ("events", "message_template", "link", "enabled"):
         if name in changes:
             setattr(automation, name, changes[name])
+    if automation.hook_mode == HookMode.APP and automation.enabled and not was_enabled:
+        installation = automation.installation
+        _usable_installation(installation.github_id if installation else None,
+                             automation.repository)
+    if "enabled" in changes:
+        automation.disabled_reason = ""  # staff decided: no longer the app's doing
     if automation.hook_mode == HookMode.GITHUB and automation.enabled != was_enabled:
         if automation.enabled:
             _register_hook(automation, user)
@@ -116,6 +138,15 @@ def delete_automation(*, automation: Automation, user) -> None:
         _unregister_hook(automation, user)
     logger.info("automation %s deleted by user %s", automation.pk, user.pk)
     automation.delete()
+
+
+def _usable_installation(github_id: int | None, repository: str) -> Installation:
+    """A connected, live installation (not suspended or uninstalled) covering `repository`."""
+    installation = Installation.objects.filter(
+        github_id=github_id or 0, deleted_at__isnull=True, suspended=False).first()
+    if installation is None or not installation.covers(repository):
+        raise InstallationUnavailable(provider="github")
+    return installation
 
 
 def _require_hook_scope(user) -> None:

@@ -15,6 +15,7 @@ process.
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import signal
 import socket
@@ -64,6 +65,11 @@ def sandbox_plan(env: dict[str, str]) -> tuple[dict[str, str], dict[str, str], l
         "SANDBOX_FACEBOOK_REDIRECT_URIS": ",".join([spa_url + "/facebook/callback",
                                                     *app_uris]),
     }
+    if "GitHub" in providers and not env.get("GITHUB_APP_ID"):
+        # The sandbox's own GitHub App: its deliveries come here, its install page returns to
+        # the SPA; its credentials are read from the sandbox once it runs (sandbox_app_env).
+        sandbox_env["SANDBOX_GITHUB_APP_WEBHOOK_URL"] = public_url + "/api/v1/github/app/webhook"
+        sandbox_env["SANDBOX_GITHUB_APP_SETUP_URL"] = spa_url + "/github/app/setup"
     if "GitHub" in providers:
         django_env.update(GITHUB_URL=base + "/github", GITHUB_API_URL=base + "/github/api/v3",
                           GITHUB_CLIENT_ID=SANDBOX_CREDENTIALS["GITHUB_CLIENT_ID"],
@@ -79,6 +85,17 @@ def sandbox_plan(env: dict[str, str]) -> tuple[dict[str, str], dict[str, str], l
     for name, value in SANDBOX_CREDENTIALS.items():
         sandbox_env["SANDBOX_" + name] = value
     return django_env, sandbox_env, providers
+
+
+def sandbox_app_env(base: str) -> dict[str, str]:
+    """GITHUB_APP_* of the sandbox's app (its private key is made when the sandbox starts, so
+    it reaches the backend and the worker through their environment, never a file)."""
+    with urllib.request.urlopen(base + "/_sandbox/github/app", timeout=5) as answer:  # noqa: S310
+        app = json.load(answer)
+    return {"GITHUB_APP_ID": str(app["id"]), "GITHUB_APP_SLUG": app["slug"],
+            "GITHUB_APP_WEBHOOK_SECRET": app["webhook_secret"],
+            # One line (settings turn "\\n" back into newlines): env files hold one per line.
+            "GITHUB_APP_PRIVATE_KEY": app["private_key"].strip().replace("\n", "\\n")}
 
 
 def run_dir(env: dict[str, str]) -> Path:
@@ -199,10 +216,13 @@ def main() -> int:
                              "--state-file", str(runs / "sandbox-state.json")],
                             {**os.environ, **sandbox_env})
             wait_until_ready(sandbox, base)
+            if "SANDBOX_GITHUB_APP_WEBHOOK_URL" in sandbox_env:
+                django_env.update(sandbox_app_env(base))
             write_run_env(run_env, django_env)
             print(f"\n*** Sandbox providers in use at {base} ({' and '.join(providers)}): "
                   "not the real GitHub/Facebook. Test users: GitHub octocat (staff), mona, "
-                  "unverified; Facebook alex, sam, robin. Set GITHUB_CLIENT_ID / FACEBOOK_APP_ID "
+                  "unverified; Facebook alex, sam, robin; the sandbox's GitHub App is "
+                  "configured (install it from /facebook). Set GITHUB_CLIENT_ID / FACEBOOK_APP_ID "
                   "(and secrets) in .env to use the real providers. manage.py commands run "
                   "beside it (check_tokens, post_to_page) use the same settings. ***\n",
                   flush=True)

@@ -198,6 +198,13 @@ GITHUB_CLIENT_SECRET = env.str("GITHUB_CLIENT_SECRET", default="")
 GITHUB_URL = env.str("GITHUB_URL", default="https://github.com").rstrip("/")
 GITHUB_API_URL = env.str("GITHUB_API_URL", default="https://api.github.com").rstrip("/")
 GITHUB_SCOPES = env.str("GITHUB_SCOPES", default="read:user user:email").split()
+# GitHub App mode of automations (all optional: unset, the mode is absent). The key is the PEM
+# itself ("\n" escapes allowed) or a file naming it; integrations.checks validates both at start.
+GITHUB_APP_ID = env.str("GITHUB_APP_ID", default="")
+GITHUB_APP_SLUG = env.str("GITHUB_APP_SLUG", default="")
+GITHUB_APP_WEBHOOK_SECRET = env.str("GITHUB_APP_WEBHOOK_SECRET", default="")
+GITHUB_APP_PRIVATE_KEY = env.str("GITHUB_APP_PRIVATE_KEY", default="").replace("\\n", "\n")
+GITHUB_APP_PRIVATE_KEY_FILE = env.str("GITHUB_APP_PRIVATE_KEY_FILE", default="")
 STAFF_GITHUB_LOGINS = [login.lower() for login in env.list("STAFF_GITHUB_LOGINS", default=[])]
 # Besides superusers, the usernames allowed into /admin/ (they must be staff too). A GitHub
 # sign-in's username is `github-<numeric id>`; staff from STAFF_GITHUB_LOGINS get no admin.

@@ -12,11 +12,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe
 
-from integrations.redirects import FACEBOOK_CALLBACK_PATH, GITHUB_CALLBACK_PATH
+from integrations.redirects import (
+    FACEBOOK_CALLBACK_PATH,
+    GITHUB_APP_SETUP_PATH,
+    GITHUB_CALLBACK_PATH,
+)
 
-CALLBACK_PATHS = (GITHUB_CALLBACK_PATH, FACEBOOK_CALLBACK_PATH)
+CALLBACK_PATHS = (GITHUB_CALLBACK_PATH, FACEBOOK_CALLBACK_PATH, GITHUB_APP_SETUP_PATH)
 # The client-side router's routes: each answers with index.html (here and on a static host).
-SPA_ROUTES = ("/", "/profile", GITHUB_CALLBACK_PATH, "/facebook", FACEBOOK_CALLBACK_PATH)
+SPA_ROUTES = ("/", "/profile", GITHUB_CALLBACK_PATH, "/facebook", FACEBOOK_CALLBACK_PATH,
+              GITHUB_APP_SETUP_PATH)
 # A plain file (no template rendering): served as is.
 INDEX = Path(settings.BASE_DIR) / "backend" / "templates" / "spa" / "index.html"
 

@@ -8,6 +8,7 @@ import { renderProfile } from "./views/profile.js";
 import { renderGitHubCallback } from "./views/github-callback.js";
 import { renderFacebook } from "./views/facebook.js";
 import { renderFacebookCallback } from "./views/facebook-callback.js";
+import { renderGitHubAppSetup } from "./views/github-app-setup.js";
 
 function normalise(pathname) {
   return pathname.length > 1 ? pathname.replace(/\/+$/, "") : pathname;
@@ -19,6 +20,7 @@ const ROUTES = {
   "/auth/github/callback": renderGitHubCallback,
   "/facebook": renderFacebook,
   "/facebook/callback": renderFacebookCallback,
+  "/github/app/setup": renderGitHubAppSetup,
 };
 
 const main = document.getElementById("main");

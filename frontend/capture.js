@@ -2,8 +2,9 @@
 // of the address bar before anything else happens (RFC 6749 §3.1.2.5), even when another module
 // fails to load. session.js imports this same module instance to hand the parameters to a view.
 
-const CALLBACK_PATHS = ["/auth/github/callback", "/facebook/callback"];
-const CALLBACK_KEYS = ["code", "state", "error", "error_reason", "error_description"];
+const CALLBACK_PATHS = ["/auth/github/callback", "/facebook/callback", "/github/app/setup"];
+const CALLBACK_KEYS = ["code", "state", "error", "error_reason", "error_description",
+  "installation_id", "setup_action"];
 
 let captured = null;
 

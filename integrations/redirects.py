@@ -7,6 +7,7 @@ from django.conf import settings
 
 GITHUB_CALLBACK_PATH = "/auth/github/callback"
 FACEBOOK_CALLBACK_PATH = "/facebook/callback"
+GITHUB_APP_SETUP_PATH = "/github/app/setup"  # the GitHub App's setup URL (an SPA route)
 
 
 def spa_url() -> str:

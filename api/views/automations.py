@@ -14,7 +14,13 @@ from api.views.facebook import StaffView
 from automations import selectors
 from automations import services as automation_service
 from automations.message_template import PLACEHOLDERS, template_problems
-from automations.models import Automation, AutomationEvent, HookMode, WebhookDelivery
+from automations.models import (
+    Automation,
+    AutomationEvent,
+    DisabledReason,
+    HookMode,
+    WebhookDelivery,
+)
 from integrations.models import PagePostStatus
 
 TAGS = ["automations"]
@@ -37,6 +43,13 @@ class DeliverySerializer(serializers.ModelSerializer):
 
 class AutomationSerializer(serializers.ModelSerializer):
     created_by = StaffUserSerializer(allow_null=True)
+    installation = serializers.IntegerField(
+        source="installation.github_id", allow_null=True, read_only=True,
+        help_text="App mode: GitHub's installation id; null in the other modes.")
+    disabled_reason = serializers.ChoiceField(
+        DisabledReason.choices, allow_blank=True,
+        help_text="Why the app disabled it (uninstalled, suspended, repository removed); "
+                  "empty when it did not.")
     hook_registered = serializers.SerializerMethodField()
     payload_url = serializers.SerializerMethodField()
     recent_deliveries = serializers.SerializerMethodField()
@@ -44,7 +57,8 @@ class AutomationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Automation
         fields = ("id", "repository", "events", "message_template", "link", "enabled",
-                  "hook_mode", "hook_registered", "payload_url", "created_by", "created_at",
+                  "hook_mode", "installation", "disabled_reason", "hook_registered",
+                  "payload_url", "created_by", "created_at",
                   "updated_at", "recent_deliveries", "image", "targets")
         extra_kwargs = {"targets": {"help_text": 'Where each release is posted: ["facebook"] '
                                                  'or ["facebook", "instagram"].'}}
@@ -97,6 +111,11 @@ EXAMPLE = {"repository": "octocat/hello-world", "events": ["release"],
            "message_template": "{repository} {tag} is out: {name} {url}", "mode": "github"}
 
 
+APP_EXAMPLE = {"repository": "octocat/hello-world", "events": ["release"],
+               "message_template": "{repository} {tag} is out: {name} {url}", "mode": "app",
+               "installation": 60000001}
+
+
 class AutomationsView(StaffView):
     provider_bound_methods = ("POST",)  # registers the hook at GitHub (api.middleware)
     class Input(AutomationFields):
@@ -104,13 +123,28 @@ class AutomationsView(StaffView):
         events = serializers.ListField(child=serializers.ChoiceField(AutomationEvent.choices),
                                        min_length=1, max_length=2, default=["release"])
         mode = serializers.ChoiceField(HookMode.choices, default=HookMode.GITHUB,
-                                       help_text="`manual`: answer the secret to paste into "
+                                       help_text="`app`: delivered by the GitHub App "
+                                                 "installation (no hook, no scope); "
+                                                 "`manual`: answer the secret to paste into "
                                                  "GitHub instead of registering the hook.")
+        installation = serializers.IntegerField(
+            required=False, min_value=1, max_value=2**53,
+            help_text="App mode: GitHub's installation id (GET /api/v1/github/app).")
 
         def validate_repository(self, repository):
             if selectors.repository_taken(repository):
                 raise serializers.ValidationError("This repository has an automation already.")
             return repository
+
+        def validate(self, data):
+            app = data.get("mode") == HookMode.APP
+            if app and not data.get("installation"):
+                raise serializers.ValidationError(
+                    {"installation": ["Required in app mode."]})
+            if not app and "installation" in data:
+                raise serializers.ValidationError(
+                    {"installation": ["Only in app mode."]})
+            return data
 
     class Created(AutomationSerializer):
         secret = serializers.CharField(allow_null=True, help_text="Manual mode only, shown once.")
@@ -133,7 +167,8 @@ class AutomationsView(StaffView):
                                        "This repository has an automation already."),
                    403: error_response(403, "permission_missing",
                                        "Registering a webhook needs admin:repo_hook.")},
-        examples=[OpenApiExample("Create", value=EXAMPLE, request_only=True)],
+        examples=[OpenApiExample("Create", value=EXAMPLE, request_only=True),
+                  OpenApiExample("Create in app mode", value=APP_EXAMPLE, request_only=True)],
     )
     def post(self, request):
         """Create an automation; in `github` mode register the repository webhook with the

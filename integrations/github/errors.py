@@ -8,6 +8,7 @@ from typing import Any
 from integrations.errors import (
     PermissionMissing,
     ProviderError,
+    ProviderMisconfigured,
     ProviderRateLimited,
     ProviderUnavailable,
     TokenInvalid,
@@ -116,3 +117,31 @@ def _missing_scopes(headers: dict[str, str]) -> tuple[str, ...]:
     if not accepted or granted & set(accepted):
         return ()
     return accepted
+
+
+# --- GitHub App (integrations.github.app) -------------------------------------------------
+
+
+class InstallationNotFound(ProviderError):
+    """404 on an app call: no such installation, or it was deleted (uninstalled)."""
+
+    status = 404
+    code = "installation_not_found"
+    default_message = "GitHub does not know this installation of the app (it may be uninstalled)."
+
+
+class InstallationSuspended(ProviderError):
+    """403 "This installation has been suspended": no token until the owner unsuspends it."""
+
+    status = 409
+    code = "installation_suspended"
+    default_message = "This installation of the GitHub App is suspended by its owner."
+
+
+class AppAuthFailed(ProviderMisconfigured):
+    """401 to the app's JWT: our GITHUB_APP_ID or private key is wrong (or the clock is far
+    off). A configuration fault an administrator fixes, never the staff member's."""
+
+    code = "github_app_misconfigured"
+    default_message = ("GitHub refused this server's GitHub App credentials (its JWT): an "
+                       "administrator must check GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY.")

@@ -61,3 +61,23 @@ class RepoHook:
     url: str
     events: tuple[str, ...]
     active: bool
+
+
+@dataclass(frozen=True)
+class InstallationToken:
+    """A GitHub App installation token: one hour of access, never stored in the database."""
+
+    token: str = field(repr=False)
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class AppInstallation:
+    """An installation of the app, as GitHub (not a setup URL) describes it."""
+
+    id: int
+    account_login: str
+    account_id: int
+    account_type: str  # "User" or "Organization"
+    repository_selection: str  # "all" or "selected"
+    suspended: bool

@@ -7,6 +7,7 @@ from integrations.crypto import EncryptedTextField
 class FlowPurpose(models.TextChoices):
     GITHUB_LOGIN = "github_login", "GitHub sign-in"
     FACEBOOK_PAGE_LINK = "facebook_page_link", "Facebook Page link"
+    GITHUB_APP_INSTALL = "github_app_install", "GitHub App installation"
 
 
 class FlowClient(models.TextChoices):

@@ -9,6 +9,7 @@ from integrations.sandbox import (
     facebook_photos,
     facebook_web,
     github_api,
+    github_app,
     github_hooks,
     github_web,
     instagram,
@@ -23,6 +24,7 @@ def build_router() -> Router:
     router = Router()
     # Order matters where patterns overlap: specific GitHub API paths before the profile page.
     github_api.register(router)
+    github_app.register(router)
     github_hooks.register(router)
     github_web.register(router)
     facebook_web.register(router)

@@ -20,6 +20,23 @@ DEFAULT_REDIRECT_URIS = (
     "http://127.0.0.1:8000/facebook/callback",
 )
 
+DEFAULT_GITHUB_APP_ID = 424242
+DEFAULT_GITHUB_APP_SLUG = "oauth-bridge-sandbox"
+DEFAULT_GITHUB_APP_CLIENT_ID = "Iv23sandboxapp0001"
+DEFAULT_GITHUB_APP_WEBHOOK_SECRET = "sandbox-github-app-webhook-secret"
+
+
+def generate_private_key() -> str:
+    """A fresh RSA key pair for the sandbox's GitHub App (PEM, as GitHub's download)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(serialization.Encoding.PEM,
+                             serialization.PrivateFormat.TraditionalOpenSSL,
+                             serialization.NoEncryption()).decode()
+
+
 # Runtime knobs accepted by POST /_sandbox/config, with their types.
 RUNTIME_KEYS: dict[str, type] = {
     "github_app_name": str,
@@ -37,6 +54,9 @@ RUNTIME_KEYS: dict[str, type] = {
     "instagram_container_in_progress_s": float,
     "instagram_quota_total": int,
     "facebook_post_link_field": bool,
+    "github_app_webhook_url": str,  # where app deliveries go (empty: none are sent)
+    "github_app_setup_url": str,  # where the install page redirects
+    "github_app_webhook_secret": str,
 }
 
 
@@ -72,6 +92,14 @@ class SandboxConfig:
     # Graph no longer answers a post's `link` for every post type (`attachments{unshimmed_url}`
     # carries it): false leaves `link` out of the posts read back, the newer answer's shape.
     facebook_post_link_field: bool = True
+    # The GitHub App (part D): its key pair is made at start and survives resets.
+    github_app_id: int = DEFAULT_GITHUB_APP_ID
+    github_app_slug: str = DEFAULT_GITHUB_APP_SLUG
+    github_app_client_id: str = DEFAULT_GITHUB_APP_CLIENT_ID
+    github_app_webhook_secret: str = DEFAULT_GITHUB_APP_WEBHOOK_SECRET
+    github_app_webhook_url: str = ""
+    github_app_setup_url: str = ""
+    github_app_private_key: str = field(default_factory=generate_private_key, repr=False)
 
     def copy(self) -> SandboxConfig:
         return dataclasses.replace(
@@ -100,6 +128,8 @@ class SandboxConfig:
         data = dataclasses.asdict(self)
         data.pop("github_client_secret")
         data.pop("facebook_app_secret")
+        data.pop("github_app_private_key")
+        data.pop("github_app_webhook_secret")
         return data
 
 
@@ -144,6 +174,10 @@ def config_from(
     fb_uris = facebook_redirect_uris
     if fb_uris is None:
         fb_uris = split_uris(env.get("SANDBOX_FACEBOOK_REDIRECT_URIS"))
+    config.github_app_webhook_url = env.get("SANDBOX_GITHUB_APP_WEBHOOK_URL") or ""
+    config.github_app_setup_url = env.get("SANDBOX_GITHUB_APP_SETUP_URL") or ""
+    if env.get("SANDBOX_GITHUB_APP_PRIVATE_KEY"):
+        config.github_app_private_key = env["SANDBOX_GITHUB_APP_PRIVATE_KEY"]
     if gh_uris:
         config.github_redirect_uris = gh_uris
     if fb_uris:

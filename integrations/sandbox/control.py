@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from integrations.sandbox import github_hooks, instagram, templates
-from integrations.sandbox.data import FACEBOOK_USERS, GITHUB_USERS, normalize_github_scopes
+from integrations.sandbox import github_app, github_hooks, instagram, templates
+from integrations.sandbox.data import (
+    FACEBOOK_USERS,
+    GITHUB_ORG_ADMINS,
+    GITHUB_USERS,
+    github_account,
+    normalize_github_scopes,
+)
 from integrations.sandbox.facebook_common import new_user_token
 from integrations.sandbox.github_web import issue_tokens
 from integrations.sandbox.http import Request, Response, Router
@@ -185,6 +191,67 @@ class ControlAPI:
             targets = [h for h in request.store.github_hooks.values() if h.repo == full_name
                        and h.active and ({"release", "*"} & set(h.events))]
         sent = [github_hooks.deliver(request, hook, "release", payload) for hook in targets]
+        sent += github_app.deliver_release(request, full_name, payload)
+        return Response.json({"deliveries": [github_hooks.delivery_json(d) for d in sent]})
+
+    # --- the GitHub App --------------------------------------------------------------------
+    def github_app_view(self, request: Request) -> Response:
+        """The app's credentials (private key included: this is a local stand-in), and POST
+        {webhook_url?, setup_url?, webhook_secret?} to change where it delivers."""
+        config = request.store.config
+        if request.method == "POST":
+            body = _body(request)
+            values = {f"github_app_{k}": body[k] for k in ("webhook_url", "setup_url",
+                                                           "webhook_secret") if k in body}
+            try:
+                with request.store.lock:
+                    config.update(values)
+            except ValueError as exc:
+                return _bad(str(exc))
+        return Response.json({
+            **github_app.app_json(request), "webhook_secret": config.github_app_webhook_secret,
+            "private_key": config.github_app_private_key,
+            "webhook_url": config.github_app_webhook_url,
+            "setup_url": config.github_app_setup_url})
+
+    def github_installations(self, request: Request) -> Response:
+        """GET lists; POST {account, repositories?} installs as that account's owner would."""
+        if request.method == "GET":
+            return Response.json({"installations": [
+                {**github_app.installation_json(request, i),
+                 "repositories": github_app.repositories_of(i), "deleted": i.deleted}
+                for i in request.store.github_installations.values()]})
+        body = _body(request)
+        account, repositories = body.get("account"), body.get("repositories")
+        if (github_account(account or "") is None if isinstance(account, str) else True) or (
+                repositories is not None and not (isinstance(repositories, list) and all(
+                    isinstance(r, str) for r in repositories))):
+            return _bad("expected {account: a sandbox user or organisation, repositories?: "
+                        "[owner/name]}")
+        owner = github_account(account).login
+        sender = GITHUB_ORG_ADMINS.get(owner, (owner,))[0]
+        installation = github_app.install(request, owner, repositories, sender=sender)
+        return Response.json({"id": installation.id,
+                              "repositories": github_app.repositories_of(installation)}, 201)
+
+    def github_installation_action(self, request: Request) -> Response:
+        """suspend, unsuspend, uninstall (delivers `installation` deleted), or
+        remove-repositories {repositories: [...]} (delivers `installation_repositories`)."""
+        with request.store.lock:
+            installation = request.store.github_installations.get(int(request.params["id"]))
+        if installation is None or installation.deleted:
+            return _bad("unknown installation", 404)
+        action = request.params["action"]
+        if action == "remove-repositories":
+            names = _body(request).get("repositories")
+            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                return _bad("expected {repositories: [owner/name]}")
+            delivery, _gone = github_app.change_repositories(request, installation,
+                                                             removed=names)
+        else:
+            event = {"uninstall": "deleted"}.get(action, action)
+            delivery = github_app.change_installation(request, installation, event)
+        sent = [delivery] if delivery is not None else []
         return Response.json({"deliveries": [github_hooks.delivery_json(d) for d in sent]})
 
     def github_redeliver(self, request: Request) -> Response:
@@ -235,6 +302,10 @@ def register(router: Router) -> None:
         ("POST", "/github/releases", "github_releases"),
         ("POST", "/github/redeliver", "github_redeliver"),
         ("GET", "/github/hooks", "hooks_list"),
+        ("GET POST", "/github/app", "github_app_view"),
+        ("GET POST", "/github/installations", "github_installations"),
+        ("POST", r"/github/installations/(?P<id>[0-9]{1,12})/(?P<action>suspend|unsuspend|"
+                 r"uninstall|remove-repositories)", "github_installation_action"),
     ]
     for methods, path, name in routes:
         router.add(methods, PREFIX + path, f"control.{name}", getattr(views, name))

@@ -80,6 +80,27 @@ GITHUB_USERS: dict[str, GitHubUser] = {
 }
 
 
+# Organisations (accounts an app can be installed on, not test users who sign in).
+GITHUB_ORGS: dict[str, GitHubUser] = {
+    org.login: org
+    for org in (
+        GitHubUser(login="mona-org", id=7770001, name="Mona's Organisation", email=None,
+                   emails=(), public_repo_names=("gallery", "website"),
+                   private_repo_names=("internal-notes",), created_at="2015-05-05T05:05:05Z"),
+    )
+}
+# Who administers each organisation (and so sees its app installations).
+GITHUB_ORG_ADMINS: dict[str, tuple[str, ...]] = {"mona-org": ("mona",)}
+
+
+def github_account(login: str) -> GitHubUser | None:
+    """A user or an organisation, by login (case-insensitive, like GitHub)."""
+    for account in (*GITHUB_USERS.values(), *GITHUB_ORGS.values()):
+        if account.login.lower() == login.lower():
+            return account
+    return None
+
+
 def github_repo(user: GitHubUser, index: int, name: str, *, private: bool, api: str,
                 web: str, avatar: str) -> dict:
     """A repository object shaped like GitHub's (enough fields for PyGithub and our client)."""
@@ -133,7 +154,7 @@ def github_simple_user(user: GitHubUser, *, api: str, web: str, avatar: str) -> 
         "repos_url": f"{base}/repos",
         "events_url": f"{base}/events{{/privacy}}",
         "received_events_url": f"{base}/received_events",
-        "type": "User",
+        "type": "Organization" if user.login in GITHUB_ORGS else "User",
         "user_view_type": "public",
         "site_admin": False,
     }

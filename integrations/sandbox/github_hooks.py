@@ -22,7 +22,7 @@ from urllib import error as urlerror
 from urllib import request as urlrequest
 from urllib.parse import urlencode
 
-from integrations.sandbox.data import GITHUB_USERS, github_repo, github_simple_user
+from integrations.sandbox.data import github_account, github_repo, github_simple_user
 from integrations.sandbox.github_api import DOCS, PREFIX, api_response, authenticate, error, urls
 from integrations.sandbox.http import Request, Response, Router
 from integrations.sandbox.state import GitHubToken, Hook
@@ -54,7 +54,7 @@ def _now_iso(request: Request) -> str:
 def find_repo(full_name: str) -> tuple[str, str] | None:
     """(owner login, canonical repository name), matching case-insensitively like GitHub."""
     owner, _, name = full_name.partition("/")
-    user = next((u for u in GITHUB_USERS.values() if u.login.lower() == owner.lower()), None)
+    user = github_account(owner)
     if user is None:
         return None
     for candidate in user.public_repo_names + user.private_repo_names:
@@ -161,7 +161,7 @@ def ping_payload(request: Request, hook: Hook) -> dict[str, Any]:
 
 def release_payload(request: Request, repo: str, tag: str, name: str) -> dict[str, Any]:
     owner, repo_name = repo.split("/")
-    links = urls(request, GITHUB_USERS[owner])
+    links = urls(request, github_account(owner))
     release_id = request.store.next_id() + 100000000
     stamp = _now_iso(request)
     return {
@@ -180,12 +180,12 @@ def release_payload(request: Request, repo: str, tag: str, name: str) -> dict[st
 
 
 def _user(request: Request, login: str) -> dict[str, Any]:
-    user = GITHUB_USERS[login]
+    user = github_account(login)
     return github_simple_user(user, **urls(request, user))
 
 
 def _repository(request: Request, owner: str, name: str) -> dict[str, Any]:
-    user = GITHUB_USERS[owner]
+    user = github_account(owner)
     private = name in user.private_repo_names
     names = user.private_repo_names if private else user.public_repo_names
     return github_repo(user, names.index(name), name, private=private, **urls(request, user))
@@ -199,7 +199,7 @@ def signed_headers(hook: Hook, event: str, delivery_id: str, body: bytes) -> dic
         "User-Agent": HOOKSHOT, "X-GitHub-Event": event, "X-GitHub-Delivery": delivery_id,
         "X-GitHub-Hook-ID": str(hook.id),
         "X-GitHub-Hook-Installation-Target-Type": "repository",
-        "X-GitHub-Hook-Installation-Target-ID": str(GITHUB_USERS[owner].id),
+        "X-GitHub-Hook-Installation-Target-ID": str(github_account(owner).id),
     }
     if hook.secret:
         key = hook.secret.encode()

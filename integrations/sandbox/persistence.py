@@ -3,8 +3,9 @@
 `make run` passes `--state-file` (under its run directory): the backend's database keeps the
 GitHub and Facebook tokens across a restart, and without this the sandbox would answer them as
 invalid ("Missing permissions: …" on /facebook) although nothing was revoked. Kept: issued
-tokens and grants, Page tokens, declined permissions, Page posts, repository hooks, the shifted
-clock and the runtime config knobs. Not kept: unused authorization codes (minutes-long anyway),
+tokens and grants, Page tokens, declined permissions, Page posts, repository hooks, the GitHub
+App's installations (not its tokens: minted again), the shifted clock and the runtime config
+knobs. Not kept: unused authorization codes (minutes-long anyway),
 the request log, pending faults, latency, rate-limit counters and recorded webhook deliveries.
 JSON, written atomically after each request that may have changed it, and on shutdown.
 """
@@ -21,7 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from integrations.sandbox.config import RUNTIME_KEYS
-from integrations.sandbox.state import FacebookToken, GitHubToken, Hook, Post, Store
+from integrations.sandbox.state import (
+    AppInstallation,
+    FacebookToken,
+    GitHubToken,
+    Hook,
+    Post,
+    Store,
+)
 
 VERSION = 1
 
@@ -53,6 +61,8 @@ def snapshot(store: Store) -> dict[str, Any]:
                                   for user, scopes in store.facebook_declined.items()},
             "posts": [dataclasses.asdict(p) for p in store.posts],
             "github_hooks": [dataclasses.asdict(h) for h in store.github_hooks.values()],
+            "github_installations": [dataclasses.asdict(i)
+                                     for i in store.github_installations.values()],
         }
 
 
@@ -74,6 +84,8 @@ def restore(store: Store, data: dict[str, Any]) -> None:
                                    for user, scopes in data["facebook_declined"].items()}
         store.posts = [_load(Post, p) for p in data["posts"]]
         store.github_hooks = {h["id"]: _load(Hook, h) for h in data["github_hooks"]}
+        store.github_installations = {i["id"]: _load(AppInstallation, i)
+                                      for i in data.get("github_installations", [])}
 
 
 class StateFile:

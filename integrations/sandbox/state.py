@@ -82,6 +82,27 @@ class FacebookToken:
 
 
 @dataclass
+class AppInstallation:
+    """An installation of the sandbox's GitHub App on a user or an organisation."""
+
+    id: int
+    account: str  # login
+    repositories: list[str]  # canonical owner/name
+    selection: str  # "all" or "selected"
+    created_at: float
+    sender: str
+    suspended_at: float | None = None
+    deleted: bool = False
+
+
+@dataclass
+class InstallationToken:
+    token: str
+    installation_id: int
+    expires_at: float
+
+
+@dataclass
 class Fault:
     endpoint: str
     kind: str
@@ -144,6 +165,8 @@ class Store:
     instagram_media: list[Any] = field(default_factory=list)  # instagram.Media, oldest first
     github_hooks: dict[int, Hook] = field(default_factory=dict)
     github_deliveries: dict[str, Any] = field(default_factory=dict)  # github_hooks.Delivery
+    github_installations: dict[int, AppInstallation] = field(default_factory=dict)
+    github_installation_tokens: dict[str, InstallationToken] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
     requests: deque = field(default_factory=lambda: deque(maxlen=REQUEST_LOG_LIMIT))
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))

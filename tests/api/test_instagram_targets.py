@@ -247,6 +247,7 @@ def test_a_release_breaking_instagram_rules_still_posts_to_facebook(
     assert (target.status, target.error_code) == ("failed", "validation_error")
     assert "2200 characters" in target.error_message
     again = enqueue_release_post(message="x" * 2300, link="https://example.com/r",
-                                 content_key="release:a1:r1:42:published", image=target.post.image_id,
+                                 content_key="release:a1:r1:42:published",
+                                 image=target.post.image_id,
                                  targets=["facebook", "instagram"])
     assert again.pk == post.pk and PostTarget.objects.count() == 1

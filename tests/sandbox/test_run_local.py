@@ -2,6 +2,7 @@
 stops cleanly however it is stopped (no child keeps a port, the next `make run` starts)."""
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -16,6 +17,7 @@ import requests
 
 from backend.run_local import SANDBOX_OCTOCAT_ID as LAUNCHER_OCTOCAT_ID
 from backend.run_local import admin_access_hint, sandbox_plan
+from integrations.github.webhooks import sign
 from integrations.sandbox.data import GITHUB_USERS
 from tests.fixtures.processes import free_port
 
@@ -59,6 +61,18 @@ def test_existing_staff_and_public_url_are_kept():
     assert django_env["STAFF_GITHUB_LOGINS"] == "mona"
     assert sandbox_env["SANDBOX_GITHUB_REDIRECT_URIS"] == (
         "https://dev.example.test/auth/github/callback")
+
+
+def test_the_sandbox_app_delivers_to_the_backend_and_returns_to_the_spa():
+    _, sandbox_env, _ = sandbox_plan({"PORT": "8001", "SPA_URL": "http://localhost:5173/"})
+    assert sandbox_env["SANDBOX_GITHUB_APP_WEBHOOK_URL"] == (
+        "http://127.0.0.1:8001/api/v1/github/app/webhook")
+    assert sandbox_env["SANDBOX_GITHUB_APP_SETUP_URL"] == "http://localhost:5173/github/app/setup"
+
+
+def test_a_real_github_app_is_left_alone():
+    _, sandbox_env, _ = sandbox_plan({"GITHUB_APP_ID": "12345"})
+    assert "SANDBOX_GITHUB_APP_WEBHOOK_URL" not in sandbox_env
 
 
 def test_real_credentials_mean_no_sandbox():
@@ -215,6 +229,33 @@ def test_make_run_starts_a_worker_that_runs_queued_tasks(make_run_env):
             status = row[0] if row else None
             time.sleep(0.2)
         assert status == "SUCCESSFUL"
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        _assert_nothing_left(process, make_run_env)
+
+
+def test_make_run_configures_the_sandbox_github_app(make_run_env):
+    """The demo shows app mode with no credentials: the backend holds the sandbox app's
+    webhook secret (a ping it signs is answered 200) and the app delivers to the backend."""
+    process = _start_make_run(make_run_env)
+    try:
+        sandbox = f"http://127.0.0.1:{make_run_env['SANDBOX_PORT']}"
+        backend = f"http://127.0.0.1:{make_run_env['PORT']}"
+        app = requests.get(sandbox + "/_sandbox/github/app", timeout=10).json()
+        assert app["webhook_url"] == backend + "/api/v1/github/app/webhook"
+        body = json.dumps({"zen": "Keep it logically awesome.", "hook": {"type": "App"}}).encode()
+        deadline = time.monotonic() + MAKE_RUN_STARTUP_S
+        answer = None
+        while time.monotonic() < deadline:
+            try:
+                answer = requests.post(app["webhook_url"], data=body, timeout=10, headers={
+                    "Content-Type": "application/json", "X-GitHub-Event": "ping",
+                    "X-GitHub-Delivery": "make-run-ping",
+                    "X-Hub-Signature-256": sign(app["webhook_secret"], body)})
+                break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        assert answer is not None and answer.status_code == 200, answer and answer.text
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         _assert_nothing_left(process, make_run_env)

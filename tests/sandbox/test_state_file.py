@@ -81,3 +81,21 @@ def test_a_state_file_of_another_version_is_refused(tmp_path):
     path.write_text(json.dumps({"version": 99}))
     with pytest.raises(ValueError, match="version"):
         StateFile(path).load_into(Store(config=SandboxConfig()))
+
+
+def test_a_restarted_sandbox_still_knows_its_github_app_installations(tmp_path):
+    path = tmp_path / "run" / "sandbox-state.json"
+    first = started(path)
+    try:
+        installed = first.install_app("octocat", ["octocat/Hello-World"])
+        first.installation_action(installed, "suspend")
+    finally:
+        stop_sandbox(first)
+    second = started(path)
+    try:
+        [installation] = second._control("GET", "github/installations")["installations"]
+        assert (installation["id"], installation["repositories"]) == (
+            installed, ["octocat/Hello-World"])
+        assert installation["suspended_at"] is not None
+    finally:
+        stop_sandbox(second)

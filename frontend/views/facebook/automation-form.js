@@ -9,6 +9,7 @@ import { goToProvider, setReturnPath, takeGitHubGranted, takeReturnPath } from "
 import { errorAlert, fill, notice } from "../common.js";
 import { DEFAULT_TEMPLATE, exampleValues, renderTemplate } from "./automation-template.js";
 import { ImagePicker } from "./image-picker.js";
+import { usableInstallations } from "./github-app.js";
 
 // {body, pending}: the form's values; `pending` while a create waits for GitHub's consent.
 const DRAFT_KEY = "oauth-bridge:automation-draft";
@@ -69,6 +70,18 @@ export class AutomationForm {
       placeholder: "https://example.com/changelog" });
     this.tags = h("input", { id: "automation-tags", type: "checkbox" });
     this.manual = h("input", { id: "automation-manual", type: "checkbox" });
+    this.manualField = h("div", { class: "field" }, h("label", {}, this.manual,
+      " I will add the webhook in GitHub's settings myself"));
+    // Shown once the GitHub App has a usable installation (setApp).
+    this.mode = h("select", { id: "automation-mode", "aria-describedby": "automation-mode-hint" },
+      h("option", { value: "app" }, "The GitHub App (no webhook, no extra permission)"),
+      h("option", { value: "github" }, "A webhook registered with my GitHub token"));
+    this.modeField = field("automation-mode", "Delivered by", this.mode,
+      "App mode picks from the repositories of the installations above.");
+    this.modeField.hidden = true;
+    this.mode.addEventListener("change", () => this.showMode());
+    this.ownNames = [];
+    this.installations = [];
     this.restore(draft?.body);
     this.preview = h("p", { class: "automation-preview", id: "automation-preview" });
     for (const input of [this.template, this.repository]) {
@@ -84,6 +97,7 @@ export class AutomationForm {
     }, () => {});
     this.submitButton = h("button", { type: "submit", class: "btn primary" }, "Create automation");
     const form = h("form", { novalidate: true, "aria-describedby": "automation-trust" },
+      this.modeField,
       h("p", { class: "alert warning", id: "automation-trust" },
         "Anyone who can push to this repository can put text on the company Page: release " +
         "names and tags go into the post as they are. Automate only repositories whose " +
@@ -97,8 +111,7 @@ export class AutomationForm {
       h("div", { class: "field" }, h("p", { class: "hint" }, "Preview"), this.preview),
       field("automation-link", "Link (optional)", this.link, "Empty: the release's page."),
       this.picker.element, this.instagramField,
-      h("div", { class: "field" }, h("label", {}, this.manual,
-        " I will add the webhook in GitHub's settings myself")),
+      this.manualField,
       h("div", { class: "actions" }, this.submitButton));
     form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -106,9 +119,36 @@ export class AutomationForm {
     });
     this.updatePreview();
     repositoryNames(() => this.ctx.alive()).then((names) => {
-      fill(this.repositories, names.map((name) => h("option", { value: name })));
+      this.ownNames = names;
+      this.showMode();
     }, () => {}); // the picker is a convenience: typing the name still works
     return form;
+  }
+
+  /** The GitHub App state (null: app mode off): offers app mode, the default when usable. */
+  setApp(state) {
+    const wasShown = !this.modeField.hidden;
+    this.installations = usableInstallations(state);
+    this.modeField.hidden = this.installations.length === 0;
+    if (!this.modeField.hidden && !wasShown) this.mode.value = "app";
+    this.showMode();
+  }
+
+  appMode() {
+    return !this.modeField.hidden && this.mode.value === "app";
+  }
+
+  showMode() {
+    const app = this.appMode();
+    this.manualField.hidden = app;
+    const names = app ? this.installations.flatMap((i) => i.repositories) : this.ownNames;
+    fill(this.repositories, names.map((name) => h("option", { value: name })));
+  }
+
+  /** The installation whose repositories include `repository` (GitHub ignores case). */
+  installationFor(repository) {
+    const wanted = repository.toLowerCase();
+    return this.installations.find((i) => i.repositories.some((r) => r.toLowerCase() === wanted));
   }
 
   clearResult() {
@@ -144,21 +184,30 @@ export class AutomationForm {
   }
 
   body() {
-    return {
-      repository: this.repository.value.trim(),
+    const repository = this.repository.value.trim();
+    const common = {
+      repository,
       events: this.tags.checked ? ["release", "tag"] : ["release"],
       message_template: this.template.value,
       ...(this.link.value.trim() ? { link: this.link.value.trim() } : {}),
-      mode: this.manual.checked ? "manual" : "github",
       ...(this.picker.image ? { image: this.picker.image.id } : {}),
       ...(this.instagram.checked && !this.instagramField.hidden
         ? { targets: ["facebook", "instagram"] } : {}),
     };
+    if (this.appMode()) {
+      return { ...common, mode: "app", installation: this.installationFor(repository)?.id };
+    }
+    return { ...common, mode: this.manual.checked ? "manual" : "github" };
   }
 
   async submit({ resumed = false } = {}) {
     fill(this.result);
     const body = this.body();
+    if (body.mode === "app" && !body.installation) {
+      fill(this.result, notice("Pick one of the GitHub App's repositories (install the app on "
+        + "more repositories to add others).", "error"));
+      return;
+    }
     let created;
     try {
       created = await busy(this.submitButton, "Creating…", () => post("automations", body));
@@ -177,9 +226,16 @@ export class AutomationForm {
     this.picker.set(null);
     this.template.value = DEFAULT_TEMPLATE;
     this.updatePreview();
-    fill(this.result, created.secret ? this.manualSetup(created)
-      : notice(`Automation created: the webhook is registered on ${created.repository}.`,
-        "success"));
+    let done;
+    if (created.secret) done = this.manualSetup(created);
+    else if (created.hook_mode === "app") {
+      done = notice(`Automation created: the GitHub App delivers ${created.repository}'s `
+        + "releases.", "success");
+    } else {
+      done = notice(`Automation created: the webhook is registered on ${created.repository}.`,
+        "success");
+    }
+    fill(this.result, done);
     if (resumed) this.ctx.announce(`Automation created for ${created.repository}.`, "success");
     this.onCreated(created);
   }

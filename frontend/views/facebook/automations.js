@@ -6,9 +6,21 @@ import { busy, h, loading } from "../../dom.js";
 import { timeEl } from "../../format.js";
 import { confirmedDelete, errorAlert, fill, section } from "../common.js";
 import { AutomationForm } from "./automation-form.js";
+import { GitHubApp } from "./github-app.js";
 
 const OUTCOMES = { ping: "Ping", queued: "Post queued", ignored: "Ignored",
-  disabled: "Ignored (disabled)", failed: "Failed" };
+  disabled: "Ignored (disabled)", failed: "Failed", updated: "Installation change" };
+const DISABLED_REASONS = {
+  installation_deleted: "Disabled: the GitHub App was uninstalled from this account.",
+  installation_suspended: "Disabled: the GitHub App installation is suspended.",
+  repository_removed: "Disabled: the repository was removed from the GitHub App installation.",
+};
+
+function deliveryMode(automation) {
+  if (automation.hook_mode === "app") return "delivered by the GitHub App";
+  if (automation.hook_mode === "manual") return "webhook added by hand";
+  return automation.hook_registered ? "webhook registered" : "no webhook";
+}
 
 // A delivery that queued a post shows what became of the post (`post_status`, read now): a
 // post that failed after it was queued must not still say "Post queued".
@@ -47,9 +59,11 @@ export class Automations {
     this.refreshButton.addEventListener("click", () => busy(this.refreshButton, "Refreshing…",
       async () => { await this.load(); this.onPosted(); }));
     this.form = new AutomationForm(ctx, { onCreated: () => this.load() });
+    this.app = new GitHubApp(ctx);
     this.section = section("automations", "Automations",
       h("p", {}, "A release published on one of these repositories is posted to the Page, once."),
-      this.list, h("div", { class: "actions" }, this.refreshButton), this.form.element);
+      this.list, h("div", { class: "actions" }, this.refreshButton), this.app.element,
+      this.form.element);
   }
 
   /** The first load; then a create that waited for GitHub's consent is finished. */
@@ -59,6 +73,12 @@ export class Automations {
   }
 
   async load() {
+    await Promise.all([this.loadList(), this.app.load().then((state) => {
+      if (this.ctx.alive()) this.form.setApp(state);
+    })]);
+  }
+
+  async loadList() {
     if (!this.list.firstChild) fill(this.list, loading("Loading the automations…"));
     let automations;
     try {
@@ -111,9 +131,11 @@ export class Automations {
         h("strong", {}, automation.repository),
         h("span", { class: `badge ${automation.enabled ? "published" : ""}` },
           automation.enabled ? "Enabled" : "Disabled"),
-        h("span", { class: "muted" }, automation.hook_mode === "manual"
-          ? "webhook added by hand"
-          : (automation.hook_registered ? "webhook registered" : "no webhook"))),
+        h("span", { class: "muted" }, deliveryMode(automation))),
+      automation.disabled_reason
+        ? h("p", { class: "alert warning disabled-reason" },
+          DISABLED_REASONS[automation.disabled_reason] ?? automation.disabled_reason)
+        : null,
       h("p", { class: "post-message" }, automation.message_template),
       h("p", { class: "muted" }, `Events: ${automation.events.join(", ")}`,
         automation.created_by ? ` · created by ${automation.created_by.display_name}` : ""),
