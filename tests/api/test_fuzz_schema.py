@@ -1,0 +1,142 @@
+"""Every operation of the OpenAPI schema, fuzzed from the schema itself (schemathesis).
+
+The schema is loaded from the app in-process over WSGI (no server). Each operation is called as
+three callers, each a werkzeug client that keeps its cookies like a browser and sends the CSRF
+token it was given: anonymous; a user signed in with GitHub; a staff Page manager (GitHub account
+with `admin:repo_hook`) with a linked Facebook Page. GitHub is mocked with `responses` (every
+call a real answer), Facebook by the fake client behind `integrations.config`.
+
+Checks: no server error (5xx: the providers are healthy here, so any is ours), status codes and
+content types as documented, response bodies valid against the schema.
+
+Bounded for CI: a fixed seed and FUZZ_EXAMPLES examples per operation and caller (default 8).
+`FUZZ_EXAMPLES=200` for a long local run raises the stateful runs with it; FUZZ_SEED picks
+another seed (README, "Fuzzing").
+"""
+
+import os
+import re
+from contextlib import contextmanager
+
+import pytest
+import responses
+import schemathesis
+from django.conf import settings as django_settings
+from django.contrib.auth import get_user_model
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from hypothesis import HealthCheck, Phase, seed, settings
+from rest_framework.test import APIClient
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from werkzeug.test import Client
+
+from integrations.models import GitHubAccount
+from tests.automations.conftest import hook_answer, make_staff
+from tests.fixtures.facebook import link
+from tests.fixtures.github import ACCESS_TOKEN, API, CHECK_URL, mock_sign_in
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
+SEED = int(os.environ.get("FUZZ_SEED", "22"))
+HOST = "localhost"  # the werkzeug client's host, where its cookies live (in ALLOWED_HOSTS)
+BASE_URL = f"http://{HOST}"  # not the schema's server (PUBLIC_URL): the cookies' host
+
+APP = get_wsgi_application()
+# The callers bring their own session and CSRF token: no generated values for the security
+# schemes (a random `sessionid` cookie or `Authorization` header would replace theirs).
+CONFIG = schemathesis.Config.from_dict({"seed": SEED,
+                                        "generation": {"with-security-parameters": False}})
+schema = schemathesis.openapi.from_wsgi("/api/v1/schema?format=json", APP, config=CONFIG)
+CHECKS = [schemathesis.checks.not_a_server_error, status_code_conformance,
+          content_type_conformance, response_schema_conformance]
+
+REPO = {"id": 1, "name": "hello", "full_name": "octocat/hello", "private": False,
+        "html_url": "https://github.com/octocat/hello", "description": None,
+        "language": "Python", "stargazers_count": 3, "updated_at": "2026-01-01T00:00:00Z"}
+
+
+@contextmanager
+def connection_kept_open():
+    """What Django's test client does around each request: the WSGI handler would close the
+    database connection after every request, ending the test's transaction (and its rollback).
+    (Django's test client connects the signals again after its own requests: enter this after
+    using it.)"""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def providers(fake_facebook):
+    """GitHub answering every call the API makes, successfully; Facebook faked."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as github:
+        mock_sign_in(github)
+        github.post(CHECK_URL, json={"token": ACCESS_TOKEN, "scopes": ["read:user"],
+                                     "expires_at": None})
+        github.delete(f"{API}/applications/test-github-client-id/grant", status=204)
+        github.get(f"{API}/user/repos", json=[REPO])
+        github.post(re.compile(rf"{API}/repos/[^/]+/[^/]+/hooks"), status=201,
+                    json=hook_answer())
+        github.delete(re.compile(rf"{API}/repos/[^/]+/[^/]+/hooks/\d+"), status=204)
+        yield github
+
+
+def browser(user=None) -> Client:
+    """A werkzeug client (cookies kept like a browser's), signed in as `user` if given, holding
+    the CSRF cookie from GET /api/v1/auth/csrf."""
+    client = Client(APP)
+    if user is not None:
+        signed_in = APIClient()
+        signed_in.force_login(user)
+        session = signed_in.cookies[django_settings.SESSION_COOKIE_NAME].value
+        client.set_cookie(django_settings.SESSION_COOKIE_NAME, session, domain=HOST)
+    assert client.get("/api/v1/auth/csrf").status_code == 200
+    return client
+
+
+def csrf_header(client: Client) -> dict[str, str]:
+    """The CSRF token as the SPA sends it (the cookie's current value: it rotates at sign-in)."""
+    cookie = client.get_cookie(django_settings.CSRF_COOKIE_NAME, domain=HOST)
+    return {"X-CSRFToken": cookie.value} if cookie else {}
+
+
+def signed_in_user():
+    user = get_user_model().objects.create_user("fuzz-user")
+    GitHubAccount.objects.create(user=user, github_id=4242, login="fuzz-user",
+                                 access_token=ACCESS_TOKEN, scopes="read:user,user:email")
+    return user
+
+
+def page_manager_with_a_linked_page():
+    staff = make_staff()
+    linking = APIClient()
+    linking.force_login(staff)
+    assert link(linking).status_code == 200
+    return staff
+
+
+@pytest.fixture(params=["anonymous", "user", "staff"])
+def caller(request, db, providers) -> Client:
+    user = {"anonymous": lambda: None, "user": signed_in_user,
+            "staff": page_manager_with_a_linked_page}[request.param]()
+    with connection_kept_open():
+        yield browser(user)
+
+
+@schema.parametrize()
+@seed(SEED)
+@settings(max_examples=EXAMPLES, deadline=None, database=None,
+          phases=[Phase.explicit, Phase.generate],
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                 HealthCheck.filter_too_much])
+def test_every_operation_as_every_caller(case, caller):
+    case.call_and_validate(base_url=BASE_URL, session=caller, headers=csrf_header(caller),
+                           checks=CHECKS)
