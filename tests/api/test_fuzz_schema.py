@@ -38,10 +38,11 @@ from werkzeug.test import Client
 from integrations.models import GitHubAccount
 from tests.automations.conftest import hook_answer, make_staff
 from tests.fixtures.facebook import link
-from tests.fixtures.github import ACCESS_TOKEN, API, CHECK_URL, mock_sign_in
+from tests.fixtures.github import ACCESS_TOKEN, API, CHECK_URL, mock_sign_in, profile
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
 SEED = int(os.environ.get("FUZZ_SEED", "22"))
+STATEFUL_EXAMPLES = max(2, EXAMPLES // 2)  # sequences of up to 6 calls each
 HOST = "localhost"  # the werkzeug client's host, where its cookies live (in ALLOWED_HOSTS)
 BASE_URL = f"http://{HOST}"  # not the schema's server (PUBLIC_URL): the cookies' host
 
@@ -79,6 +80,9 @@ def providers(fake_facebook):
     """GitHub answering every call the API makes, successfully; Facebook faked."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as github:
         mock_sign_in(github)
+        # Signing in keeps the staff member's admin:repo_hook (automations need it).
+        github.replace(responses.GET, f"{API}/user", json=profile(),
+                       headers={"X-OAuth-Scopes": "read:user, user:email, admin:repo_hook"})
         github.post(CHECK_URL, json={"token": ACCESS_TOKEN, "scopes": ["read:user"],
                                      "expires_at": None})
         github.delete(f"{API}/applications/test-github-client-id/grant", status=204)
@@ -128,7 +132,9 @@ def caller(request, db, providers) -> Client:
     user = {"anonymous": lambda: None, "user": signed_in_user,
             "staff": page_manager_with_a_linked_page}[request.param]()
     with connection_kept_open():
-        yield browser(user)
+        client = browser(user)
+        client.role = request.param
+        yield client
 
 
 @schema.parametrize()
@@ -140,3 +146,61 @@ def caller(request, db, providers) -> Client:
 def test_every_operation_as_every_caller(case, caller):
     case.call_and_validate(base_url=BASE_URL, session=caller, headers=csrf_header(caller),
                            checks=CHECKS)
+
+
+def test_linked_calls_as_every_caller(caller):
+    """Stateful: the schema's links (authorize → callback with its state, create automation →
+    read/update/delete it, create post → history) followed in generated sequences."""
+
+    class Workflow(schema.as_state_machine()):
+        def get_call_kwargs(self, case):
+            return {"base_url": BASE_URL, "session": caller, "headers": csrf_header(caller)}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs)
+
+    Workflow.run(settings=settings(max_examples=STATEFUL_EXAMPLES, stateful_step_count=6,
+                                   deadline=None, database=None, derandomize=True,
+                                   suppress_health_check=list(HealthCheck)))
+
+
+def call(caller, method: str, path: str, **parts):
+    """One chosen request through schemathesis, checked like the generated ones."""
+    case = schema[path][method].Case(**parts)
+    return case.call_and_validate(base_url=BASE_URL, session=caller,
+                                  headers=csrf_header(caller), checks=CHECKS)
+
+
+def test_the_happy_paths_answer_as_documented(caller, providers):
+    """Random bodies rarely carry a valid code with a fresh state: the successful flows are
+    called once each, and checked the same way (schemathesis validates their answers)."""
+    started = call(caller, "POST", "/api/v1/auth/github/authorize", body={})
+    signed_in = call(caller, "POST", "/api/v1/auth/github/callback",
+                     body={"code": "the-code", "state": started.json()["state"]})
+    assert signed_in.status_code == 200
+    assert call(caller, "GET", "/api/v1/me").status_code == 200
+    assert call(caller, "GET", "/api/v1/me/github/token").status_code == 200
+    assert call(caller, "GET", "/api/v1/me/github/repos").status_code == 200
+    if caller.role != "staff":
+        return
+    linking = call(caller, "POST", "/api/v1/facebook/authorize", body={})
+    linked = call(caller, "POST", "/api/v1/facebook/callback",
+                  body={"code": "the-code", "state": linking.json()["state"]})
+    assert linked.status_code == 200
+    assert call(caller, "GET", "/api/v1/facebook/pages").status_code == 200
+    assert call(caller, "PUT", "/api/v1/facebook/page", body={"page_id": "201"}).status_code \
+        == 200
+    posted = call(caller, "POST", "/api/v1/facebook/page/posts", body={"message": "Hello"},
+                  headers={"Idempotency-Key": "fuzz-happy-path"})
+    assert posted.status_code == 201
+    assert call(caller, "GET", "/api/v1/facebook/page/posts").json()["results"][0]["id"] == \
+        posted.json()["id"]
+    created = call(caller, "POST", "/api/v1/automations", body={
+        "repository": "octocat/hello-world", "events": ["release"],
+        "message_template": "{repository} {tag} is out"})
+    assert created.status_code == 201
+    automation = {"id": created.json()["id"]}
+    assert call(caller, "PATCH", "/api/v1/automations/{id}", path_parameters=automation,
+                body={"enabled": False}).status_code == 200
+    assert call(caller, "DELETE", "/api/v1/automations/{id}",
+                path_parameters=automation).status_code == 204
