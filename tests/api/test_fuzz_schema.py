@@ -140,7 +140,7 @@ def caller(request, db, providers) -> Client:
 @schema.parametrize()
 @seed(SEED)
 @settings(max_examples=EXAMPLES, deadline=None, database=None,
-          phases=[Phase.explicit, Phase.generate],
+          phases=[Phase.explicit, Phase.generate, Phase.shrink],
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.filter_too_much])
 def test_every_operation_as_every_caller(case, caller):
