@@ -1,12 +1,16 @@
 """OpenAPI pieces: security schemes, the error component, and reusable error responses."""
 
 from django.conf import settings
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerExtension,
+)
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import serializers
 
 from api.middleware import provider_binding
+from api.serializers import ProviderCallbackInput
 from integrations.errors import (
     PROVIDER_MESSAGE_CHARACTERS,
     PROVIDER_MESSAGE_MAX_CHARS,
@@ -121,6 +125,25 @@ def error_response(status_code: int, code: str, message: str) -> OpenApiResponse
 COMMON_ERRORS = (401, 403, 405, 415, 429, 500)
 
 
+class StrictInputSchema(OpenApiSerializerExtension):
+    """Request bodies as the API checks them: `StrictSerializer` refuses unknown keys
+    (`additionalProperties: false`), and a provider callback carries `code` or `error`, exactly
+    one (`ProviderCallbackInput.validate`, as `oneOf`). Clients, and the schema fuzzer, then
+    send bodies the API accepts."""
+
+    target_class = "api.serializers.StrictSerializer"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        mapped = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        if direction == "request":
+            mapped["additionalProperties"] = False
+            target = self.target if isinstance(self.target, type) else type(self.target)
+            if issubclass(target, ProviderCallbackInput):
+                mapped["oneOf"] = [{"required": ["code"]}, {"required": ["error"]}]
+        return mapped
+
+
 class CsrfSessionScheme(OpenApiAuthenticationExtension):
     """The session cookie, which needs the CSRF header on unsafe methods: both are declared."""
 
@@ -147,3 +170,40 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
     def get_security_definition(self, auto_schema):
         return {"type": "apiKey", "in": "header", "name": "Authorization",
                 "description": "`Token <token>` from the app sign-in callback (mobile apps)."}
+
+
+# Which answer leads to which next call (OpenAPI links, shown in the docs): the sign-in and link
+# callbacks take the `state` their authorize call answered; a created automation is read,
+# changed and deleted by its `id`; a created post appears in the post history. The schema
+# fuzzer's stateful run (tests/api/test_fuzz_schema.py) follows them.
+LINKS = {
+    ("github_authorize", "201"): {
+        "GitHubCallback": {"operationId": "github_callback",
+                           "requestBody": {"state": "$response.body#/state"},
+                           "description": "Finish the sign-in with this state."}},
+    ("facebook_authorize", "201"): {
+        "FacebookCallback": {"operationId": "facebook_callback",
+                             "requestBody": {"state": "$response.body#/state"},
+                             "description": "Finish the link with this state."}},
+    ("automations_create", "201"): {
+        f"Automation{verb.title()}": {"operationId": operation_id,
+                                      "parameters": {"id": "$response.body#/id"},
+                                      "description": f"{verb.title()} the new automation."}
+        for verb, operation_id in (("read", "automation_detail"),
+                                   ("update", "automation_update"),
+                                   ("delete", "automation_delete"))},
+    ("facebook_page_post_create", "201"): {
+        "PostHistory": {"operationId": "facebook_page_posts",
+                        "description": "The post history, with the new post first."}},
+}
+
+
+def add_links(result, generator, request, public):
+    """drf-spectacular POSTPROCESSING_HOOKS entry: the LINKS above, on their responses."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for status_code, response in operation.get("responses", {}).items():
+                links = LINKS.get((operation.get("operationId"), status_code))
+                if links:
+                    response["links"] = links
+    return result

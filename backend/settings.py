@@ -281,6 +281,9 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "SERVERS": [{"url": PUBLIC_URL}],
+    # Enums as components (drf-spectacular's default), then the OpenAPI links (api/schema.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "api.schema.add_links"],
     "ENUM_NAME_OVERRIDES": {"HookModeEnum": "automations.models.HookMode",
                             # A post's status, and a delivery's post_status: one enum.
                             "PagePostStatusEnum": "integrations.models.PagePostStatus",

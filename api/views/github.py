@@ -5,7 +5,12 @@ from django.contrib.auth import login
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.authentication import CSRFCheck
-from rest_framework.exceptions import ParseError, PermissionDenied, ValidationError
+from rest_framework.exceptions import (
+    ParseError,
+    PermissionDenied,
+    UnsupportedMediaType,
+    ValidationError,
+)
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -124,7 +129,7 @@ class GitHubCallbackView(APIView):
     def audit_client(self, request) -> str:
         try:
             return self.client_of(request.data)
-        except ParseError:
+        except (ParseError, UnsupportedMediaType):  # the refusal being audited: no body to read
             return FlowClient.BROWSER
 
     @extend_schema(

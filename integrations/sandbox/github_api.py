@@ -113,10 +113,11 @@ def get_user(request: Request) -> Response:
         "updated_at": "2026-01-01T00:00:00Z",
     }
     scopes = set(token.scopes)
-    if "user" in scopes:  # GitHub shows the notification address only with the full scope
-        data["notification_email"] = user.email
     if scopes & PRIVATE_PROFILE_SCOPES:  # the "Private User" schema, as on GitHub
         data.update({
+            # Real answers carry it since 2025 (PROVIDERS.md A7): the address GitHub notifies,
+            # the primary one, which may be private (so never on the public shape).
+            "notification_email": _primary_email(user),
             "private_gists": 0, "total_private_repos": private_count,
             "owned_private_repos": private_count, "disk_usage": 10000, "collaborators": 0,
             "two_factor_authentication": True,
@@ -124,6 +125,10 @@ def get_user(request: Request) -> Response:
                      "private_repos": 10000},
         })
     return api_response(request, token, data)
+
+
+def _primary_email(user) -> str | None:
+    return next((e["email"] for e in user.emails if e["primary"]), None)
 
 
 def _page_args(request: Request) -> tuple[int, int]:

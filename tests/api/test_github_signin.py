@@ -175,6 +175,14 @@ def test_a_non_object_body_is_a_400(api_client):
     assert_error(response, 400, "validation_error")
 
 
+def test_a_body_of_another_media_type_is_a_415_not_a_500(api_client):
+    """Found by the schema fuzzer: the failed sign-in's audit read the body again, and DRF's
+    second UnsupportedMediaType escaped the exception handler."""
+    response = api_client.post("/api/v1/auth/github/callback", '{"code": "c", "state": "s"}',
+                               content_type="text/plain")
+    assert_error(response, 415, "unsupported_media_type")
+
+
 def test_provider_error_is_reported_and_consumes_the_state(api_client, github):
     state = start(api_client)["state"]
     response = callback(api_client, error="access_denied", state=state,

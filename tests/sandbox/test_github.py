@@ -213,9 +213,20 @@ def test_private_fields_go_only_to_user_or_read_user_tokens(sb):
     read_user = github_api(sb, "/user", minted(sb, ["read:user"])).json()
     assert set(PRIVATE_FIELDS) <= set(read_user)
     assert set(read_user["plan"]) == {"name", "space", "collaborators", "private_repos"}
-    assert "notification_email" not in read_user  # only with the full `user` scope
     full = github_api(sb, "/user", minted(sb, ["user"])).json()
-    assert set(PRIVATE_FIELDS) <= set(full) and full["notification_email"] == full["email"]
+    assert set(PRIVATE_FIELDS) <= set(full)
+
+
+def test_user_carries_the_notification_email_with_a_profile_scope(sb):
+    """Real /user answers carry `notification_email` since 2025: the primary address, private
+    or not, so only on the Private User shape (`read:user` or `user`)."""
+    for scopes in (["read:user"], ["user"]):
+        octocat = github_api(sb, "/user", minted(sb, scopes)).json()
+        assert octocat["notification_email"] == "octocat@github.com"
+    mona = sb.mint_token("github", "mona", scopes=["read:user", "user:email"])["access_token"]
+    mona_user = github_api(sb, "/user", mona).json()
+    assert mona_user["email"] is None  # her address is private…
+    assert mona_user["notification_email"] == "mona@example.com"  # …GitHub notifies it all the same
 
 
 def test_check_token_user_is_a_full_simple_user(sb):
