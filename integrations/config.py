@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 
 from integrations import http
-from integrations.errors import ProviderNotConfigured
+from integrations.errors import GitHubAppNotConfigured, ProviderNotConfigured
 from integrations.facebook import FacebookClient
 from integrations.github import GitHubClient
 from integrations.github.app import GitHubAppClient
@@ -77,7 +77,7 @@ def get_github_app_client() -> GitHubAppClient:
     if "github_app" in _overrides:
         return _overrides["github_app"]
     if not github_app_configured():
-        raise ProviderNotConfigured("The GitHub App is not configured: set GITHUB_APP_ID, "
+        raise GitHubAppNotConfigured("The GitHub App is not configured: set GITHUB_APP_ID, "
                                     "GITHUB_APP_SLUG, GITHUB_APP_WEBHOOK_SECRET and "
                                     "GITHUB_APP_PRIVATE_KEY (or _FILE).")
     return _github_app_client(_setting("GITHUB_APP_ID"), github_app_private_key(),

@@ -300,6 +300,15 @@ class ProviderNotConfigured(IntegrationError):
     default_message = "This provider is not configured on the server."
 
 
+class GitHubAppNotConfigured(ProviderNotConfigured):
+    """App mode is optional: without its settings the app's endpoints are simply absent (404),
+    not a server fault."""
+
+    status = 404
+    code = "github_app_not_configured"
+    default_message = "The GitHub App is not configured on this server."
+
+
 # --- Facebook Page link and Page post flows -------------------------------------------------
 
 

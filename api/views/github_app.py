@@ -25,6 +25,9 @@ TAGS = ["automations"]
 NOT_ACTED_ON = {DeliveryOutcome.IGNORED, DeliveryOutcome.DISABLED}
 
 
+NOT_CONFIGURED = error_response(404, "github_app_not_configured",
+                                "The GitHub App is not configured on this server.")
+
 class InstallationSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(source="github_id", help_text="GitHub's installation id")
     account = serializers.CharField(source="account_login")
@@ -65,7 +68,8 @@ class GitHubAppInstallView(StaffView):
                                                      "single-use `state` bound to you.")
 
     @extend_schema(operation_id="github_app_install", tags=TAGS, request=Input,
-                   responses={201: Output, **error_responses(400, 401, 403, 429, 503)})
+                   responses={201: Output, **error_responses(400, 401, 403, 429, 503),
+                              404: NOT_CONFIGURED})
     def post(self, request):
         """Start installing the app: where to send the browser (a GET never makes state)."""
         self.Input(data=request.data or {}).is_valid(raise_exception=True)
@@ -88,7 +92,8 @@ class GitHubAppInstallationsView(StaffView):
         responses={201: InstallationSerializer,
                    **error_responses(400, 401, 429, 502, 503, 504),
                    403: error_response(403, "installation_not_yours",
-                                       "GitHub does not show this installation as yours.")})
+                                       "GitHub does not show this installation as yours."),
+                   404: NOT_CONFIGURED})
     def post(self, request):
         """Connect the installation GitHub's setup URL named, once GitHub confirms it is yours
         (400 `state_invalid` and the other `state_*`, 403 `installation_not_yours`)."""
