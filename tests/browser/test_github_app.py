@@ -59,7 +59,8 @@ def test_install_the_app_create_an_automation_and_a_release_posts_once(
     wait_for(lambda: PagePost.objects.filter(status="published").exists(),
              what="the worker's post", children=(worker,))
     card.get_by_role("button", name="Refresh").click()
-    expect(card.locator(".delivery")).to_contain_text("Post queued")
+    # The badge shows the post's current status (issue 24), published by now.
+    expect(card.locator(".delivery")).to_contain_text("Post published")
     post = page.get_by_role("main").locator("#history .post").first
     expect(post).to_contain_text("New release v2.0.0 of octocat/Hello-World")
     assert PagePost.objects.count() == 1
