@@ -54,6 +54,11 @@ def settled(browser, post_id, status=("published", "failed")):
     return (post, target) if target["status"] in status else None
 
 
+def with_permalink(browser, post_id):
+    post, target = instagram_target(browser, post_id)
+    return (post, target) if target["permalink"] else None
+
+
 def post_both(browser, image, key, message="New release"):
     response = browser.post_to_page({"message": message, "image": image["id"],
                                      "targets": ["facebook", "instagram"]}, key)
@@ -76,6 +81,10 @@ def test_a_post_to_both_targets_publishes_once_on_each(staff, facebook, processe
     post, target = wait_for(lambda: settled(staff, body["id"]), what="instagram",
                             children=(worker,))
     assert target["status"] == "published", target
+    # The permalink is read after the publish is recorded (a failed read never repeats a
+    # publish), so it may come a moment later.
+    post, target = wait_for(lambda: with_permalink(staff, body["id"]), what="the permalink",
+                            children=(worker,))
     [media] = facebook._control("GET", "instagram/media")["media"]
     assert target["provider_id"] == media["id"] and target["permalink"] == media["permalink"]
     assert media["caption"] == "New release" and media["ig_user_id"] == SAM_INSTAGRAM
