@@ -110,6 +110,14 @@ def test_the_app_webhook_answers_ping_200_and_other_events_202(app_secret):
     assert answer.status_code == 202 and answer.json()["outcome"] == "ignored"
 
 
+def test_an_app_redelivery_updates_its_row_and_counts_it(app_secret):
+    for _ in range(2):
+        assert deliver({"zen": "hi"}, event="ping", delivery="app-ping-1").status_code == 200
+    recorded = WebhookDelivery.objects.get()
+    assert (recorded.automation_id, recorded.delivery_id, recorded.times_received) == (
+        None, "app-ping-1", 2)
+
+
 def test_the_app_webhook_refuses_another_secret_and_stores_nothing(app_secret):
     answer = deliver({"zen": "hi"}, event="ping", secret="another-secret")
     assert answer.status_code == 401 and answer.json()["code"] == "signature_invalid"
