@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from automations import installations
+from automations import installations, selectors
 from automations.deliveries import (
     Handled,
     check_headers,
@@ -144,8 +144,7 @@ def _installation(payload: dict[str, Any]) -> Installation | None:
     installation_id = int_or_none(_object(payload, "installation").get("id"))
     if installation_id is None:
         return None
-    return Installation.objects.filter(github_id=installation_id,
-                                       deleted_at__isnull=True).first()
+    return selectors.live_installation(installation_id)
 
 
 def _names(items: Any) -> list[str]:
