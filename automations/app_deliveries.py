@@ -17,16 +17,16 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 
-from automations import installations
+from automations import installations, selectors
 from automations.deliveries import (
     Handled,
+    check_headers,
     parse_payload,
     process_delivery,
-    valid_header_value,
+    record_delivery,
 )
-from automations.errors import WebhookPayloadInvalid, WebhookSignatureInvalid
+from automations.errors import WebhookSignatureInvalid
 from automations.models import (
     Automation,
     DeliveryOutcome,
@@ -50,10 +50,7 @@ def receive_app_delivery(*, event: str, delivery_id: str, signature: str | None,
     secret = str(getattr(settings, "GITHUB_APP_WEBHOOK_SECRET", "") or "")
     if not verify_signature(secret, body, signature):
         raise WebhookSignatureInvalid(provider="github")
-    if not valid_header_value(event) or not valid_header_value(delivery_id):
-        raise WebhookPayloadInvalid(
-            "X-GitHub-Event and X-GitHub-Delivery are required: 1 to 64 of A-Z a-z 0-9 _ . -",
-            provider="github")
+    check_headers(event=event, delivery_id=delivery_id)
     payload = parse_payload(body)
     if event == "release":
         automation = release_automation(payload)
@@ -70,7 +67,7 @@ def receive_app_delivery(*, event: str, delivery_id: str, signature: str | None,
         except IntegrationError as exc:
             handled = Handled(DeliveryOutcome.FAILED, exc.code)
     logger.info("github app delivery %s (%s): %s", delivery_id, event, handled.outcome)
-    return _record(payload, event, delivery_id, handled)
+    return record_delivery(None, payload, event, delivery_id, handled)
 
 
 def release_automation(payload: dict[str, Any]) -> Automation | None:
@@ -81,26 +78,6 @@ def release_automation(payload: dict[str, Any]) -> Automation | None:
         return None
     return Automation.objects.filter(hook_mode=HookMode.APP, installation=installation,
                                      repository__iexact=full_name).first()
-
-
-def _record(payload: dict[str, Any], event: str, delivery_id: str,
-            handled: Handled) -> WebhookDelivery:
-    """A delivery about no automation (installation events): recorded like a hook's, a
-    redelivery counted on the same row."""
-    fields = {"event": event, "action": _text(payload.get("action"), 64),
-              "repository": _text(_object(payload, "repository").get("full_name"), 140),
-              "tag": handled.tag[:255], "outcome": handled.outcome,
-              "detail": handled.detail[:255]}
-    with transaction.atomic():
-        delivery, created = WebhookDelivery.objects.select_for_update().get_or_create(
-            automation=None, delivery_id=delivery_id, defaults=fields)
-        if not created:
-            for name, value in fields.items():
-                setattr(delivery, name, value)
-            delivery.times_received = F("times_received") + 1
-            delivery.save()
-            delivery.refresh_from_db()
-    return delivery
 
 
 # --- Handlers: payload -> Handled -----------------------------------------------------------
@@ -167,8 +144,7 @@ def _installation(payload: dict[str, Any]) -> Installation | None:
     installation_id = int_or_none(_object(payload, "installation").get("id"))
     if installation_id is None:
         return None
-    return Installation.objects.filter(github_id=installation_id,
-                                       deleted_at__isnull=True).first()
+    return selectors.live_installation(installation_id)
 
 
 def _names(items: Any) -> list[str]:

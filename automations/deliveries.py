@@ -71,10 +71,7 @@ def process_delivery(*, automation: Automation, event: str, delivery_id: str,
     """Handle and record a delivery already verified for `automation`: the headers are
     checked against GitHub's character set first, then the event's handler runs and the
     delivery is recorded (per automation: another automation's delivery id is another row)."""
-    if not valid_header_value(event) or not valid_header_value(delivery_id):
-        raise WebhookPayloadInvalid(
-            "X-GitHub-Event and X-GitHub-Delivery are required: 1 to 64 of A-Z a-z 0-9 _ . -",
-            provider="github")
+    check_headers(event=event, delivery_id=delivery_id)
     handler = HANDLERS.get(event, ignore)
     if not automation.enabled and handler is not handle_ping:
         handled = Handled(DeliveryOutcome.DISABLED)
@@ -87,10 +84,18 @@ def process_delivery(*, automation: Automation, event: str, delivery_id: str,
             handled = Handled(DeliveryOutcome.FAILED, exc.code, tag=_tag(payload))
     logger.info("github delivery %s (%s) for automation %s: %s", delivery_id, event,
                 automation.pk, handled.outcome)
-    return _record(automation, payload, event, delivery_id, handled)
+    return record_delivery(automation, payload, event, delivery_id, handled)
 
 
-def valid_header_value(value: str | None) -> bool:
+def check_headers(*, event: str, delivery_id: str) -> None:
+    """WebhookPayloadInvalid unless both are in GitHub's character set (then safe to log)."""
+    if not _valid_header_value(event) or not _valid_header_value(delivery_id):
+        raise WebhookPayloadInvalid(
+            "X-GitHub-Event and X-GitHub-Delivery are required: 1 to 64 of A-Z a-z 0-9 _ . -",
+            provider="github")
+
+
+def _valid_header_value(value: str | None) -> bool:
     return isinstance(value, str) and HEADER_VALUE.fullmatch(value) is not None
 
 
@@ -131,8 +136,10 @@ def _automation(automation_id: str | None) -> Automation | None:
     return Automation.objects.filter(pk=int(automation_id)).first()
 
 
-def _record(automation: Automation, payload: dict[str, Any], event: str, delivery_id: str,
-            handled: Handled) -> WebhookDelivery:
+def record_delivery(automation: Automation | None, payload: dict[str, Any], event: str,
+                    delivery_id: str, handled: Handled) -> WebhookDelivery:
+    """Record a verified delivery (no automation: an app delivery about an installation); a
+    redelivery updates the same row and is counted."""
     fields = {
         "event": event, "action": _text(payload.get("action"), 64),
         "repository": _text(_object(payload, "repository").get("full_name"), 140),

@@ -14,6 +14,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
+from automations import selectors
 from automations.errors import InstallationNotYours, InstallationRequested
 from automations.models import Automation, DisabledReason, Installation
 from integrations.config import (
@@ -104,8 +105,7 @@ def _described(found: AppInstallation) -> dict:
 
 def sync_installation(installation_id: int) -> Installation | None:
     """Read the installation and its repositories again (a task: needs its token)."""
-    installation = Installation.objects.filter(github_id=installation_id,
-                                               deleted_at__isnull=True).first()
+    installation = selectors.live_installation(installation_id)
     if installation is None:
         return None
     client = get_github_app_client()

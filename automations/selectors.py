@@ -37,9 +37,12 @@ def post_sources(post_ids: Iterable[int]) -> dict[int, WebhookDelivery]:
     return {d.page_post_id: d for d in deliveries}  # later in the list (earlier received) wins
 
 
-
-
 def live_installations() -> QuerySet[Installation]:
     """Connected installations not uninstalled at GitHub."""
     return Installation.objects.filter(deleted_at__isnull=True).order_by("account_login",
                                                                          "github_id")
+
+
+def live_installation(github_id: int) -> Installation | None:
+    """The connected installation with GitHub's id `github_id`, unless uninstalled."""
+    return live_installations().filter(github_id=github_id).first()

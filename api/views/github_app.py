@@ -2,7 +2,6 @@
 `POST /api/v1/github/app/install`, `POST /api/v1/github/app/installations`, and the app's one
 public webhook `POST /api/v1/github/app/webhook`. Each view calls one automations service."""
 
-from django.core.exceptions import RequestDataTooBig
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -13,18 +12,20 @@ from api.flow_binding import flow_binding
 from api.schema import error_response, error_responses
 from api.serializers import StrictSerializer
 from api.views.facebook import StaffView
+from api.views.github_webhook import (
+    DELIVERY_HEADERS,
+    GITHUB_HEADER,
+    delivery_answer,
+    read_capped_body,
+)
 from automations import installations as installation_service
 from automations import selectors
 from automations.app_deliveries import receive_app_delivery
-from automations.deliveries import MAX_BODY_BYTES
 from automations.models import DeliveryOutcome, Installation
 from automations.services import app_webhook_url
 from integrations.config import github_app_configured
 
 TAGS = ["automations"]
-NOT_ACTED_ON = {DeliveryOutcome.IGNORED, DeliveryOutcome.DISABLED}
-
-
 NOT_CONFIGURED = error_response(404, "github_app_not_configured",
                                 "The GitHub App is not configured on this server.")
 
@@ -120,9 +121,9 @@ class GitHubAppWebhookView(APIView):
         operation_id="github_app_webhook", tags=TAGS, auth=[],
         request={"application/json": {"type": "object"}},
         parameters=[
-            OpenApiParameter("X-Hub-Signature-256", str, OpenApiParameter.HEADER, required=True),
-            OpenApiParameter("X-GitHub-Event", str, OpenApiParameter.HEADER, required=True),
-            OpenApiParameter("X-GitHub-Delivery", str, OpenApiParameter.HEADER, required=True),
+            *DELIVERY_HEADERS,
+            OpenApiParameter("X-GitHub-Delivery", GITHUB_HEADER, OpenApiParameter.HEADER,
+                             required=True),
         ],
         responses={
             200: OpenApiResponse(Output, description="Handled: ping, post queued, "
@@ -135,14 +136,9 @@ class GitHubAppWebhookView(APIView):
     )
     def post(self, request):
         """Verify (GITHUB_APP_WEBHOOK_SECRET) and handle one delivery of the GitHub App."""
-        declared = request.META.get("CONTENT_LENGTH") or "0"
-        if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
-            raise RequestDataTooBig  # before a byte is read
         delivery = receive_app_delivery(
             event=request.headers.get("X-GitHub-Event", ""),
             delivery_id=request.headers.get("X-GitHub-Delivery", ""),
-            signature=request.headers.get("X-Hub-Signature-256"), body=request.body)
-        answer = {"delivery": delivery.delivery_id, "outcome": delivery.outcome,
-                  "page_post": delivery.page_post_id}
-        code = status.HTTP_202_ACCEPTED if delivery.outcome in NOT_ACTED_ON else status.HTTP_200_OK
-        return Response(answer, status=code)
+            signature=request.headers.get("X-Hub-Signature-256"),
+            body=read_capped_body(request))
+        return delivery_answer(delivery)

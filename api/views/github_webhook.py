@@ -18,10 +18,15 @@ from rest_framework.views import APIView
 
 from api.schema import error_response, error_responses
 from automations.deliveries import HEADER_VALUE, MAX_BODY_BYTES, receive_delivery
-from automations.models import DeliveryOutcome
+from automations.models import DeliveryOutcome, WebhookDelivery
 
 # GitHub's character set for its event names and delivery GUIDs; anything else is a 400.
 GITHUB_HEADER = {"type": "string", "pattern": f"^{HEADER_VALUE.pattern}$"}
+# What GitHub sends with every delivery, to this webhook and to the app's.
+DELIVERY_HEADERS = [
+    OpenApiParameter("X-Hub-Signature-256", str, OpenApiParameter.HEADER, required=True),
+    OpenApiParameter("X-GitHub-Event", GITHUB_HEADER, OpenApiParameter.HEADER, required=True),
+]
 # Answered 202: received and verified, but nothing was done with it.
 NOT_ACTED_ON = {DeliveryOutcome.IGNORED, DeliveryOutcome.DISABLED}
 
@@ -43,9 +48,7 @@ class GitHubWebhookView(APIView):
         parameters=[
             OpenApiParameter("automation", int, OpenApiParameter.QUERY,
                              description="The automation whose secret signs the delivery."),
-            OpenApiParameter("X-Hub-Signature-256", str, OpenApiParameter.HEADER, required=True),
-            OpenApiParameter("X-GitHub-Event", GITHUB_HEADER, OpenApiParameter.HEADER,
-                             required=True),
+            *DELIVERY_HEADERS,
             OpenApiParameter("X-GitHub-Delivery", GITHUB_HEADER, OpenApiParameter.HEADER,
                              required=True, description="Unique per automation."),
         ],
@@ -67,10 +70,15 @@ class GitHubWebhookView(APIView):
             signature=request.headers.get("X-Hub-Signature-256"),
             body=read_capped_body(request),
         )
-        answer = {"delivery": delivery.delivery_id, "outcome": delivery.outcome,
-                  "page_post": delivery.page_post_id}
-        code = status.HTTP_202_ACCEPTED if delivery.outcome in NOT_ACTED_ON else status.HTTP_200_OK
-        return Response(answer, status=code)
+        return delivery_answer(delivery)
+
+
+def delivery_answer(delivery: WebhookDelivery) -> Response:
+    """200 when acted on (or a ping), 202 when verified but not acted on."""
+    answer = {"delivery": delivery.delivery_id, "outcome": delivery.outcome,
+              "page_post": delivery.page_post_id}
+    code = status.HTTP_202_ACCEPTED if delivery.outcome in NOT_ACTED_ON else status.HTTP_200_OK
+    return Response(answer, status=code)
 
 
 def read_capped_body(request) -> bytes:

@@ -146,4 +146,3 @@ class InstallationTokenCache:
 
     def _key(self, installation_id: int) -> str:
         return f"github-app:{self.namespace}:installation-token:{int(installation_id)}"
-

@@ -16,8 +16,6 @@ One app whose RSA key pair is made at start (`SandboxConfig.github_app_private_k
 from __future__ import annotations
 
 import functools
-import hashlib
-import hmac
 import json
 import uuid
 from html import escape
@@ -369,7 +367,7 @@ def deliver(request: Request, event: str, payload: dict[str, Any]) -> Any:
         "X-GitHub-Hook-ID": str(APP_HOOK_ID),
         "X-GitHub-Hook-Installation-Target-Type": "integration",
         "X-GitHub-Hook-Installation-Target-ID": str(config.github_app_id),
-        **_signatures(config.github_app_webhook_secret, body),
+        **github_hooks.signatures(config.github_app_webhook_secret, body),
     }
     delivery = github_hooks.Delivery(id=delivery_id, hook_id=APP_HOOK_ID,
                                      url=config.github_app_webhook_url, event=event, body=body,
@@ -377,12 +375,6 @@ def deliver(request: Request, event: str, payload: dict[str, Any]) -> Any:
     with request.store.lock:
         request.store.github_deliveries[delivery.id] = delivery
     return github_hooks.send(request, delivery)
-
-
-def _signatures(secret: str, body: bytes) -> dict[str, str]:
-    key = secret.encode()
-    return {"X-Hub-Signature": "sha1=" + hmac.new(key, body, hashlib.sha1).hexdigest(),
-            "X-Hub-Signature-256": "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()}
 
 
 def deliver_release(request: Request, full_name: str, payload: dict[str, Any]) -> list[Any]:

@@ -202,11 +202,15 @@ def signed_headers(hook: Hook, event: str, delivery_id: str, body: bytes) -> dic
         "X-GitHub-Hook-Installation-Target-ID": str(github_account(owner).id),
     }
     if hook.secret:
-        key = hook.secret.encode()
-        headers["X-Hub-Signature"] = "sha1=" + hmac.new(key, body, hashlib.sha1).hexdigest()
-        headers["X-Hub-Signature-256"] = "sha256=" + hmac.new(key, body,
-                                                              hashlib.sha256).hexdigest()
+        headers.update(signatures(hook.secret, body))
     return headers
+
+
+def signatures(secret: str, body: bytes) -> dict[str, str]:
+    """GitHub's two signature headers of a delivery body (the legacy SHA-1 one too)."""
+    key = secret.encode()
+    return {"X-Hub-Signature": "sha1=" + hmac.new(key, body, hashlib.sha1).hexdigest(),
+            "X-Hub-Signature-256": "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()}
 
 
 def deliver(request: Request, hook: Hook, event: str, payload: dict[str, Any]) -> Delivery:

@@ -9,6 +9,7 @@ import responses
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
+from automations.deliveries import MAX_BODY_BYTES
 from automations.models import Automation, Installation, WebhookDelivery
 from integrations.models import OAuthFlow, PagePost
 from tests.automations.conftest import TEMPLATE, client_for, make_staff, signature
@@ -109,6 +110,14 @@ def test_the_app_webhook_answers_ping_200_and_other_events_202(app_secret):
     assert answer.status_code == 202 and answer.json()["outcome"] == "ignored"
 
 
+def test_an_app_redelivery_updates_its_row_and_counts_it(app_secret):
+    for _ in range(2):
+        assert deliver({"zen": "hi"}, event="ping", delivery="app-ping-1").status_code == 200
+    recorded = WebhookDelivery.objects.get()
+    assert (recorded.automation_id, recorded.delivery_id, recorded.times_received) == (
+        None, "app-ping-1", 2)
+
+
 def test_the_app_webhook_refuses_another_secret_and_stores_nothing(app_secret):
     answer = deliver({"zen": "hi"}, event="ping", secret="another-secret")
     assert answer.status_code == 401 and answer.json()["code"] == "signature_invalid"
@@ -123,8 +132,15 @@ def test_without_app_mode_every_delivery_is_refused(settings):
 def test_the_app_webhook_caps_the_body_before_reading_it(app_secret):
     answer = APIClient().post(WEBHOOK, b"{}", content_type="application/json",
                               HTTP_X_GITHUB_EVENT="ping", HTTP_X_GITHUB_DELIVERY="d",
-                              CONTENT_LENGTH=str(2 * 1024 * 1024))
+                              CONTENT_LENGTH=str(MAX_BODY_BYTES + 1))
     assert answer.status_code == 413
+
+
+def test_a_300_kb_app_delivery_is_read_under_the_webhook_cap_not_djangos(app_secret):
+    # Django's DATA_UPLOAD_MAX_MEMORY_SIZE (256 kB) is for other endpoints: a release with
+    # long notes reaches the app webhook as it reaches a repository hook's.
+    answer = deliver({"zen": "hi", "notes": "Long notes. " * 25_600}, event="ping")
+    assert answer.status_code == 200, answer.content
 
 
 def test_a_release_of_an_installation_we_do_not_know_posts_nothing(app_secret):
