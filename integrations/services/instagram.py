@@ -329,11 +329,10 @@ def sweep_stale_instagram_targets() -> int:
                                                      TargetStatus.FAILED)) \
         .filter(next_check_at__lt=cutoff)
     ids = set(busy.values_list("pk", flat=True)) | set(overdue.values_list("pk", flat=True))
+    # The create call's outcome is unknown: another container is harmless.
+    PostTarget.objects.filter(pk__in=ids, status=TargetStatus.CREATING).update(
+        status=TargetStatus.QUEUED, updated_at=timezone.now())
     for target_id in ids:
-        if PostTarget.objects.filter(pk=target_id, status=TargetStatus.CREATING).exists():
-            # The create call's outcome is unknown: another container is harmless.
-            PostTarget.objects.filter(pk=target_id, status=TargetStatus.CREATING).update(
-                status=TargetStatus.QUEUED, updated_at=timezone.now())
         _enqueue(target_id, None)
     return len(ids)
 
