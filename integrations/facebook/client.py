@@ -52,6 +52,15 @@ from integrations.usage import APP_BUDGET, UsageBudget
 MAX_PAGES_FOLLOWED = 20
 
 
+def schedule_form(scheduled_at: datetime | None) -> dict[str, str]:
+    """The form fields that schedule a feed or photo post (none to publish now)."""
+    if scheduled_at is None:
+        return {}
+    if scheduled_at.tzinfo is None:
+        raise ValueError("scheduled_at must be timezone-aware")
+    return {"published": "false", "scheduled_publish_time": str(int(scheduled_at.timestamp()))}
+
+
 class FacebookClient(InstagramMixin, ProviderClient):
     """Talks to Facebook Login and the Graph API (or the sandbox), at one Graph version."""
 
@@ -176,11 +185,7 @@ class FacebookClient(InstagramMixin, ProviderClient):
         form: dict[str, str] = {"message": message}
         if link:
             form["link"] = link
-        if scheduled_at is not None:
-            if scheduled_at.tzinfo is None:
-                raise ValueError("scheduled_at must be timezone-aware")
-            form["published"] = "false"
-            form["scheduled_publish_time"] = str(int(scheduled_at.timestamp()))
+        form.update(schedule_form(scheduled_at))
         body = self._graph("POST", f"{page_path(page_id)}/feed", data=form, token=page_token)
         post_id = id_str(body.get("id") if isinstance(body, dict) else None)
         if post_id is None:
@@ -193,12 +198,7 @@ class FacebookClient(InstagramMixin, ProviderClient):
     ) -> PagePostResult:
         """POST /{page_id}/photos with a public image URL Facebook fetches (PROVIDERS-APPS-MEDIA
         E1): a photo post whose story is `post_id`. Never retried, like a feed post."""
-        form: dict[str, str] = {"url": image_url, "caption": caption}
-        if scheduled_at is not None:
-            if scheduled_at.tzinfo is None:
-                raise ValueError("scheduled_at must be timezone-aware")
-            form["published"] = "false"
-            form["scheduled_publish_time"] = str(int(scheduled_at.timestamp()))
+        form = {"url": image_url, "caption": caption, **schedule_form(scheduled_at)}
         body = self._graph("POST", f"{page_path(page_id)}/photos", data=form, token=page_token)
         photo_id = id_str(body.get("id") if isinstance(body, dict) else None)
         if photo_id is None:

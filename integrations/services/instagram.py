@@ -159,7 +159,7 @@ def _poll(target: PostTarget, token: str) -> str:
     if code == "FINISHED":
         return _publish(target, token)
     if code == "PUBLISHED":
-        return _published(target, media_id="")
+        return _published(target, token, media_id="")
     if code in ("ERROR", "EXPIRED"):
         return _fail(target, f"container_{code.lower()}",
                      f"Instagram could not process the image ({status.status or code}).")
@@ -188,7 +188,7 @@ def _publish(target: PostTarget, token: str) -> str:
             _enqueue(target.pk, next_at)
             return "outcome unknown: checking the container"
         return _fail(target, exc.code, exc.message)
-    return _published(target, media_id=media_id)
+    return _published(target, token, media_id=media_id)
 
 
 def _settle_publishing(target: PostTarget, token: str) -> str:
@@ -199,7 +199,7 @@ def _settle_publishing(target: PostTarget, token: str) -> str:
         return _check_again(target, "status_unreadable", exc.message,
                             status=TargetStatus.PUBLISHING)
     if status.status_code == "PUBLISHED":
-        return _published(target, media_id="")
+        return _published(target, token, media_id="")
     if status.status_code in ("ERROR", "EXPIRED"):
         return _fail(target, f"container_{status.status_code.lower()}",
                      f"Instagram could not process the image ({status.status or 'expired'}).")
@@ -209,7 +209,7 @@ def _settle_publishing(target: PostTarget, token: str) -> str:
     return _poll(target, token)
 
 
-def _published(target: PostTarget, *, media_id: str) -> str:
+def _published(target: PostTarget, token: str, *, media_id: str) -> str:
     """Record the outcome in its own commit before anything else can fail (Postiz #1681)."""
     if not _move(target, TargetStatus.PUBLISHED, media_id=media_id, error_code="",
                  error_message="", completed_at=timezone.now(), next_check_at=None):
@@ -218,7 +218,7 @@ def _published(target: PostTarget, *, media_id: str) -> str:
                 media_id or "media id unknown", extra={"event": "instagram_publish",
                                                        "reason": "published"})
     if media_id:
-        return _fetch_permalink(target, read_page_link().page_token)
+        return _fetch_permalink(target, token)
     return target.status
 
 
@@ -329,11 +329,10 @@ def sweep_stale_instagram_targets() -> int:
                                                      TargetStatus.FAILED)) \
         .filter(next_check_at__lt=cutoff)
     ids = set(busy.values_list("pk", flat=True)) | set(overdue.values_list("pk", flat=True))
+    # The create call's outcome is unknown: another container is harmless.
+    PostTarget.objects.filter(pk__in=ids, status=TargetStatus.CREATING).update(
+        status=TargetStatus.QUEUED, updated_at=timezone.now())
     for target_id in ids:
-        if PostTarget.objects.filter(pk=target_id, status=TargetStatus.CREATING).exists():
-            # The create call's outcome is unknown: another container is harmless.
-            PostTarget.objects.filter(pk=target_id, status=TargetStatus.CREATING).update(
-                status=TargetStatus.QUEUED, updated_at=timezone.now())
         _enqueue(target_id, None)
     return len(ids)
 

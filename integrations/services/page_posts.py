@@ -162,8 +162,8 @@ def submit_page_post(*, message: str, link: str | None = None,
     if existing is not None:
         return PostOutcome(_replay(existing, fingerprint), replayed=True)
     page_link = _page_link()
-    targets = _checked_targets(targets, message=message, link=link, image=media,
-                               scheduled_at=scheduled_at, page_link=page_link)
+    targets, refusal = _checked_targets(targets, message=message, link=link, image=media,
+                                        scheduled_at=scheduled_at, page_link=page_link)
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -173,7 +173,7 @@ def submit_page_post(*, message: str, link: str | None = None,
                 created_by=created_by, source=source, status=PagePostStatus.PENDING,
                 attempts=1, attempt_started_at=now,
             )
-            _add_targets(post, targets, page_link)
+            _add_targets(post, targets, page_link, refusal)
     except IntegrityError:
         existing = PagePost.objects.get(idempotency_key=key)
         return PostOutcome(_replay(existing, fingerprint), replayed=True)
@@ -207,9 +207,9 @@ def enqueue_page_post(*, message: str, link: str | None = None,
     if existing is not None:
         return _replay(existing, fingerprint, in_flight_ok=True)
     page_link = _page_link()
-    targets = _checked_targets(targets, message=message, link=link, image=media,
-                               scheduled_at=scheduled_at, page_link=page_link,
-                               record_refusals=record_refusals)
+    targets, refusal = _checked_targets(targets, message=message, link=link, image=media,
+                                        scheduled_at=scheduled_at, page_link=page_link,
+                                        record_refusals=record_refusals)
     try:
         with transaction.atomic():
             post = PagePost.objects.create(
@@ -218,7 +218,7 @@ def enqueue_page_post(*, message: str, link: str | None = None,
                 created_by=created_by, source=source, status=PagePostStatus.QUEUED,
                 next_attempt_at=timezone.now(),
             )
-            _add_targets(post, targets, page_link)
+            _add_targets(post, targets, page_link, refusal)
             enqueue_attempt(post.pk)
     except IntegrityError:
         return _replay(PagePost.objects.get(idempotency_key=key), fingerprint, in_flight_ok=True)
@@ -227,11 +227,12 @@ def enqueue_page_post(*, message: str, link: str | None = None,
 
 
 def _checked_targets(targets, *, message, link, image, scheduled_at, page_link,
-                     record_refusals: bool = False) -> tuple:
+                     record_refusals: bool = False
+                     ) -> tuple[tuple[str, ...], IntegrationError | None]:
     """The targets, known and each once; Facebook always (the post's own row); Instagram's
     rules checked now, before anything is recorded. With `record_refusals` (code posting
-    without a person to answer: automations) Instagram's refusal is kept, as the error of a
-    failed target, instead of refusing the Facebook post too."""
+    without a person to answer: automations) Instagram's refusal is returned beside them, to be
+    kept as the error of a failed target, instead of refusing the Facebook post too."""
     targets = tuple(dict.fromkeys(targets or DEFAULT_TARGETS))
     unknown = [t for t in targets if t not in TARGETS]
     if unknown or "facebook" not in targets:
@@ -245,14 +246,14 @@ def _checked_targets(targets, *, message, link, image, scheduled_at, page_link,
         except IntegrationError as exc:
             if not record_refusals:
                 raise
-            return (*targets, exc)
-    return targets
+            return targets, exc
+    return targets, None
 
 
-def _add_targets(post: PagePost, targets: tuple, page_link) -> None:
+def _add_targets(post: PagePost, targets: tuple[str, ...], page_link,
+                 refusal: IntegrationError | None) -> None:
     if "instagram" not in targets:
         return
-    refusal = next((t for t in targets if isinstance(t, IntegrationError)), None)
     if refusal is not None:
         instagram.add_refused_target(post, ig_user_id=page_link.instagram_user_id or "",
                                      refusal=refusal)

@@ -184,6 +184,29 @@ def test_a_finished_container_left_publishing_by_a_crash_is_published_once(
     assert instagram_linked.names().count("publish_container") == 1
 
 
+def test_the_sweep_requeues_a_lost_create_and_hands_a_lost_publish_to_its_settle(
+        staff_client, instagram_linked, settings, django_capture_on_commit_callbacks):
+    settings.PAGE_POST_STALE_AFTER_S = 60
+    creating = make_target(staff_client, instagram_linked)
+    publishing = make_target(staff_client, instagram_linked, message="Again")
+    fresh = make_target(staff_client, instagram_linked, message="Fresh")
+    old = timezone.now() - timedelta(minutes=5)
+    PostTarget.objects.filter(pk=creating.pk).update(
+        status="creating", updated_at=old, next_check_at=None)
+    PostTarget.objects.filter(pk=publishing.pk).update(
+        status="publishing", container_id="17890000000000009", updated_at=old,
+        next_check_at=None)
+    PostTarget.objects.filter(pk=fresh.pk).update(status="publishing", next_check_at=None)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert instagram.sweep_stale_instagram_targets() == 2
+    assert len(callbacks) == 2
+    creating.refresh_from_db()
+    publishing.refresh_from_db()
+    assert creating.status == "queued", "another container is harmless"
+    assert publishing.status == "publishing", "only the container's status settles it"
+    assert PostTarget.objects.get(pk=fresh.pk).status == "publishing"
+
+
 def test_not_ready_goes_back_to_polling_and_quota_full_waits(
         staff_client, instagram_linked, monkeypatch):
     target = make_target(staff_client, instagram_linked)
