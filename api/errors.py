@@ -88,23 +88,20 @@ def integration_error_json(exc: IntegrationError) -> JsonResponse:
                         status=exc.status, headers=exc.response_headers())
 
 
-def _database_unavailable(response):
-    """The 503 for a lost database (api.database_outage): Retry-After, and logged once per
+def _database_unavailable(exc: BaseException, response_class):
+    """The 503 for a lost database (api.database_outage), with Retry-After: logged once per
     outage by OutageLog, so django.request must not log each one."""
+    database_outage.outage.lost(exc)
+    response = response_class(error_body(database_outage.CODE, database_outage.MESSAGE,
+                                         retry_after=database_outage.RETRY_AFTER_S), status=503)
     response["Retry-After"] = str(database_outage.RETRY_AFTER_S)
     response._has_been_logged = True
     return response
 
 
-def _database_unavailable_body() -> dict:
-    return error_body(database_outage.CODE, database_outage.MESSAGE,
-                      retry_after=database_outage.RETRY_AFTER_S)
-
-
 def database_unavailable_json(exc: BaseException) -> JsonResponse:
     """The same 503 for code outside DRF's views (middleware, handler500)."""
-    database_outage.outage.lost(exc)
-    return _database_unavailable(JsonResponse(_database_unavailable_body(), status=503))
+    return _database_unavailable(exc, JsonResponse)
 
 
 def exception_handler(exc, context):
@@ -117,8 +114,7 @@ def exception_handler(exc, context):
 
 def _response_for(exc, context) -> Response:
     if database_outage.is_database_lost(exc):
-        database_outage.outage.lost(exc)
-        return _database_unavailable(Response(_database_unavailable_body(), status=503))
+        return _database_unavailable(exc, Response)
     if isinstance(exc, IntegrationError):
         return _integration_response(exc)
     if isinstance(exc, (RequestDataTooBig, TooManyFieldsSent)):

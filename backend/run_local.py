@@ -27,6 +27,8 @@ from pathlib import Path
 
 import environ
 
+from backend.run_env import run_env_path
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 SANDBOX_CREDENTIALS = {  # the sandbox's own defaults (integrations/sandbox/config.py)
     "GITHUB_CLIENT_ID": "sandbox-github-client-id",
@@ -96,11 +98,6 @@ def sandbox_app_env(base: str) -> dict[str, str]:
             "GITHUB_APP_WEBHOOK_SECRET": app["webhook_secret"],
             # One line (settings turn "\\n" back into newlines): env files hold one per line.
             "GITHUB_APP_PRIVATE_KEY": app["private_key"].strip().replace("\n", "\\n")}
-
-
-def run_dir(env: dict[str, str]) -> Path:
-    """Where `make run` keeps what must outlive one run or be read beside it (git-ignored)."""
-    return Path(env.get("MAKE_RUN_DIR") or BASE_DIR / ".run")
 
 
 def write_run_env(path: Path, django_env: dict[str, str]) -> None:
@@ -199,8 +196,9 @@ def main() -> int:
     # SIGINT too: a shell may have started us with it ignored, and Ctrl-C must still work.
     for sig in STOP_SIGNALS:
         signal.signal(sig, _terminate)
-    runs = run_dir(env)
-    run_env = runs / "make-run.env"
+    # The run directory keeps what must outlive one run or be read beside it (git-ignored).
+    run_env = run_env_path(BASE_DIR)  # where backend.run_env reads it (env == os.environ here)
+    runs = run_env.parent
     try:
         # Every port before anything starts: a busy one is one clear line, not a half-started
         # demo ending in runserver's bare "That port is already in use.".

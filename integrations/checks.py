@@ -80,4 +80,3 @@ def warn_about_staff_logins() -> None:
     logins = staff_logins()
     if logins and not settings.DEBUG:
         logger.warning(STAFF_LOGIN_WARNING.format(logins=", ".join(logins)))
-

@@ -125,6 +125,35 @@ def test_a_deleted_permission_is_refused():
     assert_error(client.get(STAFF_ONLY), 403, "permission_denied")
 
 
+def test_a_renamed_permission_is_refused():
+    client = warmed(page_manager())
+    permission = page_permission()
+    permission.codename = "renamed_permission"
+    permission.save()
+    assert_error(client.get(STAFF_ONLY), 403, "permission_denied")
+
+
+def test_a_deleted_user_is_signed_out_at_the_next_request():
+    user = page_manager()  # no GitHub account: nothing else is deleted with the user
+    client = warmed(user)
+    user.delete()
+    assert_error(client.get("/api/v1/me"), 401, "not_authenticated")
+
+
+def test_a_changed_github_account_is_seen_at_the_next_request(signed_in):
+    assert me(signed_in)["github"]["scopes"] == ["read:user", "user:email"]
+    account = GitHubAccount.objects.get()
+    account.scopes = "read:user,user:email,admin:repo_hook"  # an incremental consent elsewhere
+    account.save()
+    assert me(signed_in)["github"]["scopes"] == ["read:user", "user:email", "admin:repo_hook"]
+
+
+def test_a_deleted_github_account_is_seen_at_the_next_request(signed_in):
+    assert me(signed_in)["github"]["login"] == "octocat"
+    GitHubAccount.objects.get().delete()  # the user stays (an admin's unlink)
+    assert me(signed_in)["github"] is None
+
+
 def test_a_deactivated_user_is_signed_out_at_the_next_request():
     user = page_manager()
     client = warmed(user)

@@ -4,9 +4,14 @@ whole grant is revoked by the worker (GitHub answers later authorizations with t
 earlier grants), and the next sign-in gets only what is asked. Read-only extras are kept; the
 hook scope is kept for those who may create automations."""
 
+import json
+from unittest import mock
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.db import OperationalError, connection
+from django_tasks_db.models import DBTaskResult
 
 from integrations.models import GitHubAccount, GitHubRevocation
 from integrations.models.facebook import MANAGE_PERMISSION_CODENAME
@@ -96,3 +101,31 @@ def test_scope_names_outside_githubs_alphabet_are_counted_not_repeated(api_clien
     response = sign_in(api_client, github, scopes="read:user, user:email, <img src=x>, repo")
     body = assert_error(response, 403, "scopes_not_requested")
     assert "(repo, 2 other)" in body["message"] and "<" not in body["message"]
+
+
+def test_the_revocation_task_carries_the_rows_id_never_the_token(
+        api_client, github, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = sign_in(api_client, github, scopes="read:user, user:email, repo")
+    assert_error(response, 403, "scopes_not_requested")
+    revocation = GitHubRevocation.objects.get()
+    queued = DBTaskResult.objects.get()
+    assert queued.task_path == "integrations.tasks.revoke_github_credential"
+    assert queued.args_kwargs["args"] == [revocation.pk]
+    assert ACCESS_TOKEN not in json.dumps(queued.args_kwargs)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT token FROM integrations_githubrevocation")
+        (stored,) = cursor.fetchone()
+    assert stored and ACCESS_TOKEN not in stored  # encrypted at rest
+
+
+def test_without_a_database_to_record_it_the_grant_is_revoked_inline(api_client, github,
+                                                                     caplog):
+    grant = github.delete(GRANT_URL, status=204)
+    with mock.patch("integrations.services.github.schedule_revocation",
+                    side_effect=OperationalError("database is gone")):
+        response = sign_in(api_client, github, scopes="read:user, user:email, repo")
+    assert_error(response, 403, "scopes_not_requested")
+    assert grant.call_count == 1  # the grant, as the worker would have
+    assert not GitHubRevocation.objects.exists()
+    assert ACCESS_TOKEN not in caplog.text
