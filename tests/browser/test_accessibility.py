@@ -13,15 +13,15 @@ from playwright.sync_api import expect
 from automations.models import Automation, WebhookDelivery
 from integrations.models import PagePost
 from tests.browser.accessibility import Audit
-from tests.browser.helpers import consent_facebook, consent_github, sign_in
-from tests.browser.test_facebook_flow import connect_facebook
+from tests.browser.helpers import (
+    connect_facebook,
+    consent_facebook,
+    consent_github,
+    sign_in,
+    sign_in_and_link_a_page,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def staff_octocat(settings):
-    settings.STAFF_GITHUB_LOGINS = ["octocat"]
 
 
 def settled(page) -> None:
@@ -187,9 +187,7 @@ def test_token_warnings_banner_has_no_axe_violations(browser_page, app, staff_oc
                                                      sandbox_settings):
     sandbox_settings.config(facebook_long_lived_ttl_s=3 * 86400)
     page, audit = browser_page, Audit(browser_page)
-    sign_in(page, app, "octocat")
-    connect_facebook(page, app, "sam")
-    page.wait_for_url(app + "/facebook")
+    sign_in_and_link_a_page(page, app)
     call_command("check_tokens", verbosity=0)
     page.reload()
     expect(page.locator("#token-warnings")).to_be_visible()
@@ -275,9 +273,7 @@ def every_delivery(automations: list) -> list:
 def test_rarer_staff_states_have_no_axe_violations(browser_page, app, staff_octocat,
                                                    sandbox_settings):
     page, audit = browser_page, Audit(browser_page)
-    sign_in(page, app, "octocat")
-    connect_facebook(page, app, "sam")  # one Page: linked directly
-    page.wait_for_url(app + "/facebook")
+    sign_in_and_link_a_page(page, app)  # one Page: linked directly
     main = page.get_by_role("main")
     form = main.locator("#post")
     form.get_by_label("Message").fill("Hello")
