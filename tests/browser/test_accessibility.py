@@ -30,6 +30,14 @@ def settled(page) -> None:
     expect(page.locator("main .loading")).to_have_count(0)
 
 
+def github_down(page, pattern: str, status: int) -> None:
+    """`pattern` answers `status` provider_unavailable, a failure the page must show."""
+    page.route(pattern, lambda route: route.fulfill(
+        status=status, content_type="application/json",
+        body='{"code": "provider_unavailable", "message": "GitHub is not answering."}'))
+    page.problems.expected_statuses.add(status)
+
+
 def test_anonymous_pages_have_no_axe_violations(browser_page, app):
     page, audit = browser_page, Audit(browser_page)
     page.goto(app + "/")
@@ -62,10 +70,7 @@ def test_anonymous_pages_have_no_axe_violations(browser_page, app):
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign-in cancelled")
     audit.check("GitHub sign-in cancelled")
 
-    page.route("**/api/v1/auth/github/authorize", lambda route: route.fulfill(
-        status=503, content_type="application/json",
-        body='{"code": "provider_unavailable", "message": "GitHub is not answering."}'))
-    page.problems.expected_statuses.add(503)
+    github_down(page, "**/api/v1/auth/github/authorize", 503)
     page.goto(app + "/")
     page.get_by_role("button", name="Sign in with GitHub").click()
     expect(page.get_by_role("alert")).to_be_visible()
@@ -96,10 +101,7 @@ def test_signed_in_pages_have_no_axe_violations(browser_page, app, settings):
     expect(page.get_by_role("heading", level=1)).to_have_text("This page is for staff only")
     audit.check("/facebook, not staff")
 
-    page.route("**/api/v1/me/github/token", lambda route: route.fulfill(
-        status=502, content_type="application/json",
-        body='{"code": "provider_unavailable", "message": "GitHub is not answering."}'))
-    page.problems.expected_statuses.add(502)
+    github_down(page, "**/api/v1/me/github/token", 502)
     page.goto(app + "/profile")
     expect(main.get_by_role("button", name="Try again").first).to_be_visible()
     settled(page)
