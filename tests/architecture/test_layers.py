@@ -61,6 +61,13 @@ def test_the_page_post_slots_are_bound_to_the_tasks_at_start_up():
     assert task_queue.RECONCILE_PAGE_POST.task is tasks.reconcile_page_post
 
 
+def test_every_slot_is_bound_to_the_task_of_its_name():
+    slots = [s for s in vars(task_queue).values() if isinstance(s, task_queue.TaskSlot)]
+    assert slots
+    for slot in slots:
+        assert slot.task is getattr(tasks, slot.name)
+
+
 def test_an_unbound_slot_refuses_to_enqueue_instead_of_dropping_the_task():
     slot = task_queue.TaskSlot("nobody_binds_this")
     with pytest.raises(ImproperlyConfigured, match="nobody_binds_this"):

@@ -157,3 +157,9 @@ def browser_page(request, chromium, live_server):
     found = problems.report()
     if found:
         pytest.fail("the browser reported problems:\n  " + "\n  ".join(found), pytrace=False)
+
+
+@pytest.fixture
+def staff_octocat(settings):
+    """octocat is staff (STAFF_GITHUB_LOGINS), so the Facebook page is theirs to use."""
+    settings.STAFF_GITHUB_LOGINS = ["octocat"]

@@ -13,21 +13,29 @@ from playwright.sync_api import expect
 from automations.models import Automation, WebhookDelivery
 from integrations.models import PagePost
 from tests.browser.accessibility import Audit
-from tests.browser.helpers import consent_facebook, consent_github, sign_in
-from tests.browser.test_facebook_flow import connect_facebook
+from tests.browser.helpers import (
+    connect_facebook,
+    consent_facebook,
+    consent_github,
+    sign_in,
+    sign_in_and_link_a_page,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def staff_octocat(settings):
-    settings.STAFF_GITHUB_LOGINS = ["octocat"]
 
 
 def settled(page) -> None:
     """Nothing is loading any more (the views' spinners are gone, main is not busy)."""
     expect(page.locator("main[aria-busy]")).to_have_count(0)
     expect(page.locator("main .loading")).to_have_count(0)
+
+
+def github_down(page, pattern: str, status: int) -> None:
+    """`pattern` answers `status` provider_unavailable, a failure the page must show."""
+    page.route(pattern, lambda route: route.fulfill(
+        status=status, content_type="application/json",
+        body='{"code": "provider_unavailable", "message": "GitHub is not answering."}'))
+    page.problems.expected_statuses.add(status)
 
 
 def test_anonymous_pages_have_no_axe_violations(browser_page, app):
@@ -62,10 +70,7 @@ def test_anonymous_pages_have_no_axe_violations(browser_page, app):
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign-in cancelled")
     audit.check("GitHub sign-in cancelled")
 
-    page.route("**/api/v1/auth/github/authorize", lambda route: route.fulfill(
-        status=503, content_type="application/json",
-        body='{"code": "provider_unavailable", "message": "GitHub is not answering."}'))
-    page.problems.expected_statuses.add(503)
+    github_down(page, "**/api/v1/auth/github/authorize", 503)
     page.goto(app + "/")
     page.get_by_role("button", name="Sign in with GitHub").click()
     expect(page.get_by_role("alert")).to_be_visible()
@@ -96,10 +101,7 @@ def test_signed_in_pages_have_no_axe_violations(browser_page, app, settings):
     expect(page.get_by_role("heading", level=1)).to_have_text("This page is for staff only")
     audit.check("/facebook, not staff")
 
-    page.route("**/api/v1/me/github/token", lambda route: route.fulfill(
-        status=502, content_type="application/json",
-        body='{"code": "provider_unavailable", "message": "GitHub is not answering."}'))
-    page.problems.expected_statuses.add(502)
+    github_down(page, "**/api/v1/me/github/token", 502)
     page.goto(app + "/profile")
     expect(main.get_by_role("button", name="Try again").first).to_be_visible()
     settled(page)
@@ -187,9 +189,7 @@ def test_token_warnings_banner_has_no_axe_violations(browser_page, app, staff_oc
                                                      sandbox_settings):
     sandbox_settings.config(facebook_long_lived_ttl_s=3 * 86400)
     page, audit = browser_page, Audit(browser_page)
-    sign_in(page, app, "octocat")
-    connect_facebook(page, app, "sam")
-    page.wait_for_url(app + "/facebook")
+    sign_in_and_link_a_page(page, app)
     call_command("check_tokens", verbosity=0)
     page.reload()
     expect(page.locator("#token-warnings")).to_be_visible()
@@ -275,9 +275,7 @@ def every_delivery(automations: list) -> list:
 def test_rarer_staff_states_have_no_axe_violations(browser_page, app, staff_octocat,
                                                    sandbox_settings):
     page, audit = browser_page, Audit(browser_page)
-    sign_in(page, app, "octocat")
-    connect_facebook(page, app, "sam")  # one Page: linked directly
-    page.wait_for_url(app + "/facebook")
+    sign_in_and_link_a_page(page, app)  # one Page: linked directly
     main = page.get_by_role("main")
     form = main.locator("#post")
     form.get_by_label("Message").fill("Hello")

@@ -11,24 +11,16 @@ from playwright.sync_api import expect
 
 from automations.models import Automation, WebhookDelivery
 from integrations.models import PagePost
-from tests.browser.helpers import consent_github, sign_in
-from tests.browser.test_facebook_flow import connect_facebook
+from tests.browser.helpers import consent_github, sign_in_and_link_a_page
 from tests.fixtures.worker import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def staff_octocat(settings):
-    settings.STAFF_GITHUB_LOGINS = ["octocat"]
-
-
 def test_staff_create_an_automation_and_a_release_shows_in_the_history(
         browser_page, app, staff_octocat, sandbox_settings, processes):
     page = browser_page
-    sign_in(page, app, "octocat")
-    connect_facebook(page, app, "sam")
-    page.wait_for_url(app + "/facebook")
+    sign_in_and_link_a_page(page, app)
     card = page.get_by_role("main").locator("#automations")
     expect(card.get_by_text("No automation yet.")).to_be_visible()
     # The trust boundary, stated where the automation is made (issue 23).
@@ -87,9 +79,7 @@ def test_staff_create_an_automation_and_a_release_shows_in_the_history(
 def test_a_create_waiting_for_the_hook_scope_resumes_with_every_field_after_consent(
         browser_page, app, staff_octocat, sandbox_settings):
     page = browser_page
-    sign_in(page, app, "octocat")
-    connect_facebook(page, app, "sam")
-    page.wait_for_url(app + "/facebook")
+    sign_in_and_link_a_page(page, app)
     card = page.get_by_role("main").locator("#automations")
     card.get_by_label("Repository").fill("octocat/Hello-World")
     card.get_by_label("Also post tags").check()
@@ -131,9 +121,7 @@ def test_a_create_waiting_for_the_hook_scope_resumes_with_every_field_after_cons
 def test_a_delivery_s_badge_follows_its_post_after_it_was_queued(
         browser_page, app, staff_octocat, sandbox_settings):
     page = browser_page
-    sign_in(page, app, "octocat")
-    connect_facebook(page, app, "sam")
-    page.wait_for_url(app + "/facebook")
+    sign_in_and_link_a_page(page, app)
     card = page.get_by_role("main").locator("#automations")
     card.get_by_label("Repository").fill("octocat/Hello-World")
     card.get_by_label("I will add the webhook").check()

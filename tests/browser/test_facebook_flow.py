@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import consent_facebook, sign_in
+from tests.browser.helpers import connect_facebook, sign_in, sign_in_and_link_a_page
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def staff_octocat(settings):
-    settings.STAFF_GITHUB_LOGINS = ["octocat"]
-
-
-def connect_facebook(page, app, user="alex", decision="continue"):
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Facebook Page").click()
-    page.wait_for_url(app + "/facebook")
-    page.get_by_role("button", name="Connect with Facebook").click()
-    consent_facebook(page, user, decision)
-    page.wait_for_url(re.compile(re.escape(app) + r"/facebook(/callback)?$"))
 
 
 def test_staff_connects_picks_a_page_posts_and_sees_history(browser_page, app, staff_octocat):
@@ -69,9 +54,7 @@ def test_cancel_at_facebook_shows_a_human_message(browser_page, app, staff_octoc
 
 def test_staff_with_one_page_is_linked_directly_and_can_unlink(browser_page, app, staff_octocat):
     page = browser_page
-    sign_in(page, app, "octocat")
-    connect_facebook(page, app, "sam")
-    page.wait_for_url(app + "/facebook")
+    sign_in_and_link_a_page(page, app)
     main = page.get_by_role("main")
     expect(main.locator("#link")).to_contain_text("Access token is valid")
     expect(main.locator("#post").get_by_label("Message")).to_be_visible()
@@ -124,9 +107,7 @@ def test_post_history_pages_older_and_newer(browser_page, app, staff_octocat):
     from integrations.models import PagePost
 
     page = browser_page
-    sign_in(page, app, "octocat")
-    connect_facebook(page, app, "sam")
-    page.wait_for_url(app + "/facebook")
+    sign_in_and_link_a_page(page, app)
     for number in range(21):  # one more than a page of history
         PagePost.objects.create(idempotency_key=f"history-{number}", page_id="1",
                                 message=f"Post number {number}", status="published",
@@ -155,9 +136,7 @@ def test_expiring_token_shows_a_banner_to_reconnect_and_emails_staff_once(
 
     sandbox_settings.config(facebook_long_lived_ttl_s=3 * 86400)
     page = browser_page
-    sign_in(page, app, "octocat")
-    connect_facebook(page, app, "sam")
-    page.wait_for_url(app + "/facebook")
+    sign_in_and_link_a_page(page, app)
     staff = get_user_model().objects.get(is_staff=True)
     call_command("check_tokens", verbosity=0)
     assert [m.to for m in mail.outbox] == [[staff.email]] and staff.email
@@ -173,9 +152,7 @@ def test_expiring_token_shows_a_banner_to_reconnect_and_emails_staff_once(
 def test_a_transient_facebook_failure_is_shown_as_retrying(browser_page, app, staff_octocat,
                                                            sandbox_settings):
     page = browser_page
-    sign_in(page, app, "octocat")
-    connect_facebook(page, app, "sam")
-    page.wait_for_url(app + "/facebook")
+    sign_in_and_link_a_page(page, app)
     sandbox_settings.fault("facebook.feed", "5xx", status=503)
     main = page.get_by_role("main")
     form = main.locator("#post")
@@ -197,9 +174,7 @@ def test_the_warning_banner_and_the_card_say_dates_the_same_way(
         browser_page, app, staff_octocat, sandbox_settings):
     sandbox_settings.config(facebook_long_lived_ttl_s=3 * 86400)
     page = browser_page
-    sign_in(page, app, "octocat")
-    connect_facebook(page, app, "sam")
-    page.wait_for_url(app + "/facebook")
+    sign_in_and_link_a_page(page, app)
     card = page.get_by_role("main").locator("#link")
     banner = card.locator("#token-warnings")
     expect(banner).to_contain_text("The Facebook login of the Page link expires on")

@@ -9,24 +9,16 @@ import pytest
 from playwright.sync_api import expect
 
 from integrations.models import PagePost
-from tests.browser.helpers import sign_in
-from tests.browser.test_facebook_flow import connect_facebook
+from tests.browser.helpers import sign_in_and_link_a_page
 from tests.fixtures.worker import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def staff_octocat(settings):
-    settings.STAFF_GITHUB_LOGINS = ["octocat"]
-
-
 def test_install_the_app_create_an_automation_and_a_release_posts_once(
         browser_page, app, staff_octocat, sandbox_settings, processes):
     page = browser_page
-    sign_in(page, app, "octocat")
-    connect_facebook(page, app, "sam")
-    page.wait_for_url(app + "/facebook")
+    sign_in_and_link_a_page(page, app)
     card = page.get_by_role("main").locator("#automations")
     expect(card.get_by_text("Not installed on any account yet.")).to_be_visible()
     expect(card.get_by_label("Delivered by")).to_be_hidden()  # nothing to pick from yet

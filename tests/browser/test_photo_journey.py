@@ -8,8 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import consent_facebook, sign_in
-from tests.browser.test_facebook_flow import connect_facebook
+from tests.browser.helpers import consent_facebook, sign_in_and_link_a_page
 from tests.fixtures.images import TEXT_AS_JPEG, image_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -26,9 +25,7 @@ def staff_octocat(settings, tmp_path, sandbox_settings):
 def test_upload_preview_post_to_both_and_see_both_links(browser_page, app, staff_octocat,
                                                         processes):
     page = browser_page
-    sign_in(page, app, "octocat")
-    connect_facebook(page, app, "sam")
-    page.wait_for_url(app + "/facebook")
+    sign_in_and_link_a_page(page, app)
     main = page.get_by_role("main")
     main.get_by_role("button", name="Connect Instagram").click()
     consent_facebook(page, "sam")

@@ -14,8 +14,7 @@ from playwright.sync_api import expect
 
 from backend.spa import SPA_ROUTES
 from backend.spa_build import build_spa
-from tests.browser.helpers import sign_in
-from tests.browser.test_facebook_flow import connect_facebook
+from tests.browser.helpers import connect_facebook, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
