@@ -8,6 +8,7 @@ from knox.auth import TokenAuthentication
 from knox.models import AuthToken
 from rest_framework.authentication import SessionAuthentication
 
+from api.prepared_query import PreparedQuery
 from api.principal import get_principal
 from integrations.models import with_page_manager_flag
 
@@ -39,15 +40,19 @@ class SessionUserBackend(ModelBackend):
 
     def load_user(self, user_id):
         """The user from the database, or None (gone, or not allowed to authenticate)."""
-        # The Page permission comes in the same query: staff read it on every /me.
-        users = with_page_manager_flag(get_user_model()._default_manager).select_related(
-            "github_account").defer("github_account__access_token",
-                                    "github_account__refresh_token")
-        try:
-            user = users.get(pk=user_id)  # not .first(): no ORDER BY to build and run
-        except users.model.DoesNotExist:
-            return None
-        return user if self.user_can_authenticate(user) else None
+        user = _SESSION_USER.get(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
+
+
+def _session_user_query(user_id):
+    """The user, its GitHub account without the token columns, and the Page permission (staff
+    read it on every /me), in one query."""
+    users = with_page_manager_flag(get_user_model()._default_manager).select_related(
+        "github_account").defer("github_account__access_token", "github_account__refresh_token")
+    return users.filter(pk=user_id)
+
+
+_SESSION_USER = PreparedQuery(_session_user_query)
 
 
 def issue_api_token(user) -> tuple[str, datetime]:

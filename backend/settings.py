@@ -305,10 +305,12 @@ if REDIS_URL:
         "OPTIONS": {"timeout_s": env.float("REDIS_TIMEOUT_S", default=0.5)},
     }
 
-# The signed-in principal is cached (api.principal) only in a cache every process shares: an
-# in-memory cache would keep serving a revoked permission in the processes that did not make
-# the change. Tests (one process) turn it on over the in-memory cache.
-PRINCIPAL_CACHE = env.bool("PRINCIPAL_CACHE", default=bool(REDIS_URL))
+# The signed-in principal comes from one prepared query (api.authentication), which costs no
+# more CPU than reading it from Redis (bench_api), and is never stale. Deployments whose database
+# is the bottleneck can keep it in the shared cache instead (api.principal); never with the
+# in-memory cache and several processes (each would keep serving a revoked permission). Tests
+# (one process) turn it on over the in-memory cache.
+PRINCIPAL_CACHE = env.bool("PRINCIPAL_CACHE", default=False)
 
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
 LOGGING = build_logging(log_format=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))

@@ -1,8 +1,9 @@
-"""The session principal is cached between requests (api.principal) and never outlives a change.
+"""The session principal never outlives a change, whether it comes from the shared cache
+(api.principal, PRINCIPAL_CACHE on) or from the prepared query (api.authentication, the default).
 
 Each test warms the cache with a request, changes what the principal depends on the way an
 admin, a service or the person would, and checks the very next request as an attacker hoping
-for the old answer would.
+for the old answer would. The request-level tests run with both sources.
 """
 
 import pickle
@@ -26,6 +27,19 @@ from tests.fixtures.github import ACCESS_TOKEN, sign_in
 pytestmark = pytest.mark.django_db
 User = get_user_model()
 STAFF_ONLY = "/api/v1/facebook/page/posts"  # staff with the Page permission; no provider call
+
+
+def both_sources(test):
+    """Run the test with the principal from the shared cache and from the prepared query."""
+    test = pytest.mark.usefixtures("principal_source")(test)
+    return pytest.mark.parametrize("principal_source", ["shared cache", "prepared query"],
+                                   indirect=True)(test)
+
+
+@pytest.fixture
+def principal_source(request, settings) -> str:
+    settings.PRINCIPAL_CACHE = request.param == "shared cache"
+    return request.param
 
 
 def page_permission() -> Permission:
@@ -75,6 +89,7 @@ def test_the_cache_holds_no_token_and_no_password(signed_in):
     assert restore(entry).github_account.access_token == ACCESS_TOKEN
 
 
+@both_sources
 def test_a_revoked_permission_is_refused_at_the_next_request():
     user = page_manager()
     client = warmed(user)
@@ -83,6 +98,7 @@ def test_a_revoked_permission_is_refused_at_the_next_request():
     assert_error(client.get(STAFF_ONLY), 403, "permission_denied")
 
 
+@both_sources
 def test_a_permission_revoked_from_the_permission_side_is_refused():
     user = page_manager()
     client = warmed(user)
@@ -90,6 +106,7 @@ def test_a_permission_revoked_from_the_permission_side_is_refused():
     assert_error(client.get(STAFF_ONLY), 403, "permission_denied")
 
 
+@both_sources
 @pytest.mark.parametrize("revoke", [
     lambda group, user: group.permissions.remove(page_permission()),
     lambda group, user: page_permission().group_set.clear(),
@@ -110,6 +127,7 @@ def test_a_permission_held_through_a_group_is_refused_once_taken_away(revoke):
     assert_error(client.get(STAFF_ONLY), 403, "permission_denied")
 
 
+@both_sources
 def test_a_permission_granted_is_seen_at_the_next_request():
     user = User.objects.create_user("helper", is_staff=True)
     client = client_of(user)
@@ -119,12 +137,14 @@ def test_a_permission_granted_is_seen_at_the_next_request():
     assert me(client)["can_manage_facebook_page"] is True
 
 
+@both_sources
 def test_a_deleted_permission_is_refused():
     client = warmed(page_manager())
     page_permission().delete()
     assert_error(client.get(STAFF_ONLY), 403, "permission_denied")
 
 
+@both_sources
 def test_a_renamed_permission_is_refused():
     client = warmed(page_manager())
     permission = page_permission()
@@ -133,6 +153,7 @@ def test_a_renamed_permission_is_refused():
     assert_error(client.get(STAFF_ONLY), 403, "permission_denied")
 
 
+@both_sources
 def test_a_deleted_user_is_signed_out_at_the_next_request():
     user = page_manager()  # no GitHub account: nothing else is deleted with the user
     client = warmed(user)
@@ -140,6 +161,7 @@ def test_a_deleted_user_is_signed_out_at_the_next_request():
     assert_error(client.get("/api/v1/me"), 401, "not_authenticated")
 
 
+@both_sources
 def test_a_changed_github_account_is_seen_at_the_next_request(signed_in):
     assert me(signed_in)["github"]["scopes"] == ["read:user", "user:email"]
     account = GitHubAccount.objects.get()
@@ -148,12 +170,14 @@ def test_a_changed_github_account_is_seen_at_the_next_request(signed_in):
     assert me(signed_in)["github"]["scopes"] == ["read:user", "user:email", "admin:repo_hook"]
 
 
+@both_sources
 def test_a_deleted_github_account_is_seen_at_the_next_request(signed_in):
     assert me(signed_in)["github"]["login"] == "octocat"
     GitHubAccount.objects.get().delete()  # the user stays (an admin's unlink)
     assert me(signed_in)["github"] is None
 
 
+@both_sources
 def test_a_deactivated_user_is_signed_out_at_the_next_request():
     user = page_manager()
     client = warmed(user)
@@ -163,6 +187,7 @@ def test_a_deactivated_user_is_signed_out_at_the_next_request():
     assert_error(client.get(STAFF_ONLY), 401, "not_authenticated")
 
 
+@both_sources
 def test_staff_removed_is_refused_at_the_next_request():
     user = page_manager()
     client = warmed(user)
@@ -172,6 +197,7 @@ def test_staff_removed_is_refused_at_the_next_request():
     assert_error(client.get(STAFF_ONLY), 403, "permission_denied")
 
 
+@both_sources
 def test_leaving_the_staff_list_is_seen_at_the_next_request(api_client, github, settings):
     settings.STAFF_GITHUB_LOGINS = ["octocat"]
     assert sign_in(api_client, github).status_code == 200
@@ -183,6 +209,7 @@ def test_leaving_the_staff_list_is_seen_at_the_next_request(api_client, github, 
     assert_error(api_client.get(STAFF_ONLY), 403, "permission_denied")
 
 
+@both_sources
 def test_a_logged_out_session_is_not_served_from_the_cache(signed_in):
     me(signed_in)
     replay = APIClient()
@@ -193,6 +220,7 @@ def test_a_logged_out_session_is_not_served_from_the_cache(signed_in):
     assert_error(replay.get("/api/v1/me"), 401, "not_authenticated")
 
 
+@both_sources
 def test_a_deleted_account_is_signed_out_on_every_device(api_client, github):
     assert sign_in(api_client, github).status_code == 200
     other = APIClient()
@@ -203,6 +231,7 @@ def test_a_deleted_account_is_signed_out_on_every_device(api_client, github):
     assert_error(other.get("/api/v1/me"), 401, "not_authenticated")
 
 
+@both_sources
 def test_a_principal_is_never_served_to_another_user():
     first, second = page_manager("first"), User.objects.create_user("second")
     one, two = client_of(first), client_of(second)
@@ -211,6 +240,7 @@ def test_a_principal_is_never_served_to_another_user():
         assert me(two)["username"] == "second" and not me(two)["can_manage_facebook_page"]
 
 
+@both_sources
 def test_a_reused_user_id_does_not_inherit_the_old_session():
     """SQLite may give a deleted user's id to the next one: the old session must not become
     the newcomer's (Django's session hash, which the cache keeps, tells them apart)."""
