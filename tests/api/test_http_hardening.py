@@ -1,6 +1,8 @@
 """Headers and host handling that every API answer relies on (SECURITY S40, S41, S44)."""
 
 import pytest
+from django.http import HttpResponse
+from django.utils.cache import add_never_cache_headers
 
 from tests.fixtures.assertions import assert_error
 
@@ -48,3 +50,12 @@ def test_api_answers_carry_nosniff_and_frame_denial(api_client):
 
 def test_state_lifetime_is_at_most_ten_minutes(settings):
     assert settings.OAUTH_STATE_TTL_S <= 600
+
+
+def test_api_answers_carry_the_headers_django_uses_to_forbid_caching(api_client):
+    """The same headers as `add_never_cache_headers`, written directly (api.middleware)."""
+    expected = HttpResponse()
+    add_never_cache_headers(expected)
+    response = api_client.get("/api/v1/health")
+    assert response["Cache-Control"] == expected["Cache-Control"]
+    assert "Expires" in response

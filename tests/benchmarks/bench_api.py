@@ -3,7 +3,7 @@
     .venv/bin/python -m tests.benchmarks.bench_api [--duration 5] [--connections 16]
     .venv/bin/python -m tests.benchmarks.bench_api --layers   # each middleware's share of /me
 
-Starts a throwaway Redis, the provider sandbox and three `gunicorn backend.wsgi` servers with the
+Starts a throwaway Redis, the provider sandbox and four `gunicorn backend.wsgi` servers with the
 repo's gunicorn.conf.py on one SQLite database:
 
 * the product (production settings);
@@ -12,7 +12,9 @@ repo's gunicorn.conf.py on one SQLite database:
   would compare us with;
 * the in-stack bare view (tests.benchmarks.bare_settings: the product's settings and
   middleware, with a URLconf holding one bare Django view that reads the session user) - the
-  product's fixed cost without the view's own.
+  product's fixed cost without the view's own;
+* the product again with PRINCIPAL_CACHE=1 (the signed-in principal read from Redis instead of
+  its prepared query).
 
 Then:
 
@@ -23,8 +25,8 @@ Then:
   round, the median over rounds of each round's ratio to the minimal stack and to the bare
   view, and the workers' CPU time per request (steadier than req/s on a shared machine) with
   its ratio to the minimal stack's;
-* worker memory: the product workers' RSS before and after the throughput rounds, topped up
-  with /me to about `--rss-requests` (20,000) requests;
+* worker memory: each product server's workers' RSS before and after the throughput rounds,
+  topped up with /me to about `--rss-requests` (20,000) requests;
 * sign-in: browser GitHub sign-ins with the sandbox adding `--latency-ms` to every provider
   call; p50/p90 of the callback request (the floor is two provider round trips), interleaved
   with the bare server's `bare/signin` (the same three provider calls and nothing else: no
@@ -274,6 +276,8 @@ def start_servers(args, workdir: Path, sandbox, redis_url: str, servers: list):
                             "tests.benchmarks.bare_settings"):
         servers.append(start_gunicorn({**env, "DJANGO_SETTINGS_MODULE": settings_module},
                                       port if settings_module == "backend.settings" else None))
+    # The product again with the signed-in principal kept in Redis (PRINCIPAL_CACHE=1).
+    servers.append(start_gunicorn({**env, "PRINCIPAL_CACHE": "1"}))
     browser, _ = browser_sign_in(url, sandbox)
     return env, browser
 
@@ -334,7 +338,7 @@ def main() -> None:
     servers = []
     try:
         env, browser = start_servers(args, workdir, sandbox, redis_url, servers)
-        product, minimal_server, bare = servers
+        product, minimal_server, bare, cached = servers
         cookie = "; ".join(f"{c.name}={c.value}" for c in browser.cookies)
         if args.layers:
             run_layers(args, load, env, product, cookie, servers)
@@ -346,22 +350,24 @@ def main() -> None:
             minimal,
             Target("bare view (product stack)", bare, "/bare/me", cookie=cookie),
             Target("GET /api/v1/me", product, "/api/v1/me", cookie=cookie),
+            Target("GET /api/v1/me (PRINCIPAL_CACHE=1)", cached, "/api/v1/me", cookie=cookie),
             Target("GET /api/v1/me/github/token", product, "/api/v1/me/github/token",
                    cookie=cookie),
             Target("POST /api/v1/auth/github/authorize", product, "/api/v1/auth/github/authorize",
                    method="POST", body=AUTHORIZE_BODY),
         ]
         warm_up(targets, load, args)
-        rss_before = worker_rss_kib(product.process.pid)
+        rss = {target.name: [worker_rss_kib(target.server.process.pid)]
+               for target in targets[2:4]}
         measure_rounds(targets, load, args)
-        served = sum(t.requests for t in targets if t.server is product)
-        me = targets[2]
-        if served < args.rss_requests:  # top up with /me so RSS is compared across that many
-            rate = max(1.0, statistics.mean(me.rates))
-            seconds = max(1, min(60, round((args.rss_requests - served) / rate)))
-            served += load(me, duration_s=seconds, connections=args.connections,
-                           threads=args.threads)[0]
-        rss_after = worker_rss_kib(product.process.pid)
+        for me in targets[2:4]:  # /me tops up each product server to the RSS request count
+            served = sum(t.requests for t in targets if t.server is me.server)
+            if served < args.rss_requests:
+                rate = max(1.0, statistics.mean(me.rates))
+                seconds = max(1, min(60, round((args.rss_requests - served) / rate)))
+                served += load(me, duration_s=seconds, connections=args.connections,
+                               threads=args.threads)[0]
+            rss[me.name] += [worker_rss_kib(me.server.process.pid), served]
 
         sandbox.set_latency(args.latency_ms)
         browser_sign_in(product.url, sandbox), bare_sign_in(bare.url, product.url, sandbox)
@@ -382,9 +388,11 @@ def main() -> None:
           f"LOG_LEVEL={args.log_level}. Ratios: median over rounds of req/s over the "
           f"baseline's in the same round")
     print_throughput(targets, minimal, targets[1])
-    print(f"Product worker RSS (MiB): before {[round(k / 1024, 1) for k in rss_before]}, after "
-          f"{[round(k / 1024, 1) for k in rss_after]} ({served} requests in between; "
-          f"change {100 * (sum(rss_after) / max(1, sum(rss_before)) - 1):+.1f} %)")
+    for name, (rss_before, rss_after, served) in rss.items():
+        print(f"Worker RSS (MiB), server of {name}: before "
+              f"{[round(k / 1024, 1) for k in rss_before]}, after "
+              f"{[round(k / 1024, 1) for k in rss_after]} ({served} requests in between; "
+              f"change {100 * (sum(rss_after) / max(1, sum(rss_before)) - 1):+.1f} %)")
     print(f"GitHub sign-in, {len(signins)} interleaved pairs, sandbox latency {args.latency_ms} "
           f"ms per call (2L = {2 * args.latency_ms} ms):")
     floor_ms = 2 * args.latency_ms
