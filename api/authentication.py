@@ -7,6 +7,7 @@ from django.contrib.auth.backends import ModelBackend
 from knox.auth import TokenAuthentication
 from knox.models import AuthToken
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import SAFE_METHODS
 
 from api.prepared_query import PreparedQuery
 from api.principal import get_principal
@@ -18,7 +19,14 @@ class ApiTokenAuthentication(TokenAuthentication):
 
 
 class CsrfSessionAuthentication(SessionAuthentication):
-    """The SPA's session cookie; unsafe methods need the `X-CSRFToken` header (DRF enforces it)."""
+    """The SPA's session cookie; unsafe methods need the `X-CSRFToken` header (DRF enforces it).
+
+    A safe method is accepted by Django's CSRF check before it looks at any token, so it is not
+    run for them: DRF would build the check (and read the cookie again) on every GET."""
+
+    def enforce_csrf(self, request):
+        if request.method not in SAFE_METHODS:
+            super().enforce_csrf(request)
 
 
 class SessionUserBackend(ModelBackend):

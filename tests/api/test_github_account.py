@@ -88,6 +88,18 @@ def test_logout_ends_the_session_and_needs_csrf(api_client, github, settings):
     assert replay.get("/api/v1/me").status_code == 401
 
 
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_every_unsafe_method_of_a_session_needs_csrf_and_safe_ones_do_not(api_client, github,
+                                                                         method):
+    """api.authentication skips DRF's CSRF check for GET, HEAD and OPTIONS only."""
+    assert sign_in(api_client, github).status_code == 200
+    csrf = APIClient(enforce_csrf_checks=True)
+    csrf.cookies = api_client.cookies
+    assert_error(getattr(csrf, method)("/api/v1/me"), 403, "csrf_failed")
+    assert csrf.get("/api/v1/me").status_code == 200
+    assert csrf.head("/api/v1/me").status_code == 200
+    assert csrf.options("/api/v1/me").status_code == 200
+
 def test_delete_account_deletes_everything_and_the_worker_revokes_the_grant(
         signed_in, github, django_capture_on_commit_callbacks):
     grant = github.delete(GRANT_URL, status=204)
