@@ -6,8 +6,9 @@
 move more between runs than a layer costs. This counts CPU time of this process only
 (`time.process_time`: time spent waiting for a core is not counted) for the product's request
 handler with every middleware, and with each layer left out in turn, interleaved over
-`--rounds`, signed in (the principal from its prepared query), Redis as the shared cache, prometheus_client in
-multiprocess mode and the access log written (to /dev/null) as in production. Printed: the
+`--rounds`, signed in (the principal from its prepared query), Redis as the shared cache,
+prometheus_client in multiprocess mode and the access log written (to /dev/null) as in
+production. Printed: the
 median CPU microseconds per request of each variant and what each layer costs.
 
 It prints figures; it asserts nothing.
