@@ -96,10 +96,10 @@ def run_wrk(target: Target, *, duration_s: float, connections: int, threads: int
          "-s", str(HERE / "wrk_request.lua"), target.url],
         env=env, capture_output=True, text=True, timeout=duration_s + 60, check=True)
     out = result.stdout
-    done = re.search(r"(\d+) requests in ([\d.]+)(m?s)", out)
+    done = re.search(r"(\d+) requests in ([\d.]+)(ms|s|m)\b", out)
     if done is None:
         raise RuntimeError(f"unexpected wrk output:\n{out}\n{result.stderr}")
-    seconds = float(done.group(2)) / (1000 if done.group(3) == "ms" else 1)
+    seconds = float(done.group(2)) * {"ms": 0.001, "s": 1, "m": 60}[done.group(3)]
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: .*", out)
     failures = int(bad.group(1)) if bad else 0
