@@ -70,9 +70,10 @@ def sign_in_with_github(*, state: str, code: str, binding: str | None, client: F
     token = github.exchange_code(code=code, redirect_uri=flow.redirect_uri,
                                  code_verifier=flow.code_verifier)
     try:
-        email_call = reads.submit(github.get_primary_verified_email, token.access_token)
+        email_call = reads.submit(github.get_primary_verified_email, token.access_token,
+                                  new_token=True)
         try:
-            profile = github.get_profile(token.access_token)
+            profile = github.get_profile(token.access_token, new_token=True)
         except Exception:
             wait([email_call])  # no read outlives the sign-in; /user's error is the one told
             raise
