@@ -18,8 +18,9 @@ from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 
-# Stands for the looked-up value while the query is compiled; found again in the parameters.
-_PLACEHOLDER = -7_355_608_412_990_513
+# Stand for the looked-up value while the query is compiled; found again in the parameters.
+INT_PLACEHOLDER = -7_355_608_412_990_513
+STR_PLACEHOLDER = "prepared-lookup-placeholder-7355608"
 
 
 @dataclass(frozen=True)
@@ -36,14 +37,17 @@ class _Compiled:
 
 
 class PreparedLookup:
-    """`first(value)` is `build(value).first()` for an integer `value`, compiled once per
-    thread and database (Django's connections are per thread, and so is the compiler)."""
+    """`first(value)` is `build(value).first()`, compiled once per thread and database
+    (Django's connections are per thread, and so is the compiler). `placeholder`: a value of
+    the looked-up field's type that no real one equals (an integer by default)."""
 
-    def __init__(self, build: Callable[[Any], QuerySet]) -> None:
+    def __init__(self, build: Callable[[Any], QuerySet], *,
+                 placeholder: int | str = INT_PLACEHOLDER) -> None:
         self._build = build
+        self._placeholder = placeholder
         self._local = threading.local()
 
-    def first(self, value: int, *, using: str = "default") -> Model | None:
+    def first(self, value: int | str, *, using: str = "default") -> Model | None:
         connection = connections[using]
         compiled_by_alias = self._local.__dict__.setdefault("compiled", {})
         compiled = compiled_by_alias.get(using)
@@ -67,16 +71,16 @@ class PreparedLookup:
         return obj
 
     def _compile(self, using: str) -> _Compiled:
-        queryset = self._build(_PLACEHOLDER).order_by("pk")[:1]
+        queryset = self._build(self._placeholder).order_by("pk")[:1]
         compiler = queryset.query.get_compiler(using=using)
         sql, params = compiler.as_sql()  # also fills select, klass_info, annotation_col_map
-        if list(params).count(_PLACEHOLDER) != 1:
+        if list(params).count(self._placeholder) != 1:
             raise ValueError("the value must appear exactly once among the query's parameters")
         klass_info, select = compiler.klass_info, compiler.select
         first, last = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         return _Compiled(
             compiler=compiler, sql=sql, params=tuple(params),
-            slot=list(params).index(_PLACEHOLDER),
+            slot=list(params).index(self._placeholder),
             init_list=[column[0].target.attname for column in select[first:last]],
             fields=slice(first, last),
             populators=get_related_populators(klass_info, select, using,

@@ -81,3 +81,20 @@ def test_the_sign_in_lookup_locks_the_row_and_sees_the_page_permission(accounts)
     assert ("FOR UPDATE" in sql[0]) is connection.features.has_select_for_update
     assert account.login == "staff" and account.user.is_staff is True
     assert getattr(account, HOLDS_PAGE_PERMISSION) is True
+
+
+def test_a_state_is_found_by_its_hash_and_only_for_its_own_purpose():
+    """consume_flow's lookup (a string value): another flow kind's state is unknown here."""
+    from integrations.errors import StateInvalid
+    from integrations.flows import consume_flow, start_flow
+    from integrations.models import FlowPurpose, OAuthFlow
+
+    started = start_flow(purpose=FlowPurpose.FACEBOOK_PAGE_LINK, redirect_uri="https://x/cb",
+                         binding="b" * 43)
+    with pytest.raises(StateInvalid):
+        consume_flow(purpose=FlowPurpose.GITHUB_LOGIN, state=started.state, binding="b" * 43)
+    assert OAuthFlow.objects.get().consumed_at is None
+    flow = consume_flow(purpose=FlowPurpose.FACEBOOK_PAGE_LINK, state=started.state,
+                        binding="b" * 43)
+    assert flow.redirect_uri == "https://x/cb" and flow.consumed_at is None  # as read
+    assert OAuthFlow.objects.get().consumed_at is not None
