@@ -9,6 +9,10 @@
   that retry for a 32-character random key.
 * The old session is deleted with one DELETE, not a SELECT and a DELETE (no signals hang on
   sessions).
+* A sign-in writes its session once: `cycle_key()` only drops the old row (the next `save()`
+  inserts the new one, as after `flush()`), and a `save()` finding the data this store last
+  wrote under the same key writes nothing. Before, login inserted the session with the old data
+  and the middleware updated it with the new, in a second transaction.
 """
 
 from functools import cache
@@ -29,6 +33,8 @@ def _select_sql(alias: str, table: str) -> str:
 
 
 class SessionStore(DatabaseSessionStore):
+    _written: tuple[str, bytes] | None = None  # (key, serialized data) this store last saved
+
     def _get_session_from_db(self):
         """The live session row (only its data: all `load()` reads), or None, as Django's
         `objects.get(session_key=…, expire_date__gt=now)` would find it."""
@@ -53,3 +59,26 @@ class SessionStore(DatabaseSessionStore):
         session_key = session_key or self.session_key
         if session_key is not None:
             self.model.objects.filter(session_key=session_key).delete()
+
+    def cycle_key(self) -> None:
+        """Django's `cycle_key()` inserts the new row at once; here the next `save()` does."""
+        data = self._session
+        key = self.session_key
+        self._session_key = None
+        self._session_cache = data
+        self.modified = True
+        if key:
+            self.delete(key)
+
+    def save(self, must_create: bool = False) -> None:
+        """As Django's, except that data already written by this store under its key (compared
+        serialized, so a change inside a nested value counts) is not written again."""
+        if (not must_create and self._written is not None
+                and self._written == (self.session_key, self._serialized())):
+            return
+        super().save(must_create=must_create)
+        if self.session_key is not None:
+            self._written = (self.session_key, self._serialized())
+
+    def _serialized(self) -> bytes:
+        return self.serializer().dumps(self._get_session())

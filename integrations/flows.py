@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from integrations.errors import StateExpired, StateInvalid, StateMismatch, StateUsed
 from integrations.models import FlowClient, FlowPurpose, OAuthFlow
+from integrations.prepared import STR_PLACEHOLDER, PreparedLookup
 
 SESSION_BINDING_KEY = "oauth_binding"
 
@@ -82,6 +83,11 @@ def start_flow(*, purpose: FlowPurpose, redirect_uri: str, binding: str, user=No
     return StartedFlow(state=state, expires_at=expires_at, code_challenge=code_challenge)
 
 
+# The state hash is unique; its SELECT is compiled once per thread (issue 27).
+_FLOW_BY_STATE_HASH = PreparedLookup(lambda state_hash: OAuthFlow.objects.filter(
+    state_hash=state_hash), placeholder=STR_PLACEHOLDER)
+
+
 def consume_flow(*, purpose: FlowPurpose, state: str, binding: str | None, user=None,
                  code_verifier: str | None = None,
                  client: FlowClient = FlowClient.BROWSER) -> OAuthFlow:
@@ -91,8 +97,8 @@ def consume_flow(*, purpose: FlowPurpose, state: str, binding: str | None, user=
     must equal the challenge the app sent at authorize. `client` is the kind of caller: a
     browser cannot finish an app's flow, nor an app a browser's.
     """
-    flow = OAuthFlow.objects.filter(state_hash=_sha256(state), purpose=purpose).first()
-    if flow is None:
+    flow = _FLOW_BY_STATE_HASH.first(_sha256(state))
+    if flow is None or flow.purpose != purpose:
         raise StateInvalid()
     if flow.consumed_at is not None:
         raise StateUsed()

@@ -156,10 +156,12 @@ class GitHubCallbackView(APIView):
 
         def sign_in(user) -> None:
             """In the transaction that saves the user: one commit for the user and the session
-            (with last_login) or the API token."""
+            (with last_login) or the API token. The session is written here, once: the
+            middleware finds it saved (backend.sessions)."""
             if client == FlowClient.BROWSER:
                 request.session.pop(SESSION_BINDING_KEY, None)
                 login(request, user, backend="api.authentication.SessionUserBackend")
+                request.session.save()
                 answer.update(sign_in_json(user))
             else:
                 answer.update(sign_in_json(user, *issue_api_token(user)))

@@ -136,16 +136,23 @@ class GitHubClient(ProviderClient):
 
     # --- REST API (PyGithub) -------------------------------------------------------------
 
-    def get_profile(self, token: str) -> GitHubProfile:
+    def get_profile(self, token: str, *, new_token: bool = False) -> GitHubProfile:
         """GET /user: the signed-in account. `id` is the stable key, `login` can change. The
-        answer's headers say which scopes the token really holds and when it expires."""
-        headers, data = self._rest(token, "/user")
+        answer's headers say which scopes the token really holds and when it expires.
+
+        `new_token`: just minted by this sign-in, so no budget can be recorded under it yet:
+        not asked (a cache round trip saved)."""
+        headers, data = self._rest(token, "/user", ask_budget=not new_token)
         return parse_profile(data, lower(headers))
 
-    def get_primary_verified_email(self, token: str) -> str | None:
-        """GET /user/emails: the address that is primary *and* verified, else None."""
+    def get_primary_verified_email(self, token: str, *, new_token: bool = False) -> str | None:
+        """GET /user/emails: the address that is primary *and* verified, else None.
+
+        `new_token`: as for `get_profile`, which a sign-in calls at the same moment with the
+        same token: its answer reports the budget, this one's is not stored as well."""
         try:
-            _headers, data = self._rest(token, "/user/emails", {"per_page": 100})
+            _headers, data = self._rest(token, "/user/emails", {"per_page": 100},
+                                        ask_budget=not new_token, report_usage=not new_token)
         except NotFound:
             return None  # like allauth: no e-mail addresses available
         return primary_verified_email(data)
@@ -168,19 +175,22 @@ class GitHubClient(ProviderClient):
         return RepoPage(repos=repos, page=page, has_next=has_next)
 
     def _rest(
-        self, token: str, path: str, params: dict[str, Any] | None = None
+        self, token: str, path: str, params: dict[str, Any] | None = None, *,
+        ask_budget: bool = True, report_usage: bool = True,
     ) -> tuple[dict[str, Any], Any]:
         """GET `path` through PyGithub, with this client's pooled choke point underneath. The
         token's rate-limit budget is asked first and updated from every answer (A8)."""
         key = token_budget_key(token)
-        self.check_budget(key)
+        if ask_budget:
+            self.check_budget(key)
         requester = pygithub_requester(self, token=token, api_url=self.api_url,
                                        api_version=API_VERSION)
-        with self._errors(key):
+        with self._errors(key, report_usage=report_usage):
             headers, data = requester.requestJsonAndCheck(
                 "GET", path, parameters=params, headers={"Accept": REST_ACCEPT}
             )
-        self.record_usage(rate_limit_usage(lower(headers), key))
+        if report_usage:
+            self.record_usage(rate_limit_usage(lower(headers), key))
         return headers, data
 
     # --- Repository webhooks (requests: PyGithub's hook calls would hide the status) -----
@@ -266,13 +276,14 @@ class GitHubClient(ProviderClient):
     # --- Error mapping: the one place --------------------------------------------------
 
     @contextmanager
-    def _errors(self, budget_key: str) -> Iterator[None]:
+    def _errors(self, budget_key: str, *, report_usage: bool = True) -> Iterator[None]:
         """PyGithub's exceptions as typed errors (`integrations.github.errors`); an error's
         usage headers count too."""
         try:
             yield
         except GithubException as exc:
-            self.record_usage(rate_limit_usage(lower(exc.headers or {}), budget_key))
+            if report_usage:
+                self.record_usage(rate_limit_usage(lower(exc.headers or {}), budget_key))
             if exc.status == 404:
                 raise NotFound(provider=self.provider) from None
             raise_for_status(exc.status, exc.headers or {}, exc.data, self.now())

@@ -38,6 +38,7 @@ from integrations.models.facebook import (
     can_manage_facebook_page,
     page_manager_flag,
 )
+from integrations.prepared import PreparedLookup
 from integrations.services.authorization import INCREMENTAL_GITHUB_SCOPES
 from integrations.services.revocations import schedule_revocation
 from integrations.token_check import TokenCheck
@@ -70,9 +71,10 @@ def sign_in_with_github(*, state: str, code: str, binding: str | None, client: F
     token = github.exchange_code(code=code, redirect_uri=flow.redirect_uri,
                                  code_verifier=flow.code_verifier)
     try:
-        email_call = reads.submit(github.get_primary_verified_email, token.access_token)
+        email_call = reads.submit(github.get_primary_verified_email, token.access_token,
+                                  new_token=True)
         try:
-            profile = github.get_profile(token.access_token)
+            profile = github.get_profile(token.access_token, new_token=True)
         except Exception:
             wait([email_call])  # no read outlives the sign-in; /user's error is the one told
             raise
@@ -122,14 +124,18 @@ def _upsert_user(*, profile: GitHubProfile, email: str | None, token: GitHubToke
         return _save_sign_in(profile=profile, email=email, token=token, then=then)
 
 
+# The stored tokens are replaced, never read here: not decrypted. The user's Page permission
+# (what the answer's can_manage_facebook_page reads) comes in the same query, compiled once.
+_LOCKED_ACCOUNT = PreparedLookup(
+    lambda github_id: GitHubAccount.objects.select_for_update().select_related("user")
+    .defer("access_token", "refresh_token")
+    .annotate(**page_manager_flag(OuterRef("user_id")))
+    .filter(github_id=github_id))
+
+
 @transaction.atomic
 def _save_sign_in(*, profile: GitHubProfile, email: str | None, token: GitHubToken, then=None):
-    # The stored tokens are replaced, never read here: not decrypted. The user's Page permission
-    # (what the answer's can_manage_facebook_page reads) comes in the same query.
-    account = (GitHubAccount.objects.select_for_update().select_related("user")
-               .defer("access_token", "refresh_token")
-               .annotate(**page_manager_flag(OuterRef("user_id")))
-               .filter(github_id=profile.id).first())
+    account = _LOCKED_ACCOUNT.first(profile.id)
     if account is not None:
         setattr(account.user, HOLDS_PAGE_PERMISSION, getattr(account, HOLDS_PAGE_PERMISSION))
     else:

@@ -409,9 +409,9 @@ def test_a_returning_staff_sign_in_costs_these_statements_and_no_more(api_client
                                                                       settings):
     """Issue 14: the callback's database work, pinned. Session read, state consumed (one
     conditional UPDATE), then one transaction: the account with its user and Page permission
-    (one SELECT), the account's UPDATE (the user's only when staff or name changed), the new
-    session (one INSERT, no key lookup), the old one gone (one DELETE), last_login; the
-    session's data written as the response leaves."""
+    (one SELECT), the account's UPDATE (the user's only when staff or name changed), the old
+    session gone (one DELETE), last_login, the new session with its data (one INSERT, no key
+    lookup). Nothing is written as the response leaves."""
     from django.test.utils import CaptureQueriesContext
 
     settings.STAFF_GITHUB_LOGINS = ["583231"]
@@ -427,8 +427,7 @@ def test_a_returning_staff_sign_in_costs_these_statements_and_no_more(api_client
         "SELECT django_session", "SELECT integrations_oauthflow",
         "UPDATE integrations_oauthflow",
         "SELECT integrations_githubaccount", "UPDATE integrations_githubaccount",
-        "INSERT django_session", "DELETE django_session",
-        "UPDATE auth_user", "UPDATE django_session",
+        "DELETE django_session", "UPDATE auth_user", "INSERT django_session",
     ]
 
 

@@ -40,18 +40,47 @@ def test_a_colliding_key_draws_again_and_leaves_the_other_session_alone(monkeypa
     assert SessionStore(victim.session_key).load() == {"_auth_user_id": "42"}
 
 
-def test_cycle_key_deletes_the_old_row_in_one_statement():
+def test_cycle_key_deletes_the_old_row_in_one_statement_and_save_inserts_the_new_one():
     store = SessionStore()
     store["k"] = "v"
     store.create()
     old_key = store.session_key
     with CaptureQueriesContext(connection) as queries:
         store.cycle_key()
-    deletes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("DELETE")]
-    assert len(deletes) == 1
-    assert not any(q["sql"].startswith("SELECT") for q in queries.captured_queries)
-    assert not SessionStore().exists(old_key) and SessionStore().exists(store.session_key)
-    assert SessionStore(store.session_key).load() == {"k": "v"}
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["DELETE"]
+    assert not SessionStore().exists(old_key)
+    store["user"] = "1"
+    with CaptureQueriesContext(connection) as queries:
+        store.save()
+    statements = [q["sql"].split()[0] for q in queries.captured_queries]
+    assert statements.count("INSERT") == 1 and "UPDATE" not in statements
+    assert store.session_key not in (None, old_key)
+    assert SessionStore(store.session_key).load() == {"k": "v", "user": "1"}
+
+
+def test_saving_what_this_store_just_wrote_writes_nothing():
+    store = SessionStore()
+    store["k"] = {"list": [1]}
+    store.save()
+    with CaptureQueriesContext(connection) as queries:
+        store.save()
+    assert queries.captured_queries == []
+    store["k"]["list"].append(2)  # a change inside a value is still a change
+    store.save()
+    assert SessionStore(store.session_key).load() == {"k": {"list": [1, 2]}}
+
+
+def test_a_session_loaded_from_the_database_is_saved_again():
+    """Only what this store wrote itself is skipped: a re-save (new expiry) still writes."""
+    store = SessionStore()
+    store["k"] = "v"
+    store.save()
+    loaded = SessionStore(store.session_key)
+    assert loaded["k"] == "v"
+    with CaptureQueriesContext(connection) as queries:
+        loaded.save()
+    assert [q["sql"].split()[0] for q in queries.captured_queries if "session" in q["sql"]] \
+        == ["UPDATE"]
 
 
 def test_delete_without_a_key_is_a_no_op():

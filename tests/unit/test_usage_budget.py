@@ -69,6 +69,21 @@ def test_github_budget_resets_when_github_says(github_client, rsps):
     github_client.get_profile(TOKEN)
 
 
+def test_a_sign_ins_new_token_is_not_asked_about_and_reported_once(github_client, rsps):
+    """A token minted by this sign-in has no budget recorded yet: its two reads do not ask
+    (a cache round trip each), and only /user's answer is stored."""
+    github_client.budget.usage[("github", token_budget_key(TOKEN))] = ProviderUsage(
+        provider="github", key=token_budget_key(TOKEN), used_percent=100.0,
+        resets_at=NOW + timedelta(seconds=600), remaining=0, limit=5000)  # would refuse
+    rsps.get(f"{GH_API}/user", json=USER, headers=github_usage(remaining=4990))
+    rsps.get(f"{GH_API}/user/emails", json=[], headers=github_usage(remaining=4989))
+    github_client.get_profile(TOKEN, new_token=True)
+    assert github_client.budget.usage[("github", token_budget_key(TOKEN))].remaining == 4990
+    github_client.get_primary_verified_email(TOKEN, new_token=True)
+    assert github_client.budget.usage[("github", token_budget_key(TOKEN))].remaining == 4990
+    assert len(rsps.calls) == 2
+
+
 def test_github_error_answers_count_too(github_client, rsps):
     rsps.get(f"{GH_API}/user", status=404, json={"message": "Not Found"},
              headers=github_usage(remaining=100))

@@ -1,0 +1,90 @@
+"""A one-row ORM query compiled once per database connection and run again with a new value.
+
+Building and compiling a query with a join, deferred columns and an `Exists` annotation cost
+several times more than running it (the sign-in's account lookup: issue 27). `PreparedLookup`
+keeps what Django's compiler produced the first time (the SQL, its parameters, the column map)
+and, on each call, swaps the one parameter that changes, runs the SQL, and builds the instances
+as `QuerySet.first()` would: converters, `select_related` objects and annotations included.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connections
+from django.db.models import Model, QuerySet
+from django.db.models.query import get_related_populators
+
+# Stand for the looked-up value while the query is compiled; found again in the parameters.
+INT_PLACEHOLDER = -7_355_608_412_990_513
+STR_PLACEHOLDER = "prepared-lookup-placeholder-7355608"
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    compiler: Any
+    sql: str
+    params: tuple
+    slot: int
+    init_list: list[str]
+    fields: slice
+    populators: list
+    annotations: dict[str, int]
+    fetch_mode: Any
+
+
+class PreparedLookup:
+    """`first(value)` is `build(value).first()`, compiled once per thread and database
+    (Django's connections are per thread, and so is the compiler). `placeholder`: a value of
+    the looked-up field's type that no real one equals (an integer by default)."""
+
+    def __init__(self, build: Callable[[Any], QuerySet], *,
+                 placeholder: int | str = INT_PLACEHOLDER) -> None:
+        self._build = build
+        self._placeholder = placeholder
+        self._local = threading.local()
+
+    def first(self, value: int | str, *, using: str = "default") -> Model | None:
+        connection = connections[using]
+        compiled_by_alias = self._local.__dict__.setdefault("compiled", {})
+        compiled = compiled_by_alias.get(using)
+        if compiled is None or compiled.compiler.connection is not connection:
+            compiled = compiled_by_alias[using] = self._compile(using)
+        params = list(compiled.params)
+        params[compiled.slot] = value
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        row = next(iter(compiled.compiler.results_iter([[row]])))
+        obj = compiled.compiler.query.model.from_db(using, compiled.init_list,
+                                                    row[compiled.fields],
+                                                    fetch_mode=compiled.fetch_mode)
+        for populator in compiled.populators:
+            populator.populate(row, obj)
+        for name, position in compiled.annotations.items():
+            setattr(obj, name, row[position])
+        return obj
+
+    def _compile(self, using: str) -> _Compiled:
+        queryset = self._build(self._placeholder).order_by("pk")[:1]
+        compiler = queryset.query.get_compiler(using=using)
+        sql, params = compiler.as_sql()  # also fills select, klass_info, annotation_col_map
+        if list(params).count(self._placeholder) != 1:
+            raise ValueError("the value must appear exactly once among the query's parameters")
+        klass_info, select = compiler.klass_info, compiler.select
+        first, last = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        return _Compiled(
+            compiler=compiler, sql=sql, params=tuple(params),
+            slot=list(params).index(self._placeholder),
+            init_list=[column[0].target.attname for column in select[first:last]],
+            fields=slice(first, last),
+            populators=get_related_populators(klass_info, select, using,
+                                              queryset._fetch_mode),
+            annotations=dict(compiler.annotation_col_map or {}),
+            fetch_mode=queryset._fetch_mode,
+        )
