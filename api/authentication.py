@@ -9,9 +9,9 @@ from knox.models import AuthToken
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import SAFE_METHODS
 
-from api.prepared_query import PreparedQuery
 from api.principal import get_principal
 from integrations.models import with_page_manager_flag
+from integrations.prepared import PreparedLookup
 
 
 class ApiTokenAuthentication(TokenAuthentication):
@@ -48,7 +48,7 @@ class SessionUserBackend(ModelBackend):
 
     def load_user(self, user_id):
         """The user from the database, or None (gone, or not allowed to authenticate)."""
-        user = _SESSION_USER.get(user_id)
+        user = _SESSION_USER.first(int(user_id))
         return user if user is not None and self.user_can_authenticate(user) else None
 
 
@@ -60,7 +60,7 @@ def _session_user_query(user_id):
     return users.filter(pk=user_id)
 
 
-_SESSION_USER = PreparedQuery(_session_user_query)
+_SESSION_USER = PreparedLookup(_session_user_query)
 
 
 def issue_api_token(user) -> tuple[str, datetime]:

@@ -19,7 +19,7 @@ from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 
 # Stand for the looked-up value while the query is compiled; found again in the parameters.
-INT_PLACEHOLDER = -7_355_608_412_990_513
+INT_PLACEHOLDER = -2_000_000_017  # within the range of every integer column (32-bit keys too)
 STR_PLACEHOLDER = "prepared-lookup-placeholder-7355608"
 
 
@@ -34,6 +34,7 @@ class _Compiled:
     populators: list
     annotations: dict[str, int]
     fetch_mode: Any
+    converters: dict
 
 
 class PreparedLookup:
@@ -60,7 +61,8 @@ class PreparedLookup:
             row = cursor.fetchone()
         if row is None:
             return None
-        row = next(iter(compiled.compiler.results_iter([[row]])))
+        if compiled.converters:
+            row = next(compiled.compiler.apply_converters([row], compiled.converters))
         obj = compiled.compiler.query.model.from_db(using, compiled.init_list,
                                                     row[compiled.fields],
                                                     fetch_mode=compiled.fetch_mode)
@@ -87,4 +89,7 @@ class PreparedLookup:
                                               queryset._fetch_mode),
             annotations=dict(compiler.annotation_col_map or {}),
             fetch_mode=queryset._fetch_mode,
+            # The backend's converters (datetimes, booleans, decrypting fields), found once.
+            converters=compiler.get_converters(
+                [column[0] for column in select[:compiler.col_count]]),
         )

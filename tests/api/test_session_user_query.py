@@ -1,5 +1,5 @@
-"""The session user's prepared query loads exactly what the ORM's own query loads, in one query,
-compiling once per thread."""
+"""The session user's prepared query (integrations.prepared) loads exactly what the ORM's own
+query loads, in one query, compiling once per thread."""
 
 import threading
 
@@ -9,9 +9,9 @@ from django.contrib.auth.models import Group
 from django.db.models.sql.compiler import SQLCompiler
 
 from api.authentication import SessionUserBackend, _session_user_query
-from api.prepared_query import PreparedQuery
 from integrations.models import GitHubAccount
 from integrations.models.facebook import HOLDS_PAGE_PERMISSION
+from integrations.prepared import PreparedLookup
 from tests.api.test_principal_cache import page_permission
 from tests.fixtures.facebook import page_manager
 from tests.fixtures.github import ACCESS_TOKEN
@@ -84,22 +84,26 @@ def test_one_query_and_no_compiling_after_the_first(django_assert_num_queries, m
     assert compiled == []
 
 
-def test_each_thread_compiles_its_own_plan_on_its_own_connection():
-    query = PreparedQuery(_session_user_query)
-    plans = []
+def test_each_thread_compiles_its_own_query_on_its_own_connection():
+    query = PreparedLookup(_session_user_query)
+    user = page_manager()
+    compiled = []
 
-    def plan_in_a_thread():
-        plans.append(query._plan())
+    def compiled_in_a_thread():
+        compiled.append(query._compile("default"))
 
-    thread = threading.Thread(target=plan_in_a_thread)
+    thread = threading.Thread(target=compiled_in_a_thread)
     thread.start()
     thread.join()
-    assert plans[0] is not query._plan()  # this thread's own
-    assert query._plan() is query._plan()  # and kept
+    assert query.first(user.pk).username == user.username
+    mine = query._local.compiled["default"]
+    assert compiled[0].compiler.connection is not mine.compiler.connection
+    query.first(user.pk)
+    assert query._local.compiled["default"] is mine  # kept, not compiled again
 
 
 def test_a_query_that_does_not_name_its_key_once_is_refused():
     with pytest.raises(ValueError, match="exactly once"):
-        PreparedQuery(lambda key: User.objects.all()).get(1)
+        PreparedLookup(lambda key: User.objects.all()).first(1)
     with pytest.raises(ValueError, match="exactly once"):
-        PreparedQuery(lambda key: User.objects.filter(pk=key, id__gte=key)).get(1)
+        PreparedLookup(lambda key: User.objects.filter(pk=key, id__gte=key)).first(1)
