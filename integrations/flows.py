@@ -54,13 +54,13 @@ def new_code_verifier() -> str:
 
 
 def session_binding(session) -> str:
-    """A random value tied to this browser's session; states are bound to its hash (S2)."""
+    """A random value tied to this browser's session; states are bound to its hash (S2).
+    A new one marks the session modified: SessionMiddleware stores it (one INSERT for a new
+    session) and sets the cookie as the response leaves."""
     binding = session.get(SESSION_BINDING_KEY)
     if not binding:
         binding = secrets.token_urlsafe(32)
         session[SESSION_BINDING_KEY] = binding
-    if session.session_key is None:
-        session.save()
     return binding
 
 
