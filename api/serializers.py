@@ -1,5 +1,7 @@
 """Shared serializer building blocks."""
 
+import copy
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -16,6 +18,42 @@ class StrictSerializer(serializers.Serializer):
         if unknown:
             raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
         return super().to_internal_value(data)
+
+    def get_fields(self):
+        return {name: copy_field(field) for name, field in self._declared_fields.items()}
+
+
+# Fields whose state after __init__ is only read (arguments, validators, messages, choices).
+_PLAIN_FIELDS = (serializers.BooleanField, serializers.CharField, serializers.ChoiceField,
+                 serializers.DateTimeField, serializers.FloatField, serializers.IntegerField)
+_IMMUTABLE_DEFAULTS = (str, int, float, type(None))
+
+
+def copy_field(field: serializers.Field) -> serializers.Field:
+    """A declared field for one serializer instance, as separate as DRF's deep copy.
+
+    DRF deep-copies every declared field for every instance, re-running `__init__`: on authorize
+    that cost more than validating. A plain field's state is only read once built, and what
+    binding writes (name, parent, label, source) lands on the copy's own attributes, so a shallow
+    copy shares nothing that changes; a list's child is copied so and re-parented. Any other
+    field (a nested serializer, a mutable or callable default) gets DRF's deep copy.
+    """
+    if isinstance(field, serializers.ListField) and _plain(field.child) and _plain_default(field):
+        copied = copy.copy(field)
+        copied.child = copy.copy(field.child)
+        copied.child.parent = copied
+        return copied
+    if _plain(field):
+        return copy.copy(field)
+    return copy.deepcopy(field)
+
+
+def _plain(field) -> bool:
+    return isinstance(field, _PLAIN_FIELDS) and _plain_default(field)
+
+
+def _plain_default(field) -> bool:
+    return field.default is serializers.empty or isinstance(field.default, _IMMUTABLE_DEFAULTS)
 
 
 class TextRegexField(serializers.RegexField):

@@ -10,7 +10,8 @@ class ScopedThrottle(ScopedRateThrottle):
     on each request: at a generous rate that is thousands of floats pickled twice a request, and
     two workers racing between the read and the write both pass. Here the window's first request
     creates a counter that lives `duration` seconds and every request increments it atomically
-    (Redis INCR); its start, kept beside it, says how long a refused client waits. At most
+    (on Redis one Lua script: INCR, expiry on the first, and the time left, which says how long a
+    refused client waits; other caches keep the window's start beside the counter). At most
     `num_requests` per window; like any fixed window, up to twice that across a window's edge.
     The cache failing open (backend.cache) lets requests through, as before.
     """
@@ -31,23 +32,28 @@ class ScopedThrottle(ScopedRateThrottle):
         self.key = self.get_cache_key(request, view) if self.rate else None
         if self.key is None:
             return True
-        self.now = self.timer()
-        count = self._count()
-        if count is None or count <= self.num_requests:
+        counted = self._count()
+        if counted is None:  # the cache is unavailable: fail open
             return True
-        started = self.cache.get(self.key + ":start")
-        self._wait_s = self.duration - (self.now - started) if started else self.duration
-        return False
+        count, self._wait_s = counted
+        return count <= self.num_requests
 
-    def _count(self) -> int | None:
-        """This request's number in the window (None: the cache is unavailable)."""
+    def _count(self) -> tuple[int, float] | None:
+        """(This request's number in the window, seconds until the window ends), or None when
+        the cache is unavailable."""
+        count_in_window = getattr(self.cache, "count_in_window", None)
+        if count_in_window is not None:  # Redis (backend.cache): one atomic round trip
+            return count_in_window(self.key, self.duration)
+        now = self.timer()
         if self.cache.add(self.key, 0, self.duration):  # a new window starts with this request
-            self.cache.set(self.key + ":start", self.now, self.duration)
+            self.cache.set(self.key + ":start", now, self.duration)
         try:
-            return self.cache.incr(self.key)
+            count = self.cache.incr(self.key)
         except ValueError:  # the window ended between the two calls: this opens the next one
             self.cache.add(self.key, 1, self.duration)
-            return 1
+            return 1, self.duration
+        started = self.cache.get(self.key + ":start")
+        return count, (self.duration - (now - started) if started else self.duration)
 
     def wait(self):
         return max(self._wait_s, 0.0)

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from integrations.errors import StateExpired, StateInvalid, StateMismatch, StateUsed
 from integrations.models import FlowClient, FlowPurpose, OAuthFlow
-from integrations.prepared import STR_PLACEHOLDER, PreparedLookup
+from integrations.prepared import STR_PLACEHOLDER, PreparedLookup, insert_row
 
 SESSION_BINDING_KEY = "oauth_binding"
 
@@ -54,13 +54,13 @@ def new_code_verifier() -> str:
 
 
 def session_binding(session) -> str:
-    """A random value tied to this browser's session; states are bound to its hash (S2)."""
+    """A random value tied to this browser's session; states are bound to its hash (S2).
+    A new one marks the session modified: SessionMiddleware stores it (one INSERT for a new
+    session) and sets the cookie as the response leaves."""
     binding = session.get(SESSION_BINDING_KEY)
     if not binding:
         binding = secrets.token_urlsafe(32)
         session[SESSION_BINDING_KEY] = binding
-    if session.session_key is None:
-        session.save()
     return binding
 
 
@@ -73,12 +73,14 @@ def start_flow(*, purpose: FlowPurpose, redirect_uri: str, binding: str, user=No
     if code_challenge is None:
         verifier = new_code_verifier()
         code_challenge = s256_challenge(verifier)
-    expires_at = timezone.now() + timedelta(seconds=settings.OAUTH_STATE_TTL_S)
+    now = timezone.now()
+    expires_at = now + timedelta(seconds=settings.OAUTH_STATE_TTL_S)
     purge_expired_flows_periodically()  # bounded storage of pending flows (S34)
-    OAuthFlow.objects.create(
-        state_hash=_sha256(state), purpose=purpose, client=client, binding_hash=_sha256(binding),
-        user=user, redirect_uri=redirect_uri, code_challenge=code_challenge,
-        code_verifier=verifier, expires_at=expires_at,
+    insert_row(  # the flow's id is never read here: no instance, SQL made once
+        OAuthFlow, state_hash=_sha256(state), purpose=purpose, client=client,
+        binding_hash=_sha256(binding), user_id=None if user is None else user.pk,
+        redirect_uri=redirect_uri, code_challenge=code_challenge, code_verifier=verifier,
+        created_at=now, expires_at=expires_at,
     )
     return StartedFlow(state=state, expires_at=expires_at, code_challenge=code_challenge)
 

@@ -3,6 +3,7 @@
 The end-to-end versions against the sandbox are in tests/e2e/test_github_e2e.py.
 """
 
+import hashlib
 import re
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -429,6 +430,26 @@ def test_a_returning_staff_sign_in_costs_these_statements_and_no_more(api_client
         "SELECT integrations_githubaccount", "UPDATE integrations_githubaccount",
         "DELETE django_session", "UPDATE auth_user", "INSERT django_session",
     ]
+
+
+def test_a_browser_authorize_writes_its_session_once_and_its_flow(csrf_client, monkeypatch):
+    """A new browser's authorize: the session is stored once, as the response leaves (it was
+    inserted by the binding, then updated by the middleware), and the flow is one INSERT."""
+    from django.test.utils import CaptureQueriesContext
+
+    import integrations.flows
+
+    monkeypatch.setattr(integrations.flows, "purge_expired_flows_periodically", lambda: 0)
+    token = csrf_client.get("/api/v1/auth/csrf").json()["csrf_token"]
+    with CaptureQueriesContext(connection) as queries:
+        response = csrf_client.post("/api/v1/auth/github/authorize", {}, format="json",
+                                    HTTP_X_CSRFTOKEN=token)
+    assert response.status_code == 201 and response.cookies["sessionid"].value
+    statements = [q["sql"].split()[0] + " " + _table(q["sql"]) for q in queries.captured_queries
+                  if not q["sql"].startswith(("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT"))]
+    assert statements == ["INSERT integrations_oauthflow", "INSERT django_session"]
+    binding = csrf_client.session["oauth_binding"]  # the stored session holds the binding
+    assert OAuthFlow.objects.get().binding_hash == hashlib.sha256(binding.encode()).hexdigest()
 
 
 def test_a_changed_name_or_staff_status_is_saved_at_sign_in(api_client, github, settings):

@@ -63,7 +63,7 @@ def test_redis_down_sign_in_still_starts_throttles_fail_open_and_log(api_client,
     with caplog.at_level(logging.WARNING, logger="backend.cache"):
         statuses = [_authorize(api_client).status_code for _ in range(3)]
     assert statuses == [201, 201, 201]  # the limit cannot be counted: let sign-ins through
-    assert "cache unavailable (ConnectionError on incr): failing open" in caplog.text
+    assert "cache unavailable (ConnectionError on count_in_window): failing open" in caplog.text
 
 
 def test_redis_down_health_is_degraded_not_down(api_client, settings, down_redis_url):
