@@ -182,7 +182,13 @@ def _set_version(key: str) -> None:
 
 # --- What moves the versions: every change that could alter a principal ---------------------
 
-def _user_changed(sender, instance, **kwargs) -> None:
+# Saved alone at every sign-in (Django's update_last_login); nothing a principal decides by.
+_BOOKKEEPING_ONLY = frozenset({"last_login"})
+
+
+def _user_changed(sender, instance, update_fields=None, **kwargs) -> None:
+    if update_fields is not None and set(update_fields) <= _BOOKKEEPING_ONLY:
+        return
     invalidate_user(instance.pk)  # staff, active, superuser, password, name, deletion
 
 

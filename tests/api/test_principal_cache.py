@@ -336,3 +336,17 @@ def test_without_a_shared_cache_every_request_reads_the_database(settings,
     me(client)
     with django_assert_num_queries(2):  # the session, then the user
         me(client)
+
+
+def test_a_sign_in_s_last_login_does_not_move_the_version_but_any_other_change_does():
+    """update_last_login saves `last_login` alone at every sign-in: no principal depends on it,
+    so it costs no Redis write; a save naming any other field still invalidates."""
+    user = page_manager()
+    key = f"principal:v:{user.pk}"
+    invalidate_user(user.pk)
+    version = cache.get(key)
+    user.save(update_fields=["last_login"])
+    assert cache.get(key) == version
+    user.is_staff = False
+    user.save(update_fields=["last_login", "is_staff"])
+    assert cache.get(key) != version
