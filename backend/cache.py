@@ -55,19 +55,18 @@ _FALLBACKS = {
     "set_many": lambda a, k: list(a[0] if a else k.get("data", {})),  # the keys not stored
     "touch": lambda a, k: False, "delete": lambda a, k: False, "delete_many": _missing,
     "incr": _missing, "clear": lambda a, k: False,
+    "count_in_window": _missing,  # the throttle lets the request through
 }
 
 
-def _fail_open(name, fallback):
-    method = getattr(RedisCache, name)
-
+def _fail_open(method, fallback):
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
         try:
             return method(self, *args, **kwargs)
         except RedisError as exc:
             logger.warning("cache unavailable (%s on %s): failing open", type(exc).__name__,
-                           name)
+                           method.__name__)
             return fallback(args, kwargs)
     return wrapper
 
@@ -109,12 +108,7 @@ class FailOpenRedisCache(RedisCache):
         """Count a request in the fixed window `key` (`window_s` long, from its first request):
         (this request's number in it, seconds until it ends), or None when Redis is down."""
         key = self.make_and_validate_key(key, version=version)
-        try:
-            count, left_ms = self._cache.count_in_window(key, int(window_s * 1000))
-        except RedisError as exc:
-            logger.warning("cache unavailable (%s on %s): failing open", type(exc).__name__,
-                           "count_in_window")
-            return None
+        count, left_ms = self._cache.count_in_window(key, int(window_s * 1000))
         return count, left_ms / 1000
 
     def ping(self) -> bool:
@@ -125,5 +119,5 @@ class FailOpenRedisCache(RedisCache):
             return False
 
 
-for _name, _fallback in _FALLBACKS.items():
-    setattr(FailOpenRedisCache, _name, _fail_open(_name, _fallback))
+for _name, _fallback in _FALLBACKS.items():  # Django's methods and count_in_window alike
+    setattr(FailOpenRedisCache, _name, _fail_open(getattr(FailOpenRedisCache, _name), _fallback))
